@@ -1,0 +1,649 @@
+//! A snapshot of what an image occupies (the baseline part of a budget file), and the
+//! changes between two snapshots: region and section deltas, and symbols added, removed,
+//! grown, shrunk or moved between regions, matched by a rename-stable key.
+
+use std::collections::BTreeMap;
+use std::io;
+
+use serde::{Deserialize, Serialize};
+
+use crate::demangle;
+use crate::report::Report;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// ELF file name (no directories).
+    pub file: String,
+    /// Symbols smaller than this were left out.
+    pub symbol_threshold: u64,
+    pub regions: Vec<SnapRegion>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<SnapStack>,
+    pub sections: Vec<SnapSection>,
+    pub symbols: Vec<SnapSymbol>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapRegion {
+    pub name: String,
+    pub length: u64,
+    pub used: u64,
+    pub reserved: u64,
+    pub free: u64,
+}
+
+impl SnapRegion {
+    /// Everything but the free space.
+    pub fn occupied(&self) -> u64 {
+        self.used + self.reserved
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapStack {
+    pub region: Option<String>,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapSection {
+    pub name: String,
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_region: Option<String>,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapSymbol {
+    /// The rename-stable key of the demangled name ([`demangle::stable_key`]).
+    pub name: String,
+    pub section: String,
+    pub region: Option<String>,
+    pub bytes: u64,
+}
+
+impl Snapshot {
+    /// The baseline of a report: every region, every non-empty section, and the symbols of
+    /// at least `threshold` bytes.
+    pub fn from_report(report: &Report, threshold: u64) -> Snapshot {
+        let regions = report
+            .regions
+            .iter()
+            .map(|r| SnapRegion {
+                name: r.name.clone(),
+                length: r.length,
+                used: r.used,
+                reserved: r.reserved,
+                free: r.free,
+            })
+            .collect();
+        let sections = report
+            .sections
+            .iter()
+            .filter(|s| s.size > 0)
+            .map(|s| SnapSection {
+                name: s.name.clone(),
+                region: s.region.clone(),
+                load_region: s.load_region.clone(),
+                size: s.size,
+            })
+            .collect();
+        let symbols = report
+            .symbols
+            .iter()
+            .filter(|s| s.bytes > 0 && s.bytes >= threshold)
+            .map(|s| SnapSymbol {
+                name: demangle::stable_key(&s.name),
+                section: s.section.clone(),
+                region: s.region.clone(),
+                bytes: s.bytes,
+            })
+            .collect();
+        let mut snap = Snapshot {
+            file: report.file.clone(),
+            symbol_threshold: threshold,
+            regions,
+            stack: report.stack.as_ref().map(|s| SnapStack {
+                region: s.region.clone(),
+                size: s.size,
+            }),
+            sections,
+            symbols,
+        };
+        snap.sort();
+        snap
+    }
+
+    /// Symbols by name, then section, largest first: a stable order for `git diff`.
+    fn sort(&mut self) {
+        self.symbols.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then(a.section.cmp(&b.section))
+                .then(b.bytes.cmp(&a.bytes))
+                .then(a.region.cmp(&b.region))
+        });
+    }
+
+    /// A snapshot of a JSON report written by `membudget report --format json`.
+    pub fn from_report_json(value: serde_json::Value, threshold: u64) -> Result<Snapshot, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct R {
+            file: String,
+            regions: Vec<Reg>,
+            sections: Vec<Sec>,
+            symbols: Vec<Sym>,
+            stack: Option<St>,
+        }
+        #[derive(Deserialize)]
+        struct Reg {
+            name: String,
+            length: u64,
+            used: u64,
+            reserved: u64,
+            free: u64,
+        }
+        #[derive(Deserialize)]
+        struct Sec {
+            name: String,
+            region: Option<String>,
+            load_region: Option<String>,
+            size: u64,
+        }
+        #[derive(Deserialize)]
+        struct Sym {
+            name: String,
+            section: String,
+            region: Option<String>,
+            bytes: u64,
+        }
+        #[derive(Deserialize)]
+        struct St {
+            region: Option<String>,
+            size: u64,
+        }
+        let r: R = serde_json::from_value(value)?;
+        let mut snap = Snapshot {
+            file: r.file,
+            symbol_threshold: threshold,
+            regions: r
+                .regions
+                .into_iter()
+                .map(|g| SnapRegion {
+                    name: g.name,
+                    length: g.length,
+                    used: g.used,
+                    reserved: g.reserved,
+                    free: g.free,
+                })
+                .collect(),
+            stack: r.stack.map(|s| SnapStack {
+                region: s.region,
+                size: s.size,
+            }),
+            sections: r
+                .sections
+                .into_iter()
+                .filter(|s| s.size > 0)
+                .map(|s| SnapSection {
+                    name: s.name,
+                    region: s.region,
+                    load_region: s.load_region,
+                    size: s.size,
+                })
+                .collect(),
+            symbols: r
+                .symbols
+                .into_iter()
+                .filter(|s| s.bytes > 0 && s.bytes >= threshold)
+                .map(|s| SnapSymbol {
+                    name: demangle::stable_key(&s.name),
+                    section: s.section,
+                    region: s.region,
+                    bytes: s.bytes,
+                })
+                .collect(),
+        };
+        snap.sort();
+        Ok(snap)
+    }
+
+    /// The baseline as it is written into a budget file: one line per region, section and
+    /// symbol, indented as the value of a top-level member.
+    pub fn to_json_text(&self) -> String {
+        fn line<T: Serialize>(v: &T) -> String {
+            let mut buf = Vec::new();
+            let mut ser = serde_json::Serializer::with_formatter(&mut buf, Spaced);
+            v.serialize(&mut ser).expect("serialising plain data cannot fail");
+            String::from_utf8(buf).expect("serde_json writes UTF-8")
+        }
+        fn list<T: Serialize>(out: &mut String, key: &str, items: &[T], last: bool) {
+            if items.is_empty() {
+                out.push_str(&format!("    \"{key}\": []"));
+            } else {
+                out.push_str(&format!("    \"{key}\": [\n"));
+                for (i, it) in items.iter().enumerate() {
+                    out.push_str("      ");
+                    out.push_str(&line(it));
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                out.push_str("    ]");
+            }
+            out.push_str(if last { "\n" } else { ",\n" });
+        }
+        let mut out = String::from("{\n");
+        out.push_str(&format!("    \"file\": {},\n", line(&self.file)));
+        out.push_str(&format!("    \"symbol_threshold\": {},\n", self.symbol_threshold));
+        list(&mut out, "regions", &self.regions, false);
+        if let Some(s) = &self.stack {
+            out.push_str(&format!("    \"stack\": {},\n", line(s)));
+        }
+        list(&mut out, "sections", &self.sections, false);
+        list(&mut out, "symbols", &self.symbols, true);
+        out.push_str("  }");
+        out
+    }
+}
+
+/// Compact JSON with a space after `:` and `,`, for one-line entries that read well in a diff.
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Changes between two snapshots.
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Delta {
+    /// Labels of the two sides (file names).
+    pub old: String,
+    pub new: String,
+    /// Every region of either side, in the new side's order, then regions that disappeared.
+    pub regions: Vec<RegionDelta>,
+    /// Sections whose size or region changed, or that appeared or disappeared.
+    pub sections: Vec<SectionDelta>,
+    pub symbols: SymbolDelta,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionDelta {
+    pub name: String,
+    pub length: u64,
+    /// `used + reserved` before and after (`None`: the region is absent on that side).
+    pub old: Option<u64>,
+    pub new: Option<u64>,
+    pub delta: i64,
+    pub old_free: Option<u64>,
+    pub new_free: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionDelta {
+    pub name: String,
+    pub old_region: Option<String>,
+    pub new_region: Option<String>,
+    pub old: Option<u64>,
+    pub new: Option<u64>,
+    pub delta: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SymbolDelta {
+    pub moved: Vec<SymbolChange>,
+    pub grown: Vec<SymbolChange>,
+    pub added: Vec<SymbolChange>,
+    pub shrunk: Vec<SymbolChange>,
+    pub removed: Vec<SymbolChange>,
+}
+
+impl SymbolDelta {
+    pub fn is_empty(&self) -> bool {
+        self.moved.is_empty() && self.grown.is_empty() && self.added.is_empty() && self.shrunk.is_empty() && self.removed.is_empty()
+    }
+
+    pub fn count(&self) -> usize {
+        self.moved.len() + self.grown.len() + self.added.len() + self.shrunk.len() + self.removed.len()
+    }
+}
+
+/// Where a symbol was, or is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Placement {
+    pub section: String,
+    pub region: Option<String>,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SymbolChange {
+    pub name: String,
+    pub old: Option<Placement>,
+    pub new: Option<Placement>,
+    pub delta: i64,
+}
+
+impl Delta {
+    pub fn is_empty(&self) -> bool {
+        self.regions.iter().all(|r| r.delta == 0 && r.old.is_some() && r.new.is_some())
+            && self.sections.is_empty()
+            && self.symbols.is_empty()
+    }
+
+    pub fn region(&self, name: &str) -> Option<&RegionDelta> {
+        self.regions.iter().find(|r| r.name == name)
+    }
+}
+
+fn signed(new: u64, old: u64) -> i64 {
+    (new as i128 - old as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+/// Changes from `old` to `new`.
+pub fn delta(old: &Snapshot, new: &Snapshot) -> Delta {
+    let mut regions = Vec::new();
+    for n in &new.regions {
+        let o = old.regions.iter().find(|o| o.name == n.name);
+        regions.push(RegionDelta {
+            name: n.name.clone(),
+            length: n.length,
+            old: o.map(|o| o.occupied()),
+            new: Some(n.occupied()),
+            delta: signed(n.occupied(), o.map(|o| o.occupied()).unwrap_or(0)),
+            old_free: o.map(|o| o.free),
+            new_free: Some(n.free),
+        });
+    }
+    for o in old.regions.iter().filter(|o| !new.regions.iter().any(|n| n.name == o.name)) {
+        regions.push(RegionDelta {
+            name: o.name.clone(),
+            length: o.length,
+            old: Some(o.occupied()),
+            new: None,
+            delta: signed(0, o.occupied()),
+            old_free: Some(o.free),
+            new_free: None,
+        });
+    }
+    Delta {
+        old: old.file.clone(),
+        new: new.file.clone(),
+        regions,
+        sections: section_deltas(&old.sections, &new.sections),
+        symbols: symbol_deltas(old, new),
+    }
+}
+
+fn section_deltas(old: &[SnapSection], new: &[SnapSection]) -> Vec<SectionDelta> {
+    // Pair by name, in order (duplicate section names are rare but legal).
+    let mut used = vec![false; old.len()];
+    let mut out = Vec::new();
+    for n in new {
+        let o = old
+            .iter()
+            .enumerate()
+            .find(|(i, o)| !used[*i] && o.name == n.name)
+            .map(|(i, o)| {
+                used[i] = true;
+                o
+            });
+        let changed = match o {
+            Some(o) => o.size != n.size || o.region != n.region,
+            None => true,
+        };
+        if changed {
+            out.push(SectionDelta {
+                name: n.name.clone(),
+                old_region: o.and_then(|o| o.region.clone()),
+                new_region: n.region.clone(),
+                old: o.map(|o| o.size),
+                new: Some(n.size),
+                delta: signed(n.size, o.map(|o| o.size).unwrap_or(0)),
+            });
+        }
+    }
+    for (i, o) in old.iter().enumerate() {
+        if !used[i] {
+            out.push(SectionDelta {
+                name: o.name.clone(),
+                old_region: o.region.clone(),
+                new_region: None,
+                old: Some(o.size),
+                new: None,
+                delta: signed(0, o.size),
+            });
+        }
+    }
+    out
+}
+
+fn placement(s: &SnapSymbol) -> Placement {
+    Placement {
+        section: s.section.clone(),
+        region: s.region.clone(),
+        bytes: s.bytes,
+    }
+}
+
+/// Pair the symbols of one key. Deterministic: identical placements first, then same
+/// section, then same region, then whatever is left, each pass largest first.
+pub fn pair_symbols<'a>(old: &[&'a SnapSymbol], new: &[&'a SnapSymbol]) -> (Vec<(&'a SnapSymbol, &'a SnapSymbol)>, Vec<&'a SnapSymbol>, Vec<&'a SnapSymbol>) {
+    let order = |a: &&SnapSymbol, b: &&SnapSymbol| {
+        a.section
+            .cmp(&b.section)
+            .then(b.bytes.cmp(&a.bytes))
+            .then(a.region.cmp(&b.region))
+    };
+    let mut o: Vec<&SnapSymbol> = old.to_vec();
+    let mut n: Vec<&SnapSymbol> = new.to_vec();
+    o.sort_by(order);
+    n.sort_by(order);
+    let mut o_used = vec![false; o.len()];
+    let mut n_used = vec![false; n.len()];
+    let mut pairs = Vec::new();
+    type Same = fn(&SnapSymbol, &SnapSymbol) -> bool;
+    let passes: [Same; 4] = [
+        |a, b| a.section == b.section && a.region == b.region && a.bytes == b.bytes,
+        |a, b| a.section == b.section && a.region == b.region,
+        |a, b| a.region == b.region,
+        |_, _| true,
+    ];
+    for same in passes {
+        for (i, os) in o.iter().enumerate() {
+            if o_used[i] {
+                continue;
+            }
+            if let Some(j) = (0..n.len()).find(|&j| !n_used[j] && same(os, n[j])) {
+                o_used[i] = true;
+                n_used[j] = true;
+                pairs.push((*os, n[j]));
+            }
+        }
+    }
+    let removed = o.iter().enumerate().filter(|(i, _)| !o_used[*i]).map(|(_, s)| *s).collect();
+    let added = n.iter().enumerate().filter(|(j, _)| !n_used[*j]).map(|(_, s)| *s).collect();
+    (pairs, removed, added)
+}
+
+fn symbol_deltas(old: &Snapshot, new: &Snapshot) -> SymbolDelta {
+    let mut keys: BTreeMap<&str, (Vec<&SnapSymbol>, Vec<&SnapSymbol>)> = BTreeMap::new();
+    for s in &old.symbols {
+        keys.entry(s.name.as_str()).or_default().0.push(s);
+    }
+    for s in &new.symbols {
+        keys.entry(s.name.as_str()).or_default().1.push(s);
+    }
+    let mut d = SymbolDelta::default();
+    for (key, (o, n)) in keys {
+        let (pairs, removed, added) = pair_symbols(&o, &n);
+        for (a, b) in pairs {
+            let change = SymbolChange {
+                name: key.to_string(),
+                old: Some(placement(a)),
+                new: Some(placement(b)),
+                delta: signed(b.bytes, a.bytes),
+            };
+            if a.region != b.region {
+                d.moved.push(change);
+            } else if b.bytes > a.bytes {
+                d.grown.push(change);
+            } else if b.bytes < a.bytes {
+                d.shrunk.push(change);
+            }
+        }
+        // A symbol below the other side's threshold was left out there, not added/removed.
+        for b in added.into_iter().filter(|b| b.bytes >= old.symbol_threshold) {
+            d.added.push(SymbolChange {
+                name: key.to_string(),
+                old: None,
+                new: Some(placement(b)),
+                delta: signed(b.bytes, 0),
+            });
+        }
+        for a in removed.into_iter().filter(|a| a.bytes >= new.symbol_threshold) {
+            d.removed.push(SymbolChange {
+                name: key.to_string(),
+                old: Some(placement(a)),
+                new: None,
+                delta: signed(0, a.bytes),
+            });
+        }
+    }
+    for list in [&mut d.moved, &mut d.grown, &mut d.added, &mut d.shrunk, &mut d.removed] {
+        list.sort_by(|a, b| b.delta.unsigned_abs().cmp(&a.delta.unsigned_abs()).then(a.name.cmp(&b.name)));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(name: &str, section: &str, region: &str, bytes: u64) -> SnapSymbol {
+        SnapSymbol {
+            name: demangle::stable_key(name),
+            section: section.into(),
+            region: Some(region.into()),
+            bytes,
+        }
+    }
+
+    fn snap(symbols: Vec<SnapSymbol>) -> Snapshot {
+        Snapshot {
+            file: "x.elf".into(),
+            symbol_threshold: 0,
+            regions: vec![],
+            stack: None,
+            sections: vec![],
+            symbols,
+        }
+    }
+
+    #[test]
+    fn renamed_suffixes_pair_up() {
+        let old = snap(vec![
+            sym("foo.constprop.0", ".text", "FLASH", 100),
+            sym("bar.isra.1", ".text", "FLASH", 50),
+            sym("baz.lto_priv.0", ".bss", "RAM", 10),
+            sym("qux.llvm.1234567", ".text", "FLASH", 10),
+            sym("<T as core::fmt::Debug>::fmt::h8578125f3faaad84", ".text", "FLASH", 10),
+        ]);
+        let new = snap(vec![
+            sym("foo.constprop.3", ".text", "FLASH", 120),
+            sym("bar.isra.0.part.2", ".text", "FLASH", 50),
+            sym("baz.lto_priv.7", ".bss", "RAM", 10),
+            sym("qux.llvm.99", ".text", "FLASH", 10),
+            sym("<T as core::fmt::Debug>::fmt::h0123456789abcdef", ".text", "FLASH", 10),
+        ]);
+        let d = delta(&old, &new);
+        assert!(d.symbols.added.is_empty(), "{:?}", d.symbols.added);
+        assert!(d.symbols.removed.is_empty());
+        assert_eq!(d.symbols.grown.len(), 1);
+        assert_eq!(d.symbols.grown[0].name, "foo");
+        assert_eq!(d.symbols.grown[0].delta, 20);
+    }
+
+    #[test]
+    fn same_key_pairs_by_section_then_size() {
+        // Three `buf.N` statics: two in .bss (one grew), one moved to .dma.bss / DMA.
+        let old = snap(vec![
+            sym("buf.1", ".bss", "RAM", 64),
+            sym("buf.2", ".bss", "RAM", 256),
+            sym("buf.3", ".data", "RAM", 128),
+        ]);
+        let new = snap(vec![
+            sym("buf.5", ".bss", "RAM", 256),
+            sym("buf.4", ".bss", "RAM", 80),
+            sym("buf.6", ".dma.bss", "DMA", 128),
+        ]);
+        let d = delta(&old, &new);
+        assert_eq!(d.symbols.grown.len(), 1);
+        assert_eq!(d.symbols.grown[0].old.as_ref().unwrap().bytes, 64);
+        assert_eq!(d.symbols.grown[0].new.as_ref().unwrap().bytes, 80);
+        assert_eq!(d.symbols.moved.len(), 1);
+        assert_eq!(d.symbols.moved[0].new.as_ref().unwrap().region.as_deref(), Some("DMA"));
+        assert!(d.symbols.added.is_empty() && d.symbols.removed.is_empty());
+        // And the other way round gives the mirror image.
+        let back = delta(&new, &old);
+        assert_eq!(back.symbols.shrunk.len(), 1);
+        assert_eq!(back.symbols.moved.len(), 1);
+    }
+
+    #[test]
+    fn moved_between_regions_same_name() {
+        let old = snap(vec![sym("fw::EXT_BUF", ".extram.bss", "PSRAM", 131072)]);
+        let new = snap(vec![sym("fw::EXT_BUF", ".bss", "RAM", 131072)]);
+        let d = delta(&old, &new);
+        assert_eq!(d.symbols.moved.len(), 1);
+        assert_eq!(d.symbols.count(), 1);
+    }
+
+    #[test]
+    fn below_threshold_is_not_added() {
+        let mut old = snap(vec![]);
+        old.symbol_threshold = 64;
+        let new = snap(vec![sym("small", ".bss", "RAM", 10), sym("big", ".bss", "RAM", 100)]);
+        let d = delta(&old, &new);
+        assert_eq!(d.symbols.added.len(), 1);
+        assert_eq!(d.symbols.added[0].name, "big");
+    }
+
+    #[test]
+    fn baseline_text_roundtrips() {
+        let mut s = snap(vec![sym("a", ".bss", "RAM", 100)]);
+        s.regions.push(SnapRegion {
+            name: "RAM".into(),
+            length: 1000,
+            used: 100,
+            reserved: 0,
+            free: 900,
+        });
+        let text = s.to_json_text();
+        assert!(text.contains("      {\"name\": \"a\", \"section\": \".bss\", \"region\": \"RAM\", \"bytes\": 100}\n"));
+        let back: Snapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+    }
+}
