@@ -174,13 +174,9 @@ static PRESETS: &[ChipPreset] = &[
             ("SCRATCH_X", 0x2004_0000, 4 * K),
             ("SCRATCH_Y", 0x2004_1000, 4 * K),
         ],
-        reservations: &[Reservation {
-            region: "FLASH",
-            name: "boot2",
-            origin: 0x1000_0000,
-            length: 256,
-            note: "second-stage bootloader (.boot2, 252 bytes + CRC) that must start the flash image",
-        }],
+        // The image itself must put its `.boot2` stage at the start of FLASH, so that is
+        // not a reservation the image has to avoid.
+        reservations: &[],
     },
     // nRF52840: Nordic "nRF52840 Product Specification" v1.7, §4.2 "Memory"
     // (1 MB flash at 0x00000000, 256 KB RAM at 0x20000000).

@@ -111,13 +111,18 @@ fn libiberty_style(raw: &str, mut s: String) -> String {
             _ => "non-virtual thunk to",
         };
         s = format!("{kind} {inner}");
+    } else if let Some(inner) = s.strip_prefix("construction vtable for ") {
+        // `_ZTC <derived> <offset> _ <base>`: libiberty says "<base>-in-<derived>".
+        if let [derived, base] = inner.split("-in-").collect::<Vec<_>>()[..] {
+            s = format!("construction vtable for {base}-in-{derived}");
+        }
     }
     let mut s = literal_suffixes(&s);
     // `Dn`: libiberty spells the type as written in the grammar.
     if s.contains("std::nullptr_t") {
         s = s.replace("std::nullptr_t", "decltype(nullptr)");
     }
-    std_abbreviations(s)
+    std_abbreviations(raw, s)
 }
 
 /// Integer template arguments: libiberty prints `15u`, `3l`, `true` where cpp_demangle
@@ -179,24 +184,26 @@ fn literal_suffixes(s: &str) -> String {
 /// The standard abbreviations `Ss`, `Si`, `So`, `Sd`: libiberty (non-verbose, as `nm -C`
 /// runs it) prints `std::string` etc., except as the prefix of a constructor or
 /// destructor, where it spells the template out. cpp_demangle expands some and not
-/// others, so normalise: compilers must use the abbreviation for these types, so every
-/// full spelling came from one.
-fn std_abbreviations(mut s: String) -> String {
-    const ABBR: &[(&str, &str, &str)] = &[
+/// others, so normalise. Compilers must use the abbreviation for these exact types, so a
+/// full spelling came from one, unless the template is also spelled out in the mangled
+/// name (`St13basic_ostreamIT_T0_E` with `T_ = char`), which libiberty prints in full.
+fn std_abbreviations(raw: &str, mut s: String) -> String {
+    const ABBR: &[(&str, &str, &str, &str)] = &[
         (
             "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
             "std::string",
             "basic_string",
+            "SbI",
         ),
-        ("std::basic_istream<char, std::char_traits<char> >", "std::istream", "basic_istream"),
-        ("std::basic_ostream<char, std::char_traits<char> >", "std::ostream", "basic_ostream"),
-        ("std::basic_iostream<char, std::char_traits<char> >", "std::iostream", "basic_iostream"),
+        ("std::basic_istream<char, std::char_traits<char> >", "std::istream", "basic_istream", "St13basic_istreamI"),
+        ("std::basic_ostream<char, std::char_traits<char> >", "std::ostream", "basic_ostream", "St13basic_ostreamI"),
+        ("std::basic_iostream<char, std::char_traits<char> >", "std::iostream", "basic_iostream", "St14basic_iostreamI"),
     ];
     if !s.contains("std::") {
         return s;
     }
-    for (full, short, ctor) in ABBR {
-        if s.contains(full) {
+    for (full, short, ctor, spelled) in ABBR {
+        if s.contains(full) && !raw.contains(spelled) {
             s = s.replace(full, short);
         }
         if !s.contains(short) {

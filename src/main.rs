@@ -37,8 +37,9 @@ enum Command {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// The firmware ELF.
-    elf: PathBuf,
+    /// The firmware ELF (not needed with `--chip list`).
+    #[arg(required_unless_present = "chip")]
+    elf: Option<PathBuf>,
     /// GNU ld linker script whose MEMORY command declares the regions.
     #[arg(long, value_name = "FILE")]
     memory: Option<PathBuf>,
@@ -95,6 +96,18 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
             for (name, origin, length) in p.regions {
                 writeln!(out, "    {name:<12} {origin:#010x} {:>10}", render::human(*length)).map_err(output_error)?;
             }
+            for r in p.reservations {
+                writeln!(
+                    out,
+                    "    reserved: {} in {} {:#010x} {:>10} ({})",
+                    r.name,
+                    r.region,
+                    r.origin,
+                    render::human(r.length),
+                    r.note
+                )
+                .map_err(output_error)?;
+            }
         }
         return Ok(EXIT_OK);
     }
@@ -103,7 +116,10 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         None => None,
     };
     let opts = source::resolve(args.memory.as_deref(), budget_regions.as_ref(), args.chip.as_deref())?;
-    let image = elf::load_path(&args.elf)?;
+    let Some(path) = &args.elf else {
+        return Err(Error::Usage("report needs an ELF file".into()));
+    };
+    let image = elf::load_path(path)?;
     let report = report::analyze(&image, &opts)?;
     let view = View { top: args.top, by: args.by };
     render::render_report(&report, &view, args.format, out).map_err(output_error)?;

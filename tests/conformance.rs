@@ -30,7 +30,20 @@ const MAX_LINES: usize = 25;
 // C++ names where cpp_demangle and libiberty legitimately disagree and that no
 // post-processing in `demangle.rs` can reasonably fix. Each entry: (raw name, why).
 // Keep this list empty unless a difference is understood and reported.
-const DEMANGLE_ALLOWLIST: &[(&str, &str)] = &[];
+const DEMANGLE_ALLOWLIST: &[(&str, &str)] = &[
+    // cpp_demangle 0.5.1 applies the substitution `S1_` inside `RNS1_15__upcast_resultE`
+    // to the reference instead of the nested name: "__class_type_info&::__upcast_result"
+    // for libiberty's "__class_type_info::__upcast_result&". A parser bug, not a style
+    // difference; no safe textual fix. (libsupc++, in both ESP-IDF images.)
+    (
+        "_ZNK10__cxxabiv120__si_class_type_info11__do_upcastEPKNS_17__class_type_infoEPKvRNS1_15__upcast_resultE",
+        "cpp_demangle substitution bug",
+    ),
+    (
+        "_ZNK10__cxxabiv121__vmi_class_type_info11__do_upcastEPKNS_17__class_type_infoEPKvRNS1_15__upcast_resultE",
+        "cpp_demangle substitution bug",
+    ),
+];
 
 // ---------------------------------------------------------------------------------------
 // Parsing the binutils reference outputs.
@@ -704,25 +717,22 @@ fn corpus_mutations() {
         }
         spots.sort_unstable();
         spots.dedup();
+        let mut m = data.clone();
         for &i in &spots {
             if i >= data.len() {
                 continue;
             }
-            for pat in [0xffu8, 0x80, 0x01, 0x7f] {
-                let mut m = data.clone();
-                m[i] ^= pat;
-                if !survives(&m) {
-                    bad.push(format!("panics with byte {i:#x} ^= {pat:#04x}"));
-                }
-            }
-            // Also set to 0 and to 0xff (counts of zero, huge sizes and offsets).
-            for val in [0u8, 0xff] {
-                let mut m = data.clone();
+            // Flip bits, and also set to 0 and to 0xff (counts of zero, huge sizes and
+            // offsets). Mutate one buffer in place and restore it: copying a 1 MB file per
+            // mutation would dominate the run time.
+            let orig = m[i];
+            for val in [orig ^ 0xff, orig ^ 0x80, orig ^ 0x01, orig ^ 0x7f, 0, 0xff] {
                 m[i] = val;
                 if !survives(&m) {
-                    bad.push(format!("panics with byte {i:#x} = {val:#04x}"));
+                    bad.push(format!("panics with byte {i:#x} = {val:#04x} (was {orig:#04x})"));
                 }
             }
+            m[i] = orig;
         }
         bad.dedup();
         failures.add(&name, "robustness", bad);

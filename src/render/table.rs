@@ -139,6 +139,9 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
     writeln!(out, "{t}")?;
     // One plain sentence per region that has a stack or heap, so nobody has to add up
     // the columns to see how the RAM is split.
+    if markdown && report.regions.iter().any(|r| r.reserved > 0) {
+        writeln!(out)?;
+    }
     for r in report.regions.iter().filter(|r| r.reserved > 0) {
         let mut parts = vec![format!("statics {}", human(r.used))];
         if r.stack > 0 {
