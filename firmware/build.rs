@@ -15,10 +15,34 @@ struct Layout {
 }
 
 const LAYOUTS: &[Layout] = &[
-    Layout { name: "qemu-an386", target: "thumbv7em-none-eabihf", dtcm: "DTCM", dma: "DMA", ext: "EXTRAM" },
-    Layout { name: "qemu-an505", target: "thumbv8m.main-none-eabihf", dtcm: "DTCM", dma: "DMA", ext: "EXTRAM" },
-    Layout { name: "daisy", target: "thumbv7em-none-eabihf", dtcm: "DTCMRAM", dma: "SRAM1", ext: "SDRAM" },
-    Layout { name: "p2", target: "thumbv8m.main-none-eabihf", dtcm: "RAM", dma: "RAM", ext: "PSRAM" },
+    Layout {
+        name: "qemu-an386",
+        target: "thumbv7em-none-eabihf",
+        dtcm: "DTCM",
+        dma: "DMA",
+        ext: "EXTRAM",
+    },
+    Layout {
+        name: "qemu-an505",
+        target: "thumbv8m.main-none-eabihf",
+        dtcm: "DTCM",
+        dma: "DMA",
+        ext: "EXTRAM",
+    },
+    Layout {
+        name: "daisy",
+        target: "thumbv7em-none-eabihf",
+        dtcm: "DTCMRAM",
+        dma: "SRAM1",
+        ext: "SDRAM",
+    },
+    Layout {
+        name: "p2",
+        target: "thumbv8m.main-none-eabihf",
+        dtcm: "RAM",
+        dma: "RAM",
+        ext: "PSRAM",
+    },
 ];
 
 fn main() {
@@ -40,7 +64,10 @@ fn main() {
     }
     let target = env::var("TARGET").unwrap();
     if target != layout.target {
-        panic!("layout {name} is built for --target {} (got {target})", layout.target);
+        panic!(
+            "layout {name} is built for --target {} (got {target})",
+            layout.target
+        );
     }
 
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());

@@ -64,10 +64,13 @@ fn demangle_cpp(raw: &str) -> Option<String> {
         // of aliased C1/C2 pairs) are unknown to cpp_demangle; libiberty prints them like
         // any other constructor, so retry with `C1`/`D1` in their place.
         Err(_) => {
-            let retry = raw.match_indices("C5").chain(raw.match_indices("D5")).find_map(|(i, m)| {
-                let alt = format!("{}{}1{}", &raw[..i], &m[..1], &raw[i + 2..]);
-                cpp_demangle::Symbol::new(alt.into_bytes()).ok()
-            })?;
+            let retry = raw
+                .match_indices("C5")
+                .chain(raw.match_indices("D5"))
+                .find_map(|(i, m)| {
+                    let alt = format!("{}{}1{}", &raw[..i], &m[..1], &raw[i + 2..]);
+                    cpp_demangle::Symbol::new(alt.into_bytes()).ok()
+                })?;
             return demangle_cpp_symbol(raw, retry);
         }
     };
@@ -91,7 +94,10 @@ fn demangle_cpp_symbol<T: AsRef<[u8]>>(raw: &str, sym: cpp_demangle::Symbol<T>) 
 fn libiberty_style(raw: &str, mut s: String) -> String {
     // Special names: cpp_demangle prints `{vtable(T)}`, `{vtt(T)}` and
     // `{virtual override thunk({offset(-8)}, f())}`.
-    if let Some(inner) = s.strip_prefix("{vtable(").and_then(|r| r.strip_suffix(")}")) {
+    if let Some(inner) = s
+        .strip_prefix("{vtable(")
+        .and_then(|r| r.strip_suffix(")}"))
+    {
         s = format!("vtable for {inner}");
     } else if let Some(inner) = s.strip_prefix("{vtt(").and_then(|r| r.strip_suffix(")}")) {
         s = format!("VTT for {inner}");
@@ -168,7 +174,11 @@ fn literal_suffixes(s: &str) -> String {
             if after.starts_with('0') || after.starts_with('1') {
                 let n = number_len(after);
                 if n == 1 {
-                    out.push_str(if after.starts_with('1') { "true" } else { "false" });
+                    out.push_str(if after.starts_with('1') {
+                        "true"
+                    } else {
+                        "false"
+                    });
                     rest = &after[1..];
                     continue 'scan;
                 }
@@ -195,9 +205,24 @@ fn std_abbreviations(raw: &str, mut s: String) -> String {
             "basic_string",
             "SbI",
         ),
-        ("std::basic_istream<char, std::char_traits<char> >", "std::istream", "basic_istream", "St13basic_istreamI"),
-        ("std::basic_ostream<char, std::char_traits<char> >", "std::ostream", "basic_ostream", "St13basic_ostreamI"),
-        ("std::basic_iostream<char, std::char_traits<char> >", "std::iostream", "basic_iostream", "St14basic_iostreamI"),
+        (
+            "std::basic_istream<char, std::char_traits<char> >",
+            "std::istream",
+            "basic_istream",
+            "St13basic_istreamI",
+        ),
+        (
+            "std::basic_ostream<char, std::char_traits<char> >",
+            "std::ostream",
+            "basic_ostream",
+            "St13basic_ostreamI",
+        ),
+        (
+            "std::basic_iostream<char, std::char_traits<char> >",
+            "std::iostream",
+            "basic_iostream",
+            "St14basic_iostreamI",
+        ),
     ];
     if !s.contains("std::") {
         return s;
@@ -237,7 +262,9 @@ pub fn rust_crate(demangled: &str) -> Option<String> {
     let s = demangled.trim_start_matches('<').trim_start_matches('&');
     let s = s.strip_prefix("mut ").unwrap_or(s);
     let s = s.strip_prefix("dyn ").unwrap_or(s);
-    let end = s.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
     let name = &s[..end];
     if name.is_empty() || !s[end..].starts_with("::") {
         return None;
@@ -262,8 +289,7 @@ pub fn stable_key(demangled: &str) -> String {
         }
     }
     // Plain (C or unmangled) names: strip trailing `.word.N` and `.N` groups.
-    loop {
-        let Some(dot) = s.rfind('.') else { break };
+    while let Some(dot) = s.rfind('.') {
         if dot == 0 {
             break;
         }
@@ -273,8 +299,11 @@ pub fn stable_key(demangled: &str) -> String {
             suffix,
             "constprop" | "isra" | "part" | "lto_priv" | "llvm" | "cold" | "clone" | "localalias"
         );
-        let looks_hex_llvm = s[..dot].ends_with(".llvm") && suffix.bytes().all(|b| b.is_ascii_hexdigit());
-        if is_num || is_clone_word || looks_hex_llvm {
+        let looks_hex_llvm =
+            s[..dot].ends_with(".llvm") && suffix.bytes().all(|b| b.is_ascii_hexdigit());
+        // Content hashes of anonymous constants (`.Lanon.<32 hex>`, `anon.<hash>.3`).
+        let is_hash = suffix.len() >= 16 && suffix.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_num || is_clone_word || looks_hex_llvm || is_hash {
             s.truncate(dot);
         } else {
             break;
@@ -316,7 +345,10 @@ mod tests {
             demangle(raw),
             "<embedded_alloc::llff::Heap as core::alloc::global::GlobalAlloc>::dealloc"
         );
-        assert_eq!(rust_crate(&demangle(raw)).as_deref(), Some("embedded_alloc"));
+        assert_eq!(
+            rust_crate(&demangle(raw)).as_deref(),
+            Some("embedded_alloc")
+        );
         assert!(is_rust("_ZN4core3fmt5write17h0123456789abcdefE.llvm.1234"));
     }
 
@@ -368,5 +400,14 @@ mod tests {
         );
         assert_eq!(stable_key("f::h0123456789abcdef.llvm.42"), "f");
         assert_eq!(stable_key("f::hello"), "f::hello");
+        assert_eq!(
+            stable_key(".Lanon.0781c48bedc67e52fec285e4817f2d35"),
+            ".Lanon"
+        );
+        assert_eq!(
+            stable_key("anon.0781c48bedc67e52fec285e4817f2d35.12"),
+            "anon"
+        );
+        assert_eq!(stable_key("cafe.beef"), "cafe.beef");
     }
 }

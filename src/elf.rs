@@ -137,7 +137,10 @@ impl Section {
     /// True when the section's contents are copied from a load image elsewhere at
     /// start-up, so it costs space at `load_addr` too.
     pub fn has_load_copy(&self) -> bool {
-        self.kind.occupies_memory() && !self.is_nobits() && self.size > 0 && self.load_addr != self.addr
+        self.kind.occupies_memory()
+            && !self.is_nobits()
+            && self.size > 0
+            && self.load_addr != self.addr
     }
 
     pub fn end(&self) -> u64 {
@@ -342,7 +345,11 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
             dynsym_index,
             shstrndx,
             exec_or_dyn,
-            |i| shdrs.get(i).map(|s| (s.sh_type(endian).0, s.sh_link(endian) as usize)),
+            |i| {
+                shdrs
+                    .get(i)
+                    .map(|s| (s.sh_type(endian).0, s.sh_link(endian) as usize))
+            },
         ) {
             continue;
         }
@@ -386,7 +393,11 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
 
     let info = ElfInfo {
         class: if header.is_class_64() { 64 } else { 32 },
-        endian: if header.is_big_endian() { "big" } else { "little" },
+        endian: if header.is_big_endian() {
+            "big"
+        } else {
+            "little"
+        },
         machine: machine_name(machine),
         file_type: match e_type {
             c::ET_REL => "REL",
@@ -462,8 +473,20 @@ fn bfd_hides(
 /// The load address BFD gives a section: the physical address of the `PT_LOAD` segment
 /// that holds it, offset like its virtual address.
 fn load_address(segments: &[Segment], sh_type: u32, addr: u64, offset: u64, size: u64) -> u64 {
+    // Some linkers leave every p_paddr zero. With more than one non-empty PT_LOAD, BFD
+    // then keeps LMA = VMA rather than stack every section's load image at 0.
+    if segments.iter().all(|s| s.paddr == 0)
+        && segments
+            .iter()
+            .filter(|s| s.is_load() && s.memsz != 0)
+            .count()
+            > 1
+    {
+        return addr;
+    }
     for seg in segments.iter().filter(|s| s.is_load()) {
-        let in_vaddr = addr >= seg.vaddr && addr.saturating_add(size) <= seg.vaddr.saturating_add(seg.memsz);
+        let in_vaddr =
+            addr >= seg.vaddr && addr.saturating_add(size) <= seg.vaddr.saturating_add(seg.memsz);
         if !in_vaddr {
             continue;
         }
@@ -579,7 +602,10 @@ fn read_symbols<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
 
 fn is_arm_mapping_symbol(name: &str) -> bool {
     let b = name.as_bytes();
-    b.len() >= 2 && b[0] == b'$' && matches!(b[1], b'a' | b't' | b'd' | b'x') && (b.len() == 2 || b[2] == b'.')
+    b.len() >= 2
+        && b[0] == b'$'
+        && matches!(b[1], b'a' | b't' | b'd' | b'x')
+        && (b.len() == 2 || b[2] == b'.')
 }
 
 fn machine_name(machine: u16) -> String {

@@ -12,9 +12,9 @@ pub mod elf;
 pub mod error;
 pub mod linker_script;
 pub mod region;
+pub mod render;
 pub mod report;
 pub mod rollup;
-pub mod render;
 pub mod source;
 
 pub use error::Error;

@@ -94,7 +94,12 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         for p in chips::presets() {
             writeln!(out, "{:<12} {}", p.name, p.description).map_err(output_error)?;
             for (name, origin, length) in p.regions {
-                writeln!(out, "    {name:<12} {origin:#010x} {:>10}", render::human(*length)).map_err(output_error)?;
+                writeln!(
+                    out,
+                    "    {name:<12} {origin:#010x} {:>10}",
+                    render::human(*length)
+                )
+                .map_err(output_error)?;
             }
             for r in p.reservations {
                 writeln!(
@@ -115,13 +120,20 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         Some(path) => Some(budget::load_regions(path)?),
         None => None,
     };
-    let opts = source::resolve(args.memory.as_deref(), budget_regions.as_ref(), args.chip.as_deref())?;
+    let opts = source::resolve(
+        args.memory.as_deref(),
+        budget_regions.as_ref(),
+        args.chip.as_deref(),
+    )?;
     let Some(path) = &args.elf else {
         return Err(Error::Usage("report needs an ELF file".into()));
     };
     let image = elf::load_path(path)?;
     let report = report::analyze(&image, &opts)?;
-    let view = View { top: args.top, by: args.by };
+    let view = View {
+        top: args.top,
+        by: args.by,
+    };
     render::render_report(&report, &view, args.format, out).map_err(output_error)?;
     Ok(EXIT_OK)
 }

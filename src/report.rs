@@ -301,7 +301,10 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         let mut overlaps = Vec::new();
         let res_end = res.origin.saturating_add(res.length);
         for s in &alloc {
-            for (start, size) in [(s.addr, s.size), (s.load_addr, if s.has_load_copy() { s.size } else { 0 })] {
+            for (start, size) in [
+                (s.addr, s.size),
+                (s.load_addr, if s.has_load_copy() { s.size } else { 0 }),
+            ] {
                 let lo = start.max(res.origin);
                 let hi = start.saturating_add(size).min(res_end);
                 if hi > lo {
@@ -380,7 +383,10 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
 
     for r in &region_usage {
         if r.overflow > 0 {
-            warnings.push(format!("region {} overflows by {} bytes", r.name, r.overflow));
+            warnings.push(format!(
+                "region {} overflows by {} bytes",
+                r.name, r.overflow
+            ));
         }
     }
     if !image.info.has_symbols {
@@ -421,7 +427,12 @@ fn check_totals(report: &Report) -> Result<(), Error> {
     }
     for s in &report.sections {
         let sym = per_section.get(s.name.as_str()).copied().unwrap_or(0);
-        if sym + s.unattributed != s.size && !report.sections.iter().any(|o| o.name == s.name && !std::ptr::eq(o, s)) {
+        if sym + s.unattributed != s.size
+            && !report
+                .sections
+                .iter()
+                .any(|o| o.name == s.name && !std::ptr::eq(o, s))
+        {
             return Err(Error::Internal(format!(
                 "section {}: symbols {} + unattributed {} != size {}",
                 s.name, sym, s.unattributed, s.size
@@ -494,7 +505,11 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
             iv.push((seg.paddr, seg.paddr.saturating_add(seg.filesz)));
         }
     }
-    for s in image.sections.iter().filter(|s| s.kind.occupies_memory() && s.size > 0) {
+    for s in image
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory() && s.size > 0)
+    {
         iv.push((s.addr, s.end()));
         if s.has_load_copy() {
             iv.push((s.load_addr, s.load_addr.saturating_add(s.size)));
@@ -508,7 +523,11 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
             .chain(END_OF_STATICS)
             .find_map(|n| image.symbol_value(n).filter(|b| *b < top))
             .unwrap_or(top.saturating_sub(1));
-        if top > 0 && iv.iter().any(|&(lo, hi)| bottom >= lo && bottom <= hi.saturating_add(JOIN_GAP)) {
+        if top > 0
+            && iv
+                .iter()
+                .any(|&(lo, hi)| bottom >= lo && bottom <= hi.saturating_add(JOIN_GAP))
+        {
             iv.push((bottom, top));
         }
     }
@@ -568,9 +587,13 @@ fn attribute_symbols(
                 .then(x.weak.cmp(&y.weak))
                 .then(x.raw.cmp(&y.raw))
         });
-        let run_region = lookup.find(sec.addr, sec.size).map(|r| regions[r].name.clone());
+        let run_region = lookup
+            .find(sec.addr, sec.size)
+            .map(|r| regions[r].name.clone());
         let load_region = if sec.has_load_copy() {
-            lookup.find(sec.load_addr, sec.size).map(|r| regions[r].name.clone())
+            lookup
+                .find(sec.load_addr, sec.size)
+                .map(|r| regions[r].name.clone())
         } else {
             None
         };
@@ -642,19 +665,35 @@ const STACK_TOP: &[&str] = &[
     "__stack",
     "_sp",
 ];
-const STACK_BOTTOM: &[&str] = &["_stack_end", "__StackLimit", "_sstack", "__stack_start__", "__stack_bottom", "_stack_bottom"];
-const STACK_SIZE: &[&str] = &["_stack_size", "__stack_size", "__STACK_SIZE", "_Min_Stack_Size", "__stack_size__", "STACK_SIZE"];
+const STACK_BOTTOM: &[&str] = &[
+    "_stack_end",
+    "__StackLimit",
+    "_sstack",
+    "__stack_start__",
+    "__stack_bottom",
+    "_stack_bottom",
+];
+const STACK_SIZE: &[&str] = &[
+    "_stack_size",
+    "__stack_size",
+    "__STACK_SIZE",
+    "_Min_Stack_Size",
+    "__stack_size__",
+    "STACK_SIZE",
+];
 /// The end of statics; cortex-m-rt's default `_stack_end` is this, i.e. an unsized stack.
 const END_OF_STATICS: &[&str] = &["__euninit", "__ebss", "_ebss", "__bss_end__", "_end", "end"];
 
 fn find_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> Option<Stack> {
-    let region_of = |a: u64| lookup.find(a.saturating_sub(1), 1).map(|r| regions[r].name.clone());
+    let region_of = |a: u64| {
+        lookup
+            .find(a.saturating_sub(1), 1)
+            .map(|r| regions[r].name.clone())
+    };
     // A `.stack` section is the most explicit declaration.
-    if let Some(s) = image
-        .sections
-        .iter()
-        .find(|s| s.kind.occupies_memory() && s.size > 0 && (s.name == ".stack" || s.name == ".stack_dummy"))
-    {
+    if let Some(s) = image.sections.iter().find(|s| {
+        s.kind.occupies_memory() && s.size > 0 && (s.name == ".stack" || s.name == ".stack_dummy")
+    }) {
         return Some(Stack {
             bottom: s.addr,
             top: s.end(),
@@ -667,9 +706,13 @@ fn find_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> Optio
     let (top_name, top) = STACK_TOP
         .iter()
         .find_map(|n| image.symbol_value(n).map(|v| (*n, v)))?;
-    let explicit_size = STACK_SIZE
-        .iter()
-        .find_map(|n| image.symbols.iter().find(|s| s.raw == *n && s.absolute).map(|s| (*n, s.addr)));
+    let explicit_size = STACK_SIZE.iter().find_map(|n| {
+        image
+            .symbols
+            .iter()
+            .find(|s| s.raw == *n && s.absolute)
+            .map(|s| (*n, s.addr))
+    });
     let bottom = STACK_BOTTOM
         .iter()
         .find_map(|n| image.symbol_value(n).map(|v| (*n, v)));
@@ -686,7 +729,12 @@ fn find_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> Optio
             let floor = image
                 .sections
                 .iter()
-                .filter(|s| s.kind.occupies_memory() && s.size > 0 && s.end() <= top && regions[r].contains(s.addr))
+                .filter(|s| {
+                    s.kind.occupies_memory()
+                        && s.size > 0
+                        && s.end() <= top
+                        && regions[r].contains(s.addr)
+                })
                 .map(|s| s.end())
                 .max()
                 .unwrap_or(regions[r].origin);
@@ -711,14 +759,19 @@ const HEAP_RANGES: &[(&str, &str)] = &[
     ("_heap_start", "_heap_end"),
 ];
 
-fn find_heap(image: &Image, symbols: &[SymbolUsage], regions: &[Region], lookup: &RegionLookup) -> Vec<HeapArena> {
+fn find_heap(
+    image: &Image,
+    symbols: &[SymbolUsage],
+    regions: &[Region],
+    lookup: &RegionLookup,
+) -> Vec<HeapArena> {
     let region_of = |a: u64| lookup.find(a, 1).map(|r| regions[r].name.clone());
     let mut out = Vec::new();
-    for s in image
-        .sections
-        .iter()
-        .filter(|s| s.kind.occupies_memory() && s.size > 0 && (s.name == ".heap" || s.name.starts_with(".heap.")))
-    {
+    for s in image.sections.iter().filter(|s| {
+        s.kind.occupies_memory()
+            && s.size > 0
+            && (s.name == ".heap" || s.name.starts_with(".heap."))
+    }) {
         out.push(HeapArena {
             name: s.name.clone(),
             addr: s.addr,
@@ -749,11 +802,19 @@ fn find_heap(image: &Image, symbols: &[SymbolUsage], regions: &[Region], lookup:
         if s.kind != SymbolKind::Object || s.size < 64 {
             continue;
         }
-        let last = s.name.rsplit("::").next().unwrap_or(&s.name).to_ascii_lowercase();
+        let last = s
+            .name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&s.name)
+            .to_ascii_lowercase();
         if !last.contains("heap") {
             continue;
         }
-        if out.iter().any(|h| s.addr >= h.addr && s.addr < h.addr + h.size) {
+        if out
+            .iter()
+            .any(|h| s.addr >= h.addr && s.addr < h.addr.saturating_add(h.size))
+        {
             continue;
         }
         out.push(HeapArena {

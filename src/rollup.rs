@@ -1,6 +1,7 @@
 //! Rollups: the report's bytes grouped by region, section, symbol, crate or file, per
-//! region. Every byte of every region's `used` lands in exactly one row, so rows of a
-//! region add up to what the region table says.
+//! region. Every occupied byte of a region lands in exactly one row, so the rows of a
+//! region add up to its `used + reserved` (reservations that lie outside every section
+//! get a row of their own; bytes past a region's end are listed with no region).
 
 use std::collections::BTreeMap;
 
@@ -38,46 +39,194 @@ pub const UNATTRIBUTED: &str = "(unattributed)";
 pub const NO_CRATE: &str = "(no crate: unmangled or C/C++)";
 pub const NO_FILE: &str = "(no file symbol)";
 
+pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
+
+/// Bytes of a symbol inside its run region and past the region's end. A symbol's
+/// exclusive bytes are the tail of its range (earlier symbols took the overlap), so the
+/// split is exact.
+pub fn split_at_region_end(
+    report: &Report,
+    section_end: u64,
+    region_end: Option<u64>,
+    addr: u64,
+    size: u64,
+    bytes: u64,
+) -> (u64, u64) {
+    let _ = report;
+    let end = addr.saturating_add(size).min(section_end);
+    let start = end.saturating_sub(bytes);
+    match region_end {
+        Some(limit) if end > limit => {
+            let outside = end - start.max(limit);
+            (bytes - outside, outside)
+        }
+        _ => (bytes, 0),
+    }
+}
+
+/// Every occupied byte of every region as labelled rows: symbols (clipped at the region
+/// end; bytes past it are listed with no region), unattributed remainders, load images
+/// under their load region, and reservations that lie outside all sections. The rows of
+/// a region add up to its `used + reserved`.
+pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<'_>, u64)) {
+    let region_end = |name: &Option<String>| {
+        name.as_deref()
+            .and_then(|n| report.regions.iter().find(|r| r.name == n))
+            .map(|r| r.origin.saturating_add(r.length))
+    };
+    // Sections by name; duplicate names (relocatable objects) fall back to the first.
+    let mut sections: BTreeMap<&str, &crate::report::SectionUsage> = BTreeMap::new();
+    for s in &report.sections {
+        sections.entry(s.name.as_str()).or_insert(s);
+    }
+    let mut symbol_in: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for sym in &report.symbols {
+        let Some(sec) = sections.get(sym.section.as_str()) else {
+            continue;
+        };
+        let (inside, outside) = split_at_region_end(
+            report,
+            sec.addr.saturating_add(sec.size),
+            region_end(&sym.region),
+            sym.addr,
+            sym.size,
+            sym.bytes,
+        );
+        let e = symbol_in.entry(sec.name.as_str()).or_default();
+        e.0 += inside;
+        e.1 += outside;
+        if inside > 0 {
+            emit(sym.region.as_deref(), Label::Symbol(sym), inside);
+        }
+        if outside > 0 {
+            emit(None, Label::Symbol(sym), outside);
+        }
+        if let Some(l) = &sym.load_region {
+            emit(Some(l), Label::Symbol(sym), sym.bytes);
+        }
+    }
+    let mut in_sections: BTreeMap<&str, u64> = BTreeMap::new();
+    for sec in report
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory() && s.size > 0)
+    {
+        let (sym_in, sym_out) = symbol_in
+            .get(sec.name.as_str())
+            .copied()
+            .unwrap_or_default();
+        if sections
+            .get(sec.name.as_str())
+            .is_some_and(|first| !std::ptr::eq(*first, sec))
+        {
+            // A second section of the same name: its symbols were counted under the first.
+            emit(
+                sec.region.as_deref(),
+                Label::Unattributed(sec),
+                sec.size - sec.overflow,
+            );
+            if let Some(r) = &sec.region {
+                *in_sections.entry(r).or_default() += sec.size - sec.overflow;
+            }
+            continue;
+        }
+        let inside = (sec.size - sec.overflow).saturating_sub(sym_in);
+        let outside = sec.overflow.saturating_sub(sym_out);
+        if inside > 0 {
+            emit(sec.region.as_deref(), Label::Unattributed(sec), inside);
+        }
+        if outside > 0 {
+            emit(None, Label::Unattributed(sec), outside);
+        }
+        if let Some(r) = &sec.region {
+            *in_sections.entry(r).or_default() += sec.size - sec.overflow;
+        }
+        if let Some(l) = &sec.load_region {
+            if sec.unattributed > 0 {
+                emit(Some(l), Label::Unattributed(sec), sec.unattributed);
+            }
+            *in_sections.entry(l).or_default() += sec.size;
+        }
+    }
+    for r in &report.regions {
+        let sec_bytes = in_sections.get(r.name.as_str()).copied().unwrap_or(0);
+        let rest = (r.used + r.reserved).saturating_sub(sec_bytes);
+        if rest > 0 {
+            emit(Some(&r.name), Label::Reserved, rest);
+        }
+    }
+}
+
+/// What a labelled run of bytes is.
+pub enum Label<'a> {
+    Symbol(&'a crate::report::SymbolUsage),
+    Unattributed(&'a crate::report::SectionUsage),
+    Reserved,
+}
+
 pub fn rollup(report: &Report, by: By) -> Rollup {
     let mut acc: BTreeMap<(Option<String>, String), (u64, usize)> = BTreeMap::new();
-    let mut add = |region: &Option<String>, key: String, bytes: u64, n: usize| {
-        let e = acc.entry((region.clone(), key)).or_default();
+    let mut add = |region: Option<&str>, key: String, bytes: u64, n: usize| {
+        let e = acc.entry((region.map(str::to_string), key)).or_default();
         e.0 += bytes;
         e.1 += n;
     };
     match by {
         By::Region => {
             for r in &report.regions {
-                add(&Some(r.name.clone()), r.name.clone(), r.used, 0);
+                add(Some(&r.name), r.name.clone(), r.used, 0);
+                if r.reserved > 0 {
+                    add(
+                        Some(&r.name),
+                        format!("{} (reserved: stack/heap/others)", r.name),
+                        r.reserved,
+                        0,
+                    );
+                }
             }
         }
         By::Section => {
-            for s in report.sections.iter().filter(|s| s.size > 0) {
-                add(&s.region, s.name.clone(), s.size - s.overflow, 0);
-                if let Some(l) = &s.load_region {
-                    add(&Some(l.clone()), format!("{} (load image)", s.name), s.size, 0);
-                }
-            }
+            labelled_bytes(report, |region, label, bytes| {
+                let key = match label {
+                    Label::Symbol(s) => match region {
+                        Some(r)
+                            if s.load_region.as_deref() == Some(r)
+                                && s.region.as_deref() != Some(r) =>
+                        {
+                            format!("{} (load image)", s.section)
+                        }
+                        _ => s.section.clone(),
+                    },
+                    Label::Unattributed(s) => match region {
+                        Some(r)
+                            if s.load_region.as_deref() == Some(r)
+                                && s.region.as_deref() != Some(r) =>
+                        {
+                            format!("{} (load image)", s.name)
+                        }
+                        _ => s.name.clone(),
+                    },
+                    Label::Reserved => RESERVED.to_string(),
+                };
+                add(region, key, bytes, 0);
+            });
         }
         By::Symbol | By::Crate | By::File => {
-            for s in &report.symbols {
-                let key = match by {
-                    By::Symbol => s.name.clone(),
-                    By::Crate => s.krate.clone().unwrap_or_else(|| NO_CRATE.to_string()),
-                    _ => s.file.clone().unwrap_or_else(|| NO_FILE.to_string()),
+            labelled_bytes(report, |region, label, bytes| {
+                let (key, n) = match label {
+                    Label::Symbol(s) => (
+                        match by {
+                            By::Symbol => s.name.clone(),
+                            By::Crate => s.krate.clone().unwrap_or_else(|| NO_CRATE.to_string()),
+                            _ => s.file.clone().unwrap_or_else(|| NO_FILE.to_string()),
+                        },
+                        1,
+                    ),
+                    Label::Unattributed(s) => (format!("{UNATTRIBUTED} {}", s.name), 0),
+                    Label::Reserved => (RESERVED.to_string(), 0),
                 };
-                add(&s.region, key.clone(), s.bytes, 1);
-                if let Some(l) = &s.load_region {
-                    add(&Some(l.clone()), key, s.bytes, 1);
-                }
-            }
-            for s in report.sections.iter().filter(|s| s.unattributed > 0) {
-                let key = format!("{UNATTRIBUTED} {}", s.name);
-                add(&s.region, key.clone(), s.unattributed, 0);
-                if let Some(l) = &s.load_region {
-                    add(&Some(l.clone()), key, s.unattributed, 0);
-                }
-            }
+                add(region, key, bytes, n);
+            });
         }
     }
     let order: BTreeMap<&str, usize> = report
@@ -96,9 +245,21 @@ pub fn rollup(report: &Report, by: By) -> Rollup {
         })
         .collect();
     rows.sort_by(|a, b| {
-        let ra = a.region.as_deref().and_then(|r| order.get(r)).copied().unwrap_or(usize::MAX);
-        let rb = b.region.as_deref().and_then(|r| order.get(r)).copied().unwrap_or(usize::MAX);
-        ra.cmp(&rb).then(b.bytes.cmp(&a.bytes)).then(a.key.cmp(&b.key))
+        let ra = a
+            .region
+            .as_deref()
+            .and_then(|r| order.get(r))
+            .copied()
+            .unwrap_or(usize::MAX);
+        let rb = b
+            .region
+            .as_deref()
+            .and_then(|r| order.get(r))
+            .copied()
+            .unwrap_or(usize::MAX);
+        ra.cmp(&rb)
+            .then(b.bytes.cmp(&a.bytes))
+            .then(a.key.cmp(&b.key))
     });
     Rollup { by, rows }
 }

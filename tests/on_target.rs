@@ -39,8 +39,15 @@ fn read_json(path: &Path) -> Value {
 
 /// `membudget report <elf> --memory <memory.x> --format json`, parsed.
 fn analyze(elf: &Path, layout: &str) -> Value {
-    let memory_x = repo_root().join("firmware/layouts").join(layout).join("memory.x");
-    assert!(memory_x.is_file(), "missing linker memory map {}", memory_x.display());
+    let memory_x = repo_root()
+        .join("firmware/layouts")
+        .join(layout)
+        .join("memory.x");
+    assert!(
+        memory_x.is_file(),
+        "missing linker memory map {}",
+        memory_x.display()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_membudget"))
         .arg("report")
         .arg(elf)
@@ -59,8 +66,12 @@ fn analyze(elf: &Path, layout: &str) -> Value {
         String::from_utf8_lossy(&out.stderr),
         stdout
     );
-    serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("report for {} is not valid JSON: {e}\n{stdout}", elf.display()))
+    serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "report for {} is not valid JSON: {e}\n{stdout}",
+            elf.display()
+        )
+    })
 }
 
 /// Collects every mismatch so one run shows all of them.
@@ -75,10 +86,22 @@ impl Checker {
     }
 
     /// `None` means the field was missing (already reported by `num`, or shown as "missing").
-    fn eq<T: PartialEq + std::fmt::Debug>(&mut self, what: &str, expected: Option<T>, actual: Option<T>) {
+    fn eq<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        expected: Option<T>,
+        actual: Option<T>,
+    ) {
         if expected != actual {
-            let show = |v: &Option<T>| v.as_ref().map_or("missing".to_string(), |v| format!("{v:?}"));
-            self.fail(format!("{what}: expected {}, actual {}", show(&expected), show(&actual)));
+            let show = |v: &Option<T>| {
+                v.as_ref()
+                    .map_or("missing".to_string(), |v| format!("{v:?}"))
+            };
+            self.fail(format!(
+                "{what}: expected {}, actual {}",
+                show(&expected),
+                show(&actual)
+            ));
         }
     }
 
@@ -98,7 +121,10 @@ impl Checker {
 fn num(c: &mut Checker, v: &Value, ctx: &str, key: &str) -> Option<u64> {
     let n = v.get(key).and_then(Value::as_u64);
     if n.is_none() {
-        c.fail(format!("{ctx}: field `{key}` missing or not an unsigned integer (got {:?})", v.get(key)));
+        c.fail(format!(
+            "{ctx}: field `{key}` missing or not an unsigned integer (got {:?})",
+            v.get(key)
+        ));
     }
     n
 }
@@ -127,12 +153,20 @@ fn find_symbol<'a>(c: &mut Checker, report: &'a Value, path: &str) -> Option<&'a
     match hits.as_slice() {
         [one] => Some(one),
         [] => {
-            c.fail(format!("symbol `{path}`: not found in report symbols (by name ending with `{suffix}`)"));
+            c.fail(format!(
+                "symbol `{path}`: not found in report symbols (by name ending with `{suffix}`)"
+            ));
             None
         }
         many => {
-            let names: Vec<_> = many.iter().map(|s| string(s, "name").unwrap_or("?")).collect();
-            c.fail(format!("symbol `{path}`: {} candidates in report symbols: {names:?}", many.len()));
+            let names: Vec<_> = many
+                .iter()
+                .map(|s| string(s, "name").unwrap_or("?"))
+                .collect();
+            c.fail(format!(
+                "symbol `{path}`: {} candidates in report symbols: {names:?}",
+                many.len()
+            ));
             None
         }
     }
@@ -154,15 +188,30 @@ fn check_layout(layout: &str) {
     );
     let m = read_json(&measured_path);
     let r = analyze(&elf, layout);
-    let mut c = Checker { layout: layout.to_string(), failures: Vec::new() };
+    let mut c = Checker {
+        layout: layout.to_string(),
+        failures: Vec::new(),
+    };
 
     // The measurement itself.
     c.eq("measured.layout", Some(layout), string(&m, "layout"));
-    c.eq("measured.ok (every on-target self-check passed)", Some(true), m.get("ok").and_then(Value::as_bool));
-    c.eq("report.schema", Some("membudget.report/1"), string(&r, "schema"));
+    c.eq(
+        "measured.ok (every on-target self-check passed)",
+        Some(true),
+        m.get("ok").and_then(Value::as_bool),
+    );
+    c.eq(
+        "report.schema",
+        Some("membudget.report/1"),
+        string(&r, "schema"),
+    );
 
     // Every measured buffer: same address, size and region as the analyzer's symbol.
-    let buffers = m.get("buffers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let buffers = m
+        .get("buffers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if buffers.is_empty() {
         c.fail("measured.buffers: missing or empty".into());
     }
@@ -175,13 +224,30 @@ fn check_layout(layout: &str) {
             continue;
         };
         let (addr, size) = (num(&mut c, b, &ctx, "addr"), num(&mut c, b, &ctx, "size"));
-        let Some(sym) = find_symbol(&mut c, &r, path) else { continue };
+        let Some(sym) = find_symbol(&mut c, &r, path) else {
+            continue;
+        };
         let sctx = format!("report symbol {path}");
-        let (saddr, ssize) = (num(&mut c, sym, &sctx, "addr"), num(&mut c, sym, &sctx, "size"));
-        c.eq(&format!("{name}: address (measured vs report symbol)"), addr, saddr);
-        c.eq(&format!("{name}: size (measured vs report symbol)"), size, ssize);
+        let (saddr, ssize) = (
+            num(&mut c, sym, &sctx, "addr"),
+            num(&mut c, sym, &sctx, "size"),
+        );
+        c.eq(
+            &format!("{name}: address (measured vs report symbol)"),
+            addr,
+            saddr,
+        );
+        c.eq(
+            &format!("{name}: size (measured vs report symbol)"),
+            size,
+            ssize,
+        );
         if let Some(region) = string(b, "region") {
-            c.eq(&format!("{name}: region (measured/expected vs report symbol)"), Some(region), string(sym, "region"));
+            c.eq(
+                &format!("{name}: region (measured/expected vs report symbol)"),
+                Some(region),
+                string(sym, "region"),
+            );
         }
         by_name.insert(name, (saddr, ssize));
     }
@@ -192,15 +258,28 @@ fn check_layout(layout: &str) {
     let arena_size = num(&mut c, &heap, "measured.heap", "arena_size");
     match by_name.get("HEAP_MEM") {
         Some(&(a, s)) => {
-            c.eq("heap arena address (measured.heap.arena_addr vs symbol HEAP_MEM)", arena_addr, a);
-            c.eq("heap arena size (measured.heap.arena_size vs symbol HEAP_MEM)", arena_size, s);
+            c.eq(
+                "heap arena address (measured.heap.arena_addr vs symbol HEAP_MEM)",
+                arena_addr,
+                a,
+            );
+            c.eq(
+                "heap arena size (measured.heap.arena_size vs symbol HEAP_MEM)",
+                arena_size,
+                s,
+            );
         }
         None => c.fail("measured buffers: no HEAP_MEM entry".into()),
     }
     if let (Some(a), Some(s)) = (arena_addr, arena_size) {
-        let heaps = r.get("heap").and_then(Value::as_array).cloned().unwrap_or_default();
+        let heaps = r
+            .get("heap")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let found = heaps.iter().any(|h| {
-            h.get("addr").and_then(Value::as_u64) == Some(a) && h.get("size").and_then(Value::as_u64) == Some(s)
+            h.get("addr").and_then(Value::as_u64) == Some(a)
+                && h.get("size").and_then(Value::as_u64) == Some(s)
         });
         if !found {
             c.fail(format!(
@@ -212,11 +291,22 @@ fn check_layout(layout: &str) {
     for (key, sym) in [("pool", "POOL"), ("arena", "ARENA")] {
         let part = m.get(key).cloned().unwrap_or(Value::Null);
         let ctx = format!("measured.{key}");
-        let (addr, size) = (num(&mut c, &part, &ctx, "addr"), num(&mut c, &part, &ctx, "size"));
+        let (addr, size) = (
+            num(&mut c, &part, &ctx, "addr"),
+            num(&mut c, &part, &ctx, "size"),
+        );
         match by_name.get(sym) {
             Some(&(a, s)) => {
-                c.eq(&format!("{key} address (measured.{key}.addr vs symbol {sym})"), addr, a);
-                c.eq(&format!("{key} size (measured.{key}.size vs symbol {sym})"), size, s);
+                c.eq(
+                    &format!("{key} address (measured.{key}.addr vs symbol {sym})"),
+                    addr,
+                    a,
+                );
+                c.eq(
+                    &format!("{key} size (measured.{key}.size vs symbol {sym})"),
+                    size,
+                    s,
+                );
             }
             None => c.fail(format!("measured buffers: no {sym} entry")),
         }
@@ -229,13 +319,17 @@ fn check_layout(layout: &str) {
         c.fail("report.stack: expected the stack bounds, actual null/missing".into());
     } else {
         for key in ["top", "bottom", "size"] {
-            let (mv, rv) = (num(&mut c, &ms, "measured.stack", key), num(&mut c, &rs, "report.stack", key));
+            let (mv, rv) = (
+                num(&mut c, &ms, "measured.stack", key),
+                num(&mut c, &rs, "report.stack", key),
+            );
             c.eq(&format!("stack.{key} (measured vs report)"), mv, rv);
         }
         c.eq("report.stack.region", Some("RAM"), string(&rs, "region"));
-        if let (Some(hw), Some(size)) =
-            (num(&mut c, &ms, "measured.stack", "high_water"), num(&mut c, &rs, "report.stack", "size"))
-        {
+        if let (Some(hw), Some(size)) = (
+            num(&mut c, &ms, "measured.stack", "high_water"),
+            num(&mut c, &rs, "report.stack", "size"),
+        ) {
             if hw == 0 || hw > size {
                 c.fail(format!(
                     "stack high-water mark: expected 0 < measured {hw} <= report.stack.size {size}"

@@ -6,14 +6,21 @@ mod support;
 use membudget::elf::{self, SectionKind, SymbolKind};
 use membudget::region::Region;
 use membudget::render::{self, Format, View};
-use membudget::report::{self, Options, RegionUsage, Report, Reservation, SectionUsage, SymbolUsage};
+use membudget::report::{
+    self, Options, RegionUsage, Report, Reservation, SectionUsage, SymbolUsage,
+};
 use support::*;
 
 fn region<'a>(r: &'a Report, name: &str) -> &'a RegionUsage {
     r.regions
         .iter()
         .find(|x| x.name == name)
-        .unwrap_or_else(|| panic!("no region {name} in {:?}", r.regions.iter().map(|x| &x.name).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no region {name} in {:?}",
+                r.regions.iter().map(|x| &x.name).collect::<Vec<_>>()
+            )
+        })
 }
 
 fn section<'a>(r: &'a Report, name: &str) -> &'a SectionUsage {
@@ -31,11 +38,21 @@ fn symbol<'a>(r: &'a Report, name: &str) -> Option<&'a SymbolUsage> {
 fn check_invariants(r: &Report) {
     for reg in &r.regions {
         if reg.used + reg.reserved <= reg.length {
-            assert_eq!(reg.used + reg.reserved + reg.free, reg.length, "region {}", reg.name);
+            assert_eq!(
+                reg.used + reg.reserved + reg.free,
+                reg.length,
+                "region {}",
+                reg.name
+            );
         }
     }
     for s in &r.sections {
-        let sym: u64 = r.symbols.iter().filter(|y| y.section == s.name).map(|y| y.bytes).sum();
+        let sym: u64 = r
+            .symbols
+            .iter()
+            .filter(|y| y.section == s.name)
+            .map(|y| y.bytes)
+            .sum();
         assert_eq!(sym + s.unattributed, s.size, "section {}", s.name);
     }
 }
@@ -95,7 +112,14 @@ fn nobits_cost_run_region_only_and_uninit_is_its_own_kind() {
     // `.data AT>FLASH`) still costs no flash.
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
-        .section(".bss", SecType::Nobits, SHF_ALLOC | SHF_WRITE, RAM, FLASH + 0x100, 0x200)
+        .section(
+            ".bss",
+            SecType::Nobits,
+            SHF_ALLOC | SHF_WRITE,
+            RAM,
+            FLASH + 0x100,
+            0x200,
+        )
         .nobits(".uninit", RAM + 0x200, 0x80)
         .build();
     let r = analyze(&elf);
@@ -140,7 +164,9 @@ fn overflow_past_region_end() {
     assert_eq!(ram.free, RAM_LEN - 0x100);
     assert_eq!(region(&r, "FLASH").overflow, 0);
     assert!(
-        r.warnings.iter().any(|w| w.contains("RAM") && w.contains("100")),
+        r.warnings
+            .iter()
+            .any(|w| w.contains("RAM") && w.contains("100")),
         "{:?}",
         r.warnings
     );
@@ -162,7 +188,11 @@ fn section_outside_every_region_is_unmapped() {
     assert_eq!(s.load_region, None);
     assert_eq!(s.size, 0x80);
     assert_eq!(symbol(&r, "ccm_buf").unwrap().region, None);
-    assert!(r.warnings.iter().any(|w| w.contains(".ccmram")), "{:?}", r.warnings);
+    assert!(
+        r.warnings.iter().any(|w| w.contains(".ccmram")),
+        "{:?}",
+        r.warnings
+    );
     // Neither region is charged.
     assert_eq!(region(&r, "FLASH").used, 0x100);
     assert_eq!(region(&r, "RAM").used, 0);
@@ -177,7 +207,13 @@ fn section_outside_every_region_is_unmapped() {
     assert_eq!(d.region.as_deref(), Some("RAM"));
     assert_eq!(d.load_region, None);
     assert!(r.unmapped.is_empty());
-    assert!(r.warnings.iter().any(|w| w.contains(".data") && w.contains("0x9000000")), "{:?}", r.warnings);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains(".data") && w.contains("0x9000000")),
+        "{:?}",
+        r.warnings
+    );
     assert_eq!(region(&r, "FLASH").by_kind.load_image, 0);
     assert_eq!(region(&r, "RAM").used, 0x40);
 }
@@ -189,7 +225,14 @@ fn symbols_zero_size_aliases_and_overlaps() {
         .rodata(".rodata", ro, 0x100)
         .object("zero_sized", ".rodata", ro + 0x10, 0)
         .object("alias_strong", ".rodata", ro, 0x20)
-        .symbol("alias_weak", Some(".rodata"), ro, 0x20, SymType::Object, Bind::Weak)
+        .symbol(
+            "alias_weak",
+            Some(".rodata"),
+            ro,
+            0x20,
+            SymType::Object,
+            Bind::Weak,
+        )
         .object("ov_a", ".rodata", ro + 0x40, 0x30) // 0x40..0x70
         .object("inner", ".rodata", ro + 0x48, 0x08) // inside ov_a
         .object("ov_b", ".rodata", ro + 0x60, 0x30) // 0x60..0x90, 0x10 shared with ov_a
@@ -197,8 +240,14 @@ fn symbols_zero_size_aliases_and_overlaps() {
         .build();
     let r = analyze(&elf);
 
-    assert!(symbol(&r, "zero_sized").is_none(), "zero-size symbols are not listed");
-    assert!(symbol(&r, "alias_weak").is_none(), "aliases are merged into one entry");
+    assert!(
+        symbol(&r, "zero_sized").is_none(),
+        "zero-size symbols are not listed"
+    );
+    assert!(
+        symbol(&r, "alias_weak").is_none(),
+        "aliases are merged into one entry"
+    );
     let a = symbol(&r, "alias_strong").unwrap();
     assert_eq!(a.aliases, vec!["alias_weak"]);
     assert_eq!((a.addr, a.size, a.bytes), (ro, 0x20, 0x20));
@@ -231,13 +280,30 @@ fn thumb_bit_cleared_on_arm_functions_only() {
             .rodata(".rodata", FLASH + 0x200, 0x10)
             .func("thumb_fn", ".text", FLASH + 0x101, 0x20)
             .object("odd_obj", ".rodata", FLASH + 0x201, 0x3)
-            .symbol("$t", Some(".text"), FLASH + 0x100, 0, SymType::NoType, Bind::Local)
-            .symbol("$d.1", Some(".rodata"), FLASH + 0x200, 0, SymType::NoType, Bind::Local)
+            .symbol(
+                "$t",
+                Some(".text"),
+                FLASH + 0x100,
+                0,
+                SymType::NoType,
+                Bind::Local,
+            )
+            .symbol(
+                "$d.1",
+                Some(".rodata"),
+                FLASH + 0x200,
+                0,
+                SymType::NoType,
+                Bind::Local,
+            )
     };
 
     let arm = spec(EM_ARM).build();
     let image = elf::load_bytes(&arm, "arm.elf").unwrap();
-    assert!(image.symbols.iter().all(|s| !s.raw.starts_with('$')), "ARM mapping symbols hidden");
+    assert!(
+        image.symbols.iter().all(|s| !s.raw.starts_with('$')),
+        "ARM mapping symbols hidden"
+    );
     let r = analyze(&arm);
     let f = symbol(&r, "thumb_fn").unwrap();
     assert_eq!(f.addr, 0x0800_0200 - 0x100);
@@ -249,7 +315,10 @@ fn thumb_bit_cleared_on_arm_functions_only() {
 
     let rv = spec(EM_RISCV).build();
     let image = elf::load_bytes(&rv, "rv.elf").unwrap();
-    assert!(image.symbols.iter().any(|s| s.raw == "$t"), "mapping symbols are an ARM thing");
+    assert!(
+        image.symbols.iter().any(|s| s.raw == "$t"),
+        "mapping symbols are an ARM thing"
+    );
     let r = analyze(&rv);
     let f = symbol(&r, "thumb_fn").unwrap();
     assert_eq!(f.addr, 0x0800_0101);
@@ -298,9 +367,27 @@ fn all_classes_and_endiannesses_load_alike() {
     assert_layout(&base);
 
     let cases = [
-        (layout_spec().machine(EM_RISCV).class64(), 64, "little", "RISC-V"),
-        (layout_spec().machine(object::elf::EM_PPC.0).big_endian(), 32, "big", "PowerPC"),
-        (layout_spec().machine(object::elf::EM_PPC64.0).class64().big_endian(), 64, "big", "PowerPC64"),
+        (
+            layout_spec().machine(EM_RISCV).class64(),
+            64,
+            "little",
+            "RISC-V",
+        ),
+        (
+            layout_spec().machine(object::elf::EM_PPC.0).big_endian(),
+            32,
+            "big",
+            "PowerPC",
+        ),
+        (
+            layout_spec()
+                .machine(object::elf::EM_PPC64.0)
+                .class64()
+                .big_endian(),
+            64,
+            "big",
+            "PowerPC64",
+        ),
         (layout_spec().big_endian(), 32, "big", "ARM"),
     ];
     for (spec, class, endian, machine) in cases {
@@ -490,14 +577,20 @@ fn inferred_regions_cover_every_section() {
             .iter()
             .find(|g| s.addr >= g.origin && s.end() <= g.origin + g.length)
             .unwrap_or_else(|| panic!("{} at {:#x} in no inferred region", s.name, s.addr));
-        assert_eq!(section(&r, &s.name).region.as_deref(), Some(run.name.as_str()));
+        assert_eq!(
+            section(&r, &s.name).region.as_deref(),
+            Some(run.name.as_str())
+        );
         if s.has_load_copy() {
             let load = r
                 .regions
                 .iter()
                 .find(|g| s.load_addr >= g.origin && s.load_addr + s.size <= g.origin + g.length)
                 .unwrap_or_else(|| panic!("load image of {} in no inferred region", s.name));
-            assert_eq!(section(&r, &s.name).load_region.as_deref(), Some(load.name.as_str()));
+            assert_eq!(
+                section(&r, &s.name).load_region.as_deref(),
+                Some(load.name.as_str())
+            );
         }
     }
     assert!(r.unmapped.is_empty());
@@ -557,12 +650,19 @@ fn firmware_fixture_numbers() {
     let flash = region(&r, "FLASH");
     assert_eq!(flash.used, 0x640);
     assert_eq!(
-        (flash.by_kind.code, flash.by_kind.rodata, flash.by_kind.load_image),
+        (
+            flash.by_kind.code,
+            flash.by_kind.rodata,
+            flash.by_kind.load_image
+        ),
         (0x400, 0x200, 0x40)
     );
     let ram = region(&r, "RAM");
     assert_eq!(ram.used, 0x340);
-    assert_eq!((ram.by_kind.data, ram.by_kind.bss, ram.by_kind.uninit), (0x40, 0x200, 0x100));
+    assert_eq!(
+        (ram.by_kind.data, ram.by_kind.bss, ram.by_kind.uninit),
+        (0x40, 0x200, 0x100)
+    );
     // Only `_stack_start`: the stack grows down to the statics and is not reserved.
     let s = r.stack.as_ref().unwrap();
     assert!(!s.sized);
@@ -595,4 +695,29 @@ fn json_rendering_is_deterministic() {
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(v["schema"], "membudget.report/1");
     assert_eq!(v["file"], "test.elf");
+}
+
+#[test]
+fn heap_at_top_of_address_space_does_not_overflow() {
+    // A 64-bit image whose `.heap` ends exactly at 2^64, plus a heap-named static in it.
+    let top = 0xFFFF_FFFF_FFFF_F000u64;
+    let elf = ElfSpec::new()
+        .machine(EM_RISCV)
+        .class64()
+        .text(".text", top - 0x1000, 0x1000)
+        .nobits(".heap", top, 0x1000)
+        .object("big_heap", ".heap", top, 0x1000)
+        .build();
+    let image = elf::load_bytes(&elf, "top.elf").unwrap();
+    let r = report::analyze(&image, &Options::default()).expect("no panic, no error");
+    assert_eq!(
+        r.heap.len(),
+        1,
+        "the static inside .heap is not a second arena: {:?}",
+        r.heap
+    );
+    assert_eq!(r.heap[0].name, ".heap");
+    let mut out = Vec::new();
+    render::render_report(&r, &View::default(), Format::Json, &mut out).unwrap();
+    render::render_report(&r, &View::default(), Format::Csv, &mut out).unwrap();
 }

@@ -19,7 +19,10 @@ unsafe impl<const N: usize> Sync for Bump<N> {}
 
 impl<const N: usize> Bump<N> {
     pub const fn new() -> Self {
-        Self { mem: UnsafeCell::new([MaybeUninit::uninit(); N]), offset: Cell::new(0) }
+        Self {
+            mem: UnsafeCell::new([MaybeUninit::uninit(); N]),
+            offset: Cell::new(0),
+        }
     }
 
     /// Move `value` into the arena; `None` (value dropped) if it does not fit.
@@ -65,7 +68,11 @@ struct DriverState {
 
 pub fn run() -> ArenaReport {
     let mut ok = true;
-    let uart = ARENA.alloc(DriverState { base: 0x4000_4000, baud: 115_200, rx: [0; 64] });
+    let uart = ARENA.alloc(DriverState {
+        base: 0x4000_4000,
+        baud: 115_200,
+        rx: [0; 64],
+    });
     let byte = ARENA.alloc(7u8);
     let words = ARENA.alloc([0xDEAD_BEEFu32; 100]);
     let big = ARENA.alloc([0u8; 8192]); // larger than the arena: refused
@@ -74,7 +81,7 @@ pub fn run() -> ArenaReport {
         (Some(u), Some(b), Some(w)) => {
             u.baud *= 2;
             ok &= black_box(u.baud) == 230_400 && *b == 7 && w.iter().all(|&x| x == 0xDEAD_BEEF);
-            ok &= (w.as_ptr() as usize) % 4 == 0;
+            ok &= (w.as_ptr() as usize).is_multiple_of(4);
         }
         _ => ok = false,
     }
@@ -84,5 +91,8 @@ pub fn run() -> ArenaReport {
         n += 1;
     }
     ok &= n > 0 && ARENA.offset() <= ARENA_SIZE && ARENA.offset() + 64 > ARENA_SIZE;
-    ArenaReport { offset: ARENA.offset(), ok }
+    ArenaReport {
+        offset: ARENA.offset(),
+        ok,
+    }
 }

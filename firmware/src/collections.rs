@@ -9,8 +9,8 @@
 use core::hint::black_box;
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicU32, Ordering};
-use heapless::spsc::{Consumer, Producer, Queue};
 use heapless::index_map::FnvIndexMap;
+use heapless::spsc::{Consumer, Producer, Queue};
 use heapless::{LinearMap, String, Vec};
 
 /// SysTick -> main queue. heapless 0.9: `Queue<T, N>` holds at most N - 1 items.
@@ -34,8 +34,8 @@ pub struct QueueReport {
 /// Called from the SysTick exception.
 pub fn on_tick() {
     let n = TICKS.fetch_add(1, Ordering::Relaxed);
-    // SAFETY: the producer is only touched here (single interrupt priority) after `run_queue`
-    // stored it; the store happens before SysTick is enabled... or is ignored if None.
+    // SAFETY: after `run_queue` stored it (inside a critical section) the producer is only
+    // touched here, by this one exception; before that it is `None` and nothing happens.
     let prod = unsafe { &mut *addr_of_mut!(TICK_PRODUCER) };
     if let Some(p) = prod.as_mut() {
         match p.enqueue(n) {
@@ -69,7 +69,10 @@ pub fn run_collections() -> bool {
     ok &= s.push_str("-----------------------------------").is_err(); // would exceed 32
 
     let mut m: FnvIndexMap<&'static str, u32, 8> = FnvIndexMap::new();
-    for (i, k) in ["rx", "tx", "err", "ovr", "crc", "frm", "brk", "idle"].iter().enumerate() {
+    for (i, k) in ["rx", "tx", "err", "ovr", "crc", "frm", "brk", "idle"]
+        .iter()
+        .enumerate()
+    {
         ok &= m.insert(*k, i as u32).is_ok();
     }
     ok &= m.insert("extra", 9).is_err(); // full

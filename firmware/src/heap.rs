@@ -54,8 +54,11 @@ unsafe impl GlobalAlloc for TrackingHeap {
 }
 
 #[global_allocator]
-static HEAP: TrackingHeap =
-    TrackingHeap { heap: Heap::empty(), used: AtomicUsize::new(0), peak: AtomicUsize::new(0) };
+static HEAP: TrackingHeap = TrackingHeap {
+    heap: Heap::empty(),
+    used: AtomicUsize::new(0),
+    peak: AtomicUsize::new(0),
+};
 
 pub struct HeapReport {
     pub used: usize,
@@ -125,5 +128,11 @@ pub fn run() -> HeapReport {
     drop(keep);
     drop(boxed);
     drop(log);
-    HeapReport { used, free, peak, largest_free_block: largest, ok }
+    HeapReport {
+        used,
+        free,
+        peak,
+        largest_free_block: largest,
+        ok,
+    }
 }

@@ -67,7 +67,11 @@ fn main() -> ! {
     ];
     let ok = checks.iter().all(|(_, c)| *c);
     report::emit(&checks, ok, &stack, &heap, &pool, &arena, &queue);
-    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     loop {
         cortex_m::asm::wfi();
     }
@@ -92,7 +96,9 @@ unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
         );
     }
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
 
 #[exception]
@@ -110,5 +116,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         let _ = writeln!(out, "MEMBUDGET_PANIC {info}");
     }
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    loop {
+        cortex_m::asm::wfi();
+    }
 }

@@ -84,7 +84,10 @@ pub unsafe fn init_sections() {
     let lma = addr_of!(__sidtcm_data) as usize;
     let mut i = 0;
     while i < e - s {
-        core::ptr::write_volatile((s + i) as *mut u32, core::ptr::read_volatile((lma + i) as *const u32));
+        core::ptr::write_volatile(
+            (s + i) as *mut u32,
+            core::ptr::read_volatile((lma + i) as *const u32),
+        );
         i += 4;
     }
     zero(bounds(addr_of!(__sdma_bss), addr_of!(__edma_bss)));
@@ -111,17 +114,26 @@ pub fn run() -> bool {
     let mut ok = true;
     // SAFETY: single-threaded use from main; DMA is simulated by the CPU.
     unsafe {
-        ok &= within(addr_of!(DTCM_STATE), bounds(addr_of!(__sdtcm_data), addr_of!(__edtcm_data)));
-        ok &= within(addr_of!(DMA_BUF), bounds(addr_of!(__sdma_bss), addr_of!(__edma_bss)));
+        ok &= within(
+            addr_of!(DTCM_STATE),
+            bounds(addr_of!(__sdtcm_data), addr_of!(__edtcm_data)),
+        );
+        ok &= within(
+            addr_of!(DMA_BUF),
+            bounds(addr_of!(__sdma_bss), addr_of!(__edma_bss)),
+        );
         #[cfg(not(feature = "p2-moved"))]
         {
-            ok &= within(addr_of!(EXT_BUF), bounds(addr_of!(__sextram_bss), addr_of!(__eextram_bss)));
+            ok &= within(
+                addr_of!(EXT_BUF),
+                bounds(addr_of!(__sextram_bss), addr_of!(__eextram_bss)),
+            );
         }
         ok &= within(
             addr_of!(NOINIT_BUF),
             bounds(addr_of!(__sextram_noinit), addr_of!(__eextram_noinit)),
         );
-        ok &= (addr_of!(DMA_BUF) as usize) % 32 == 0;
+        ok &= (addr_of!(DMA_BUF) as usize).is_multiple_of(32);
 
         // Hot state: initial values come from the flash image.
         let hot = &mut *addr_of_mut!(DTCM_STATE);
@@ -141,7 +153,12 @@ pub fn run() -> bool {
                 *w = round << 16 | i as u32;
             }
             let other = &dma[half ^ 1];
-            ok &= black_box(other)[DMA_HALF_WORDS - 1] == if round == 0 { 0 } else { (round - 1) << 16 | (DMA_HALF_WORDS as u32 - 1) };
+            ok &= black_box(other)[DMA_HALF_WORDS - 1]
+                == if round == 0 {
+                    0
+                } else {
+                    (round - 1) << 16 | (DMA_HALF_WORDS as u32 - 1)
+                };
         }
 
         // External buffer: zeroed, write a pattern, read it back.
@@ -150,7 +167,10 @@ pub fn run() -> bool {
         for (i, b) in ext.iter_mut().enumerate() {
             *b = (i as u32).wrapping_mul(31) as u8;
         }
-        ok &= black_box(&*ext).iter().enumerate().all(|(i, &b)| b == (i as u32).wrapping_mul(31) as u8);
+        ok &= black_box(&*ext)
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == (i as u32).wrapping_mul(31) as u8);
 
         // NOLOAD buffer: contents undefined at boot; write then read back.
         let noinit = (*addr_of_mut!(NOINIT_BUF)).as_mut_ptr() as *mut u8;

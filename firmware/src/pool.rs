@@ -12,7 +12,6 @@ use core::ptr::NonNull;
 #[repr(C, align(8))]
 struct Block<const BLOCK: usize>([u8; BLOCK]);
 
-
 /// `N` blocks of `BLOCK` bytes. Free blocks form an intrusive singly linked list (the next
 /// link is stored in the free block itself); never-used blocks are handed out by a watermark,
 /// so the pool needs no initialisation pass and, being all-zero, lives in `.bss`.
@@ -142,7 +141,9 @@ pub fn run() -> PoolReport {
     for (i, slot) in held.iter().enumerate() {
         if i % 3 != 0 {
             // SAFETY: block still owned.
-            ok &= unsafe { black_box(&*slot.unwrap().as_ptr()) }.iter().all(|&b| b == i as u8);
+            ok &= unsafe { black_box(&*slot.unwrap().as_ptr()) }
+                .iter()
+                .all(|&b| b == i as u8);
         }
     }
     // Return everything.
@@ -151,5 +152,10 @@ pub fn run() -> PoolReport {
         unsafe { POOL.free(slot.take().unwrap()) };
     }
     ok &= POOL.in_use() == 0;
-    PoolReport { capacity: POOL.capacity(), peak: POOL.peak(), exhausted_seen, ok: ok && exhausted_seen }
+    PoolReport {
+        capacity: POOL.capacity(),
+        peak: POOL.peak(),
+        exhausted_seen,
+        ok: ok && exhausted_seen,
+    }
 }

@@ -26,22 +26,13 @@ macro_rules! buf {
     ($module:ident :: $name:ident, $region:expr) => {
         Buf {
             name: stringify!($name),
-            module: "",
+            module: stringify!($module),
             region: $region,
             addr: addr_of!($module::$name) as usize,
-            // SAFETY: only the size is taken.
+            // SAFETY: only the size is taken, no access.
             size: size_of_val(unsafe { &*addr_of!($module::$name) }),
         }
-        .with_module(stringify!($module))
     };
-}
-
-impl Buf {
-    fn with_module(mut self, m: &'static str) -> Self {
-        // crate path + "::" + module is written by `emit`; keep the crate root here.
-        self.module = m;
-        self
-    }
 }
 
 const CRATE: &str = "membudget_firmware";
@@ -84,6 +75,7 @@ impl<W: Write> Line<'_, W> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_json<W: Write>(
     out: &mut W,
     checks: &[(&str, bool)],
@@ -95,7 +87,12 @@ fn write_json<W: Write>(
     queue_r: &QueueReport,
 ) -> fmt::Result {
     let mut l = Line { out };
-    write!(l.out, "{{\"layout\":\"{}\",\"allocator\":\"{}\"", crate::LAYOUT, heap::ALLOCATOR)?;
+    write!(
+        l.out,
+        "{{\"layout\":\"{}\",\"allocator\":\"{}\"",
+        crate::LAYOUT,
+        heap::ALLOCATOR
+    )?;
 
     l.s(",\"stack\":{")?;
     l.kv(true, "top", stack.top)?;
@@ -166,7 +163,9 @@ pub fn emit(
 ) {
     if let Ok(mut out) = hio::hstdout() {
         let _ = out.write_str("MEMBUDGET_MEASURED ");
-        let _ = write_json(&mut out, checks, ok, stack, heap_r, pool_r, arena_r, queue_r);
+        let _ = write_json(
+            &mut out, checks, ok, stack, heap_r, pool_r, arena_r, queue_r,
+        );
         let _ = out.write_str("\n");
     }
 }

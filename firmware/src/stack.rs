@@ -54,7 +54,9 @@ pub fn on_tick() {
     for (i, w) in scratch.iter_mut().enumerate() {
         *w = i as u32 ^ ISR_SUM.load(Ordering::Relaxed);
     }
-    let s: u32 = black_box(&scratch).iter().fold(0, |a, &w| a.wrapping_add(w));
+    let s: u32 = black_box(&scratch)
+        .iter()
+        .fold(0, |a, &w| a.wrapping_add(w));
     ISR_SUM.store(s, Ordering::Relaxed);
 }
 
@@ -67,7 +69,11 @@ fn recurse(depth: u32, acc: u32) -> u32 {
     if depth == 0 {
         acc
     } else {
-        recurse(depth - 1, acc.wrapping_add(frame[(depth as usize) % 48] as u32)).wrapping_add(1)
+        recurse(
+            depth - 1,
+            acc.wrapping_add(frame[(depth as usize) % 48] as u32),
+        )
+        .wrapping_add(1)
     }
 }
 
@@ -132,5 +138,11 @@ pub fn run() -> StackReport {
     let size = top - bottom;
     let high_water = high_water();
     ok &= high_water >= 4096 && high_water < size;
-    StackReport { top, bottom, size, high_water, ok }
+    StackReport {
+        top,
+        bottom,
+        size,
+        high_water,
+        ok,
+    }
 }

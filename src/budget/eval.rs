@@ -5,7 +5,6 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
-use crate::demangle;
 use crate::render::human;
 use crate::report::{Report, SymbolUsage};
 
@@ -161,7 +160,9 @@ impl GroupMatcher {
 /// Growth allowed over `baseline` bytes; `None` means unlimited (no tolerance given). With
 /// both bytes and percent the larger allowance wins.
 pub fn allowed_growth(t: &Growth, baseline: u64) -> Option<u64> {
-    let pct = t.percent.map(|p| ((baseline as f64) * p / 100.0).floor() as u64);
+    let pct = t
+        .percent
+        .map(|p| ((baseline as f64) * p / 100.0).floor() as u64);
     match (t.bytes.map(|b| b.0), pct) {
         (None, None) => None,
         (b, p) => Some(b.unwrap_or(0).max(p.unwrap_or(0))),
@@ -264,7 +265,10 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
                 limit: "end of region".into(),
                 actual: format!("{} runs past it", s.name),
                 over_by: Some(s.overflow),
-                message: format!("section {} runs {} bytes past the end of region {region}", s.name, s.overflow),
+                message: format!(
+                    "section {} runs {} bytes past the end of region {region}",
+                    s.name, s.overflow
+                ),
             },
         );
     }
@@ -309,13 +313,18 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
                 }
                 let crosses = occupied > at;
                 // Warn only when it does not fail already.
-                let fails_too = level == Level::Warn && l.fail.is_some_and(|x| occupied > x.bytes_of(r.length));
+                let fails_too =
+                    level == Level::Warn && l.fail.is_some_and(|x| occupied > x.bytes_of(r.length));
                 if crosses && !fails_too {
                     let limit = match amount {
                         Amount::Percent(p) => format!("{p}% = {}", bytes(at)),
                         Amount::Bytes(_) => bytes(at),
                     };
-                    let word = if level == Level::Fail { "limit" } else { "warning level" };
+                    let word = if level == Level::Fail {
+                        "limit"
+                    } else {
+                        "warning level"
+                    };
                     f.push(
                         level,
                         Finding {
@@ -533,9 +542,13 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
 }
 
 fn growth_findings(budget: &BudgetFile, d: &Delta, f: &mut Findings) {
-    let Some(t) = &budget.human.tolerance else { return };
+    let Some(t) = &budget.human.tolerance else {
+        return;
+    };
     for r in &d.regions {
-        let (Some(old), Some(new)) = (r.old, r.new) else { continue };
+        let (Some(old), Some(new)) = (r.old, r.new) else {
+            continue;
+        };
         let g = t
             .regions
             .iter()
@@ -568,26 +581,50 @@ fn growth_findings(budget: &BudgetFile, d: &Delta, f: &mut Findings) {
         }
         t.symbol
     };
-    let grew = d.symbols.grown.iter().chain(d.symbols.moved.iter().filter(|c| c.delta > 0));
+    let grew = d
+        .symbols
+        .grown
+        .iter()
+        .chain(d.symbols.moved.iter().filter(|c| c.delta > 0));
     for c in grew {
-        let (Some(o), Some(n)) = (&c.old, &c.new) else { continue };
-        let Some(g) = symbol_tolerance(&c.name) else { continue };
+        let (Some(o), Some(n)) = (&c.old, &c.new) else {
+            continue;
+        };
+        let Some(g) = symbol_tolerance(&c.name) else {
+            continue;
+        };
         if let Some(over) = growth_excess(&g, o.bytes, n.bytes) {
-            f.push(g.level, symbol_growth(c, &describe_growth(&g, o.bytes), o.bytes, n.bytes, over));
+            f.push(
+                g.level,
+                symbol_growth(c, &describe_growth(&g, o.bytes), o.bytes, n.bytes, over),
+            );
         }
     }
     for c in &d.symbols.added {
         let Some(n) = &c.new else { continue };
-        let Some(g) = symbol_tolerance(&c.name) else { continue };
+        let Some(g) = symbol_tolerance(&c.name) else {
+            continue;
+        };
         // New symbols have no size to take a percentage of: only a byte tolerance applies.
         let Some(b) = g.bytes else { continue };
         if n.bytes > b.0 {
-            f.push(g.level, symbol_growth(c, &format!("+{} (new symbol)", b.0), 0, n.bytes, n.bytes - b.0));
+            f.push(
+                g.level,
+                symbol_growth(
+                    c,
+                    &format!("+{} (new symbol)", b.0),
+                    0,
+                    n.bytes,
+                    n.bytes - b.0,
+                ),
+            );
         }
     }
     let moved_level = t.moved.unwrap_or(Level::Warn);
     for c in &d.symbols.moved {
-        let (Some(o), Some(n)) = (&c.old, &c.new) else { continue };
+        let (Some(o), Some(n)) = (&c.old, &c.new) else {
+            continue;
+        };
         let from = o.region.as_deref().unwrap_or("no region");
         let to = n.region.as_deref().unwrap_or("no region");
         f.push(
@@ -616,7 +653,10 @@ fn symbol_growth(c: &SymbolChange, limit: &str, old: u64, new: u64, over: u64) -
         actual: format!("{} ({old} -> {new})", signed_bytes(c.delta)),
         over_by: Some(over),
         message: if old == 0 {
-            format!("new symbol {} ({section}) has {new} bytes, {over} bytes past the tolerance", c.name)
+            format!(
+                "new symbol {} ({section}) has {new} bytes, {over} bytes past the tolerance",
+                c.name
+            )
         } else {
             format!(
                 "symbol {} ({section}) grew by {} bytes ({old} -> {new}), {over} bytes past its tolerance",
@@ -624,11 +664,6 @@ fn symbol_growth(c: &SymbolChange, limit: &str, old: u64, new: u64, over: u64) -
             )
         },
     }
-}
-
-/// The demangled name's key, as the baseline stores it.
-pub fn key(name: &str) -> String {
-    demangle::stable_key(name)
 }
 
 #[cfg(test)]
@@ -659,7 +694,10 @@ mod tests {
         assert_eq!(growth_excess(&g(None, Some(10.0)), 1005, 1106), Some(1));
         // Both: the larger allowance wins.
         assert_eq!(allowed_growth(&g(Some(256), Some(1.0)), 1000), Some(256));
-        assert_eq!(allowed_growth(&g(Some(256), Some(1.0)), 100_000), Some(1000));
+        assert_eq!(
+            allowed_growth(&g(Some(256), Some(1.0)), 100_000),
+            Some(1000)
+        );
         // Shrinking is never over.
         assert_eq!(growth_excess(&g(Some(0), None), 1000, 10), None);
         // Zero tolerance: any growth fails.
@@ -701,11 +739,21 @@ mod tests {
         assert!(!matcher(r#"{"crate": "lvgl"}"#).matches(&s));
         // A symbol without a file never matches a file glob.
         assert!(!matcher(r#"{"file": "*"}"#).matches(&s));
-        let c = sym("lv_mem_pool", None, ".extram.bss", Some("src/misc/lv_mem.c"));
+        let c = sym(
+            "lv_mem_pool",
+            None,
+            ".extram.bss",
+            Some("src/misc/lv_mem.c"),
+        );
         assert!(matcher(r#"{"file": "*/lv_*.c"}"#).matches(&c));
         assert!(matcher(r#"{"symbol": "lv_[mn]em_*"}"#).matches(&c));
         // C++ names with parentheses and templates are literal text.
-        let cpp = sym("maco::system::GetDisplayDriver()::driver", None, ".bss", None);
+        let cpp = sym(
+            "maco::system::GetDisplayDriver()::driver",
+            None,
+            ".bss",
+            None,
+        );
         assert!(matcher(r#"{"symbol": "*GetDisplayDriver()::*"}"#).matches(&cpp));
         assert!(compile_glob("[unclosed").is_err());
     }

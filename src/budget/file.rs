@@ -57,15 +57,21 @@ impl fmt::Display for Amount {
 /// Parse `"32K"`, `"32 KiB"`, `"0x8000"`, `"32768"`.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let bad = || format!("invalid size '{s}' (expected bytes like 4096, \"0x1000\", \"4K\", \"1 MiB\")");
+    let bad =
+        || format!("invalid size '{s}' (expected bytes like 4096, \"0x1000\", \"4K\", \"1 MiB\")");
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return u64::from_str_radix(&hex.replace('_', ""), 16).map_err(|_| bad());
     }
-    let digits_end = t.find(|c: char| !(c.is_ascii_digit() || c == '_')).unwrap_or(t.len());
+    let digits_end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+        .unwrap_or(t.len());
     if digits_end == 0 {
         return Err(bad());
     }
-    let n: u64 = t[..digits_end].replace('_', "").parse().map_err(|_| bad())?;
+    let n: u64 = t[..digits_end]
+        .replace('_', "")
+        .parse()
+        .map_err(|_| bad())?;
     let unit = t[digits_end..].trim();
     let mult: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -99,13 +105,17 @@ impl<'de> Deserialize<'de> for Size {
         impl Visitor<'_> for V {
             type Value = Size;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a byte count: a non-negative integer or a string like \"4K\" or \"0x1000\"")
+                f.write_str(
+                    "a byte count: a non-negative integer or a string like \"4K\" or \"0x1000\"",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Size, E> {
                 Ok(Size(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Size, E> {
-                u64::try_from(v).map(Size).map_err(|_| E::custom(format!("size {v} is negative")))
+                u64::try_from(v)
+                    .map(Size)
+                    .map_err(|_| E::custom(format!("size {v} is negative")))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Size, E> {
                 parse_size(v).map(Size).map_err(E::custom)
@@ -151,10 +161,14 @@ impl<'de> Deserialize<'de> for Globs {
             One(String),
             Many(Vec<String>),
         }
-        Ok(match OneOrMany::deserialize(d).map_err(|_| de::Error::custom("expected a glob string or an array of glob strings"))? {
-            OneOrMany::One(s) => Globs(vec![s]),
-            OneOrMany::Many(v) => Globs(v),
-        })
+        Ok(
+            match OneOrMany::deserialize(d).map_err(|_| {
+                de::Error::custom("expected a glob string or an array of glob strings")
+            })? {
+                OneOrMany::One(s) => Globs(vec![s]),
+                OneOrMany::Many(v) => Globs(v),
+            },
+        )
     }
 }
 
@@ -335,7 +349,11 @@ pub struct RegionGrowth {
 
 impl RegionGrowth {
     pub fn growth(&self) -> Growth {
-        Growth { bytes: self.bytes, percent: self.percent, level: self.level }
+        Growth {
+            bytes: self.bytes,
+            percent: self.percent,
+            level: self.level,
+        }
     }
 }
 
@@ -354,7 +372,11 @@ pub struct SymbolGrowth {
 
 impl SymbolGrowth {
     pub fn growth(&self) -> Growth {
-        Growth { bytes: self.bytes, percent: self.percent, level: self.level }
+        Growth {
+            bytes: self.bytes,
+            percent: self.percent,
+            level: self.level,
+        }
     }
 }
 
@@ -452,7 +474,10 @@ pub fn load(path: &Path) -> Result<BudgetFile, Error> {
     if raw.schema != BUDGET_SCHEMA {
         return Err(file.error_at(
             &[Seg::Key("schema")],
-            format!("unsupported schema '{}' (expected '{BUDGET_SCHEMA}')", raw.schema),
+            format!(
+                "unsupported schema '{}' (expected '{BUDGET_SCHEMA}')",
+                raw.schema
+            ),
         ));
     }
     file.regions = declared_regions(&file)?;
@@ -465,7 +490,12 @@ fn serde_error(path: &Path, e: &serde_json::Error) -> Error {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let msg = msg.strip_suffix(&suffix).unwrap_or(&msg);
-    Error::Budget(format!("{}:{}:{}: {msg}", path.display(), e.line(), e.column()))
+    Error::Budget(format!(
+        "{}:{}:{}: {msg}",
+        path.display(),
+        e.line(),
+        e.column()
+    ))
 }
 
 fn declared_regions(file: &BudgetFile) -> Result<Vec<Region>, Error> {
@@ -490,18 +520,31 @@ fn declared_regions(file: &BudgetFile) -> Result<Vec<Region>, Error> {
     }
     let mut out: Vec<Region> = Vec::new();
     for (i, r) in h.regions.iter().enumerate() {
-        let at = |k| [Seg::Key("budget"), Seg::Key("regions"), Seg::Index(i), Seg::Key(k)];
+        let at = |k| {
+            [
+                Seg::Key("budget"),
+                Seg::Key("regions"),
+                Seg::Index(i),
+                Seg::Key(k),
+            ]
+        };
         if r.name.is_empty() {
             return Err(file.error_at(&at("name"), "region name is empty"));
         }
         if out.iter().any(|o| o.name == r.name) {
-            return Err(file.error_at(&at("name"), format!("region '{}' is declared twice", r.name)));
+            return Err(file.error_at(
+                &at("name"),
+                format!("region '{}' is declared twice", r.name),
+            ));
         }
         if r.length.0 == 0 {
             return Err(file.error_at(&at("length"), "region length is 0"));
         }
         if r.origin.0.checked_add(r.length.0).is_none() {
-            return Err(file.error_at(&at("length"), "region runs past the end of the address space"));
+            return Err(file.error_at(
+                &at("length"),
+                "region runs past the end of the address space",
+            ));
         }
         out.push(Region::new(r.name.clone(), r.origin.0, r.length.0));
     }
@@ -509,17 +552,29 @@ fn declared_regions(file: &BudgetFile) -> Result<Vec<Region>, Error> {
 }
 
 fn region_names(regions: &[Region]) -> String {
-    regions.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+    regions
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Check that a region name exists (when the regions are known).
-pub fn check_region_name(file: &BudgetFile, regions: &[Region], name: &str, path: &[Seg]) -> Result<(), Error> {
+pub fn check_region_name(
+    file: &BudgetFile,
+    regions: &[Region],
+    name: &str,
+    path: &[Seg],
+) -> Result<(), Error> {
     if regions.is_empty() || regions.iter().any(|r| r.name == name) {
         return Ok(());
     }
     Err(file.error_at(
         path,
-        format!("unknown region '{name}' (regions: {})", region_names(regions)),
+        format!(
+            "unknown region '{name}' (regions: {})",
+            region_names(regions)
+        ),
     ))
 }
 
@@ -528,7 +583,14 @@ pub fn check_region_name(file: &BudgetFile, regions: &[Region], name: &str, path
 pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Error> {
     let h = &file.human;
     for (i, r) in h.reservations.iter().enumerate() {
-        let at = |k| [Seg::Key("budget"), Seg::Key("reservations"), Seg::Index(i), Seg::Key(k)];
+        let at = |k| {
+            [
+                Seg::Key("budget"),
+                Seg::Key("reservations"),
+                Seg::Index(i),
+                Seg::Key(k),
+            ]
+        };
         if let Some(name) = &r.region {
             check_region_name(file, regions, name, &at("region"))?;
             if let Some(reg) = regions.iter().find(|x| &x.name == name) {
@@ -551,7 +613,17 @@ pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Er
         }
     }
     for (i, l) in h.limits.iter().enumerate() {
-        check_region_name(file, regions, &l.region, &[Seg::Key("budget"), Seg::Key("limits"), Seg::Index(i), Seg::Key("region")])?;
+        check_region_name(
+            file,
+            regions,
+            &l.region,
+            &[
+                Seg::Key("budget"),
+                Seg::Key("limits"),
+                Seg::Index(i),
+                Seg::Key("region"),
+            ],
+        )?;
     }
     for (i, g) in h.groups.iter().enumerate() {
         for (j, name) in g.regions.iter().flatten().enumerate() {
@@ -559,7 +631,13 @@ pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Er
                 file,
                 regions,
                 name,
-                &[Seg::Key("budget"), Seg::Key("groups"), Seg::Index(i), Seg::Key("regions"), Seg::Index(j)],
+                &[
+                    Seg::Key("budget"),
+                    Seg::Key("groups"),
+                    Seg::Index(i),
+                    Seg::Key("regions"),
+                    Seg::Index(j),
+                ],
             )?;
         }
     }
@@ -569,7 +647,13 @@ pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Er
                 file,
                 regions,
                 &r.region,
-                &[Seg::Key("budget"), Seg::Key("tolerance"), Seg::Key("regions"), Seg::Index(i), Seg::Key("region")],
+                &[
+                    Seg::Key("budget"),
+                    Seg::Key("tolerance"),
+                    Seg::Key("regions"),
+                    Seg::Index(i),
+                    Seg::Key("region"),
+                ],
             )?;
         }
     }
@@ -592,20 +676,46 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
     check_region_refs(file, &file.regions)?;
     let mut names: Vec<&str> = Vec::new();
     for (i, r) in h.reservations.iter().enumerate() {
-        let at = |k| [Seg::Key("budget"), Seg::Key("reservations"), Seg::Index(i), Seg::Key(k)];
+        let at = |k| {
+            [
+                Seg::Key("budget"),
+                Seg::Key("reservations"),
+                Seg::Index(i),
+                Seg::Key(k),
+            ]
+        };
         if r.length.0 == 0 {
             return Err(file.error_at(&at("length"), "reservation length is 0"));
         }
         if names.contains(&r.name.as_str()) {
-            return Err(file.error_at(&at("name"), format!("reservation '{}' is declared twice", r.name)));
+            return Err(file.error_at(
+                &at("name"),
+                format!("reservation '{}' is declared twice", r.name),
+            ));
         }
         names.push(&r.name);
-        if r.region.is_none() && !file.regions.is_empty() && !file.regions.iter().any(|g| g.contains(r.origin.0)) {
-            return Err(file.error_at(&at("origin"), format!("reservation '{}' at {:#x} is in no region", r.name, r.origin.0)));
+        if r.region.is_none()
+            && !file.regions.is_empty()
+            && !file.regions.iter().any(|g| g.contains(r.origin.0))
+        {
+            return Err(file.error_at(
+                &at("origin"),
+                format!(
+                    "reservation '{}' at {:#x} is in no region",
+                    r.name, r.origin.0
+                ),
+            ));
         }
     }
     for (i, l) in h.limits.iter().enumerate() {
-        let at = |k| [Seg::Key("budget"), Seg::Key("limits"), Seg::Index(i), Seg::Key(k)];
+        let at = |k| {
+            [
+                Seg::Key("budget"),
+                Seg::Key("limits"),
+                Seg::Index(i),
+                Seg::Key(k),
+            ]
+        };
         if l.warn.is_none() && l.fail.is_none() {
             return Err(file.error_at(&at("region"), "limit needs warn, fail or both"));
         }
@@ -616,40 +726,78 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
                 _ => false,
             };
             if higher {
-                return Err(file.error_at(&at("warn"), format!("warn level {w} is above fail level {f}")));
+                return Err(file.error_at(
+                    &at("warn"),
+                    format!("warn level {w} is above fail level {f}"),
+                ));
             }
         }
     }
     if let Some(s) = &h.stack {
         if s.warn_below.is_none() && s.fail_below.is_none() {
-            return Err(file.error_at(&[Seg::Key("budget"), Seg::Key("stack")], "stack needs warn_below, fail_below or both"));
+            return Err(file.error_at(
+                &[Seg::Key("budget"), Seg::Key("stack")],
+                "stack needs warn_below, fail_below or both",
+            ));
         }
     }
     let mut group_names: Vec<&str> = Vec::new();
     for (i, g) in h.groups.iter().enumerate() {
-        let at = |k| [Seg::Key("budget"), Seg::Key("groups"), Seg::Index(i), Seg::Key(k)];
+        let at = |k| {
+            [
+                Seg::Key("budget"),
+                Seg::Key("groups"),
+                Seg::Index(i),
+                Seg::Key(k),
+            ]
+        };
         if group_names.contains(&g.name.as_str()) {
             return Err(file.error_at(&at("name"), format!("group '{}' is declared twice", g.name)));
         }
         group_names.push(&g.name);
         let m = &g.matcher;
-        if m.symbol.0.is_empty() && m.krate.0.is_empty() && m.section.0.is_empty() && m.file.0.is_empty() {
-            return Err(file.error_at(&at("match"), "match needs at least one of symbol, crate, section, file"));
+        if m.symbol.0.is_empty()
+            && m.krate.0.is_empty()
+            && m.section.0.is_empty()
+            && m.file.0.is_empty()
+        {
+            return Err(file.error_at(
+                &at("match"),
+                "match needs at least one of symbol, crate, section, file",
+            ));
         }
-        for (key, globs) in [("symbol", &m.symbol), ("crate", &m.krate), ("section", &m.section), ("file", &m.file)] {
+        for (key, globs) in [
+            ("symbol", &m.symbol),
+            ("crate", &m.krate),
+            ("section", &m.section),
+            ("file", &m.file),
+        ] {
             for (j, pat) in globs.0.iter().enumerate() {
                 if let Err(e) = super::eval::compile_glob(pat) {
-                    let path = [Seg::Key("budget"), Seg::Key("groups"), Seg::Index(i), Seg::Key("match"), Seg::Key(key), Seg::Index(j)];
+                    let path = [
+                        Seg::Key("budget"),
+                        Seg::Key("groups"),
+                        Seg::Index(i),
+                        Seg::Key("match"),
+                        Seg::Key(key),
+                        Seg::Index(j),
+                    ];
                     return Err(file.error_at(&path, e));
                 }
             }
         }
         if g.warn.is_none() && g.fail.is_none() && g.regions.is_none() {
-            return Err(file.error_at(&at("name"), format!("group '{}' needs warn, fail or regions", g.name)));
+            return Err(file.error_at(
+                &at("name"),
+                format!("group '{}' needs warn, fail or regions", g.name),
+            ));
         }
         if let (Some(w), Some(f)) = (g.warn, g.fail) {
             if w.0 > f.0 {
-                return Err(file.error_at(&at("warn"), format!("warn level {} is above fail level {}", w.0, f.0)));
+                return Err(file.error_at(
+                    &at("warn"),
+                    format!("warn level {} is above fail level {}", w.0, f.0),
+                ));
             }
         }
     }
@@ -662,7 +810,11 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
             check_growth(file, g, &[base[0], base[1], Seg::Key("symbol")])?;
         }
         for (i, r) in t.regions.iter().enumerate() {
-            check_growth(file, &r.growth(), &[base[0], base[1], Seg::Key("regions"), Seg::Index(i)])?;
+            check_growth(
+                file,
+                &r.growth(),
+                &[base[0], base[1], Seg::Key("regions"), Seg::Index(i)],
+            )?;
         }
         for (i, s) in t.symbols.iter().enumerate() {
             let at = [base[0], base[1], Seg::Key("symbols"), Seg::Index(i)];
@@ -727,7 +879,8 @@ fn value_end(b: &[u8], i: usize) -> usize {
         }
         _ => {
             let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
                 j += 1;
             }
             j
@@ -752,7 +905,10 @@ fn members(text: &str, i: usize) -> Vec<Member> {
         let colon = skip_ws(b, kend);
         let vstart = skip_ws(b, colon + 1);
         let vend = value_end(b, vstart);
-        out.push(Member { key, value: (vstart, vend) });
+        out.push(Member {
+            key,
+            value: (vstart, vend),
+        });
         j = skip_ws(b, vend);
         if j < b.len() && b[j] == b',' {
             j = skip_ws(b, j + 1);
@@ -804,7 +960,12 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -858,9 +1019,12 @@ mod tests {
         let text = "{\n  \"a\": [1, {\"b\": \"x\"}],\n  \"c\": \"y\"\n}\n";
         let o = locate(text, &[Seg::Key("a"), Seg::Index(1), Seg::Key("b")]).unwrap();
         assert_eq!(&text[o..o + 3], "\"x\"");
-        assert_eq!(line_col(text, o), (2, 17));
+        assert_eq!(line_col(text, o), (2, 18));
         assert!(locate(text, &[Seg::Key("zz")]).is_none());
-        assert_eq!(path_string(&[Seg::Key("budget"), Seg::Key("limits"), Seg::Index(2)]), "budget.limits[2]");
+        assert_eq!(
+            path_string(&[Seg::Key("budget"), Seg::Key("limits"), Seg::Index(2)]),
+            "budget.limits[2]"
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ const BAR_WIDTH: usize = 20;
 
 fn table(markdown: bool, header: &[&str], right_cols: &[usize]) -> Table {
     let mut t = Table::new();
-    t.load_style(if markdown { presets::ASCII_MARKDOWN } else { presets::UTF8_FULL_CONDENSED });
+    t.load_style(if markdown {
+        presets::ASCII_MARKDOWN
+    } else {
+        presets::UTF8_FULL_CONDENSED
+    });
     t.set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(header.iter().map(Cell::new));
     for &c in right_cols {
@@ -81,14 +85,23 @@ fn print_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
     Ok(())
 }
 
-pub fn render_check(r: &CheckResult, format: OutFormat, top: usize, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_check(
+    r: &CheckResult,
+    format: OutFormat,
+    top: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == OutFormat::Json {
         return write_json(r, out);
     }
     let md = format == OutFormat::Markdown;
     let verdict = match r.status {
         Status::Pass => "within budget".to_string(),
-        Status::Warn => format!("within budget, {} warning{}", r.warnings.len(), plural(r.warnings.len())),
+        Status::Warn => format!(
+            "within budget, {} warning{}",
+            r.warnings.len(),
+            plural(r.warnings.len())
+        ),
         Status::Fail => format!(
             "OVER BUDGET: {} failure{}{}",
             r.failures.len(),
@@ -131,7 +144,13 @@ pub fn render_check(r: &CheckResult, format: OutFormat, top: usize, out: &mut dy
     }
 
     title(out, "Regions", md)?;
-    let mut t = table(md, &["region", "used", "reserved", "free", "size", "%", "usage", "limit", "change"], &[1, 2, 3, 4, 5, 8]);
+    let mut t = table(
+        md,
+        &[
+            "region", "used", "reserved", "free", "size", "%", "usage", "limit", "change",
+        ],
+        &[1, 2, 3, 4, 5, 8],
+    );
     for g in &r.regions {
         let limit = match (g.warn_at, g.fail_at) {
             (Some(w), Some(f)) => format!("warn {} / fail {}", size(w), size(f)),
@@ -153,20 +172,30 @@ pub fn render_check(r: &CheckResult, format: OutFormat, top: usize, out: &mut dy
     }
     print_table(out, &t)?;
     if md {
-        writeln!(out, "\n`#` used, `=` reserved (stack, heap, reservations), `.` free.")?;
+        writeln!(
+            out,
+            "\n`#` used, `=` reserved (stack, heap, reservations), `.` free."
+        )?;
     }
 
     if r.stack.is_some() || !r.groups.is_empty() {
         title(out, "Stack and groups", md)?;
         let mut t = table(md, &["what", "bytes", "limit", "where", "change"], &[1, 4]);
         if let Some(s) = &r.stack {
-            let limit = [s.fail_below.map(|v| format!("fail below {}", size(v))), s.warn_below.map(|v| format!("warn below {}", size(v)))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" / ");
+            let limit = [
+                s.fail_below.map(|v| format!("fail below {}", size(v))),
+                s.warn_below.map(|v| format!("warn below {}", size(v))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" / ");
             t.add_row(vec![
-                if s.sized { "stack".to_string() } else { "stack (room to grow)".to_string() },
+                if s.sized {
+                    "stack".to_string()
+                } else {
+                    "stack (room to grow)".to_string()
+                },
                 size(s.size),
                 limit,
                 s.region.clone().unwrap_or_default(),
@@ -184,9 +213,22 @@ pub fn render_check(r: &CheckResult, format: OutFormat, top: usize, out: &mut dy
             if let Some(rs) = &g.regions {
                 limit.push(format!("only {}", rs.join(", ")));
             }
-            let placed = g.placed.iter().map(|(r, b)| format!("{r} {}", size(*b))).collect::<Vec<_>>().join(", ");
+            let placed = g
+                .placed
+                .iter()
+                .map(|(r, b)| format!("{r} {}", size(*b)))
+                .collect::<Vec<_>>()
+                .join(", ");
             t.add_row(vec![
-                cell(&format!("group \"{}\" ({} symbols)", g.name, g.symbols), md),
+                cell(
+                    &format!(
+                        "group \"{}\" ({} symbol{})",
+                        g.name,
+                        g.symbols,
+                        plural(g.symbols)
+                    ),
+                    md,
+                ),
                 size(g.bytes),
                 limit.join(" / "),
                 placed,
@@ -220,7 +262,12 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-pub fn render_diff(d: &Delta, format: OutFormat, top: usize, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_diff(
+    d: &Delta,
+    format: OutFormat,
+    top: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == OutFormat::Json {
         return write_json(d, out);
     }
@@ -231,7 +278,11 @@ pub fn render_diff(d: &Delta, format: OutFormat, top: usize, out: &mut dyn Write
         writeln!(out, "{} -> {}", d.old, d.new)?;
     }
     title(out, "Regions", md)?;
-    let mut t = table(md, &["region", "before", "after", "change", "free after", "size"], &[1, 2, 3, 4, 5]);
+    let mut t = table(
+        md,
+        &["region", "before", "after", "change", "free after", "size"],
+        &[1, 2, 3, 4, 5],
+    );
     for r in &d.regions {
         t.add_row(vec![
             cell(&r.name, md),
@@ -247,8 +298,20 @@ pub fn render_diff(d: &Delta, format: OutFormat, top: usize, out: &mut dyn Write
 }
 
 /// Section deltas and the symbol changes, largest first, `top` per kind (0: all).
-fn render_changes(d: &Delta, top: usize, md: bool, since: &str, out: &mut dyn Write) -> io::Result<()> {
-    let heading = |what: &str| if since.is_empty() { what.to_string() } else { format!("{what} {since}") };
+fn render_changes(
+    d: &Delta,
+    top: usize,
+    md: bool,
+    since: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let heading = |what: &str| {
+        if since.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what} {since}")
+        }
+    };
     if d.sections.is_empty() && d.symbols.is_empty() {
         title(out, &heading("Changes"), md)?;
         writeln!(out, "No section or symbol changes.")?;
@@ -267,7 +330,11 @@ fn render_changes(d: &Delta, top: usize, md: bool, since: &str, out: &mut dyn Wr
     }
     if !d.sections.is_empty() {
         title(out, &heading("Sections"), md)?;
-        let mut t = table(md, &["section", "region", "before", "after", "change"], &[2, 3, 4]);
+        let mut t = table(
+            md,
+            &["section", "region", "before", "after", "change"],
+            &[2, 3, 4],
+        );
         for s in &d.sections {
             let region = match (&s.old_region, &s.new_region) {
                 (Some(a), Some(b)) if a != b => format!("{a} -> {b}"),
@@ -287,7 +354,11 @@ fn render_changes(d: &Delta, top: usize, md: bool, since: &str, out: &mut dyn Wr
     }
     if !d.symbols.is_empty() {
         title(out, &heading("Symbols"), md)?;
-        let mut t = table(md, &["change", "symbol", "where", "before", "after", "delta"], &[3, 4, 5]);
+        let mut t = table(
+            md,
+            &["change", "symbol", "where", "before", "after", "delta"],
+            &[3, 4, 5],
+        );
         let groups: [(&str, &Vec<SymbolChange>); 5] = [
             ("moved", &d.symbols.moved),
             ("grown", &d.symbols.grown),
@@ -297,7 +368,11 @@ fn render_changes(d: &Delta, top: usize, md: bool, since: &str, out: &mut dyn Wr
         ];
         let mut hidden = 0;
         for (kind, list) in groups {
-            let shown = if top == 0 { list.len() } else { list.len().min(top) };
+            let shown = if top == 0 {
+                list.len()
+            } else {
+                list.len().min(top)
+            };
             hidden += list.len() - shown;
             for c in &list[..shown] {
                 let place = |p: &Option<super::snapshot::Placement>| {
@@ -316,15 +391,25 @@ fn render_changes(d: &Delta, top: usize, md: bool, since: &str, out: &mut dyn Wr
                     kind.to_string(),
                     code(&c.name, md),
                     cell(&location, md),
-                    c.old.as_ref().map(|p| size(p.bytes)).unwrap_or_else(|| "-".into()),
-                    c.new.as_ref().map(|p| size(p.bytes)).unwrap_or_else(|| "-".into()),
+                    c.old
+                        .as_ref()
+                        .map(|p| size(p.bytes))
+                        .unwrap_or_else(|| "-".into()),
+                    c.new
+                        .as_ref()
+                        .map(|p| size(p.bytes))
+                        .unwrap_or_else(|| "-".into()),
                     signed(c.delta),
                 ]);
             }
         }
         print_table(out, &t)?;
         if hidden > 0 {
-            writeln!(out, "\n{hidden} smaller change{} not shown (--top 0 shows all).", plural(hidden))?;
+            writeln!(
+                out,
+                "\n{hidden} smaller change{} not shown (--top 0 shows all).",
+                plural(hidden)
+            )?;
         }
     }
     if md {

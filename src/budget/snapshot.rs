@@ -132,7 +132,10 @@ impl Snapshot {
     }
 
     /// A snapshot of a JSON report written by `membudget report --format json`.
-    pub fn from_report_json(value: serde_json::Value, threshold: u64) -> Result<Snapshot, serde_json::Error> {
+    pub fn from_report_json(
+        value: serde_json::Value,
+        threshold: u64,
+    ) -> Result<Snapshot, serde_json::Error> {
         #[derive(Deserialize)]
         struct R {
             file: String,
@@ -220,7 +223,8 @@ impl Snapshot {
         fn line<T: Serialize>(v: &T) -> String {
             let mut buf = Vec::new();
             let mut ser = serde_json::Serializer::with_formatter(&mut buf, Spaced);
-            v.serialize(&mut ser).expect("serialising plain data cannot fail");
+            v.serialize(&mut ser)
+                .expect("serialising plain data cannot fail");
             String::from_utf8(buf).expect("serde_json writes UTF-8")
         }
         fn list<T: Serialize>(out: &mut String, key: &str, items: &[T], last: bool) {
@@ -239,7 +243,10 @@ impl Snapshot {
         }
         let mut out = String::from("{\n");
         out.push_str(&format!("    \"file\": {},\n", line(&self.file)));
-        out.push_str(&format!("    \"symbol_threshold\": {},\n", self.symbol_threshold));
+        out.push_str(&format!(
+            "    \"symbol_threshold\": {},\n",
+            self.symbol_threshold
+        ));
         list(&mut out, "regions", &self.regions, false);
         if let Some(s) = &self.stack {
             out.push_str(&format!("    \"stack\": {},\n", line(s)));
@@ -255,14 +262,22 @@ impl Snapshot {
 struct Spaced;
 
 impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first {
             Ok(())
         } else {
             w.write_all(b", ")
         }
     }
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -322,11 +337,19 @@ pub struct SymbolDelta {
 
 impl SymbolDelta {
     pub fn is_empty(&self) -> bool {
-        self.moved.is_empty() && self.grown.is_empty() && self.added.is_empty() && self.shrunk.is_empty() && self.removed.is_empty()
+        self.moved.is_empty()
+            && self.grown.is_empty()
+            && self.added.is_empty()
+            && self.shrunk.is_empty()
+            && self.removed.is_empty()
     }
 
     pub fn count(&self) -> usize {
-        self.moved.len() + self.grown.len() + self.added.len() + self.shrunk.len() + self.removed.len()
+        self.moved.len()
+            + self.grown.len()
+            + self.added.len()
+            + self.shrunk.len()
+            + self.removed.len()
     }
 }
 
@@ -348,7 +371,9 @@ pub struct SymbolChange {
 
 impl Delta {
     pub fn is_empty(&self) -> bool {
-        self.regions.iter().all(|r| r.delta == 0 && r.old.is_some() && r.new.is_some())
+        self.regions
+            .iter()
+            .all(|r| r.delta == 0 && r.old.is_some() && r.new.is_some())
             && self.sections.is_empty()
             && self.symbols.is_empty()
     }
@@ -377,7 +402,11 @@ pub fn delta(old: &Snapshot, new: &Snapshot) -> Delta {
             new_free: Some(n.free),
         });
     }
-    for o in old.regions.iter().filter(|o| !new.regions.iter().any(|n| n.name == o.name)) {
+    for o in old
+        .regions
+        .iter()
+        .filter(|o| !new.regions.iter().any(|n| n.name == o.name))
+    {
         regions.push(RegionDelta {
             name: o.name.clone(),
             length: o.length,
@@ -450,7 +479,14 @@ fn placement(s: &SnapSymbol) -> Placement {
 
 /// Pair the symbols of one key. Deterministic: identical placements first, then same
 /// section, then same region, then whatever is left, each pass largest first.
-pub fn pair_symbols<'a>(old: &[&'a SnapSymbol], new: &[&'a SnapSymbol]) -> (Vec<(&'a SnapSymbol, &'a SnapSymbol)>, Vec<&'a SnapSymbol>, Vec<&'a SnapSymbol>) {
+pub fn pair_symbols<'a>(
+    old: &[&'a SnapSymbol],
+    new: &[&'a SnapSymbol],
+) -> (
+    Vec<(&'a SnapSymbol, &'a SnapSymbol)>,
+    Vec<&'a SnapSymbol>,
+    Vec<&'a SnapSymbol>,
+) {
     let order = |a: &&SnapSymbol, b: &&SnapSymbol| {
         a.section
             .cmp(&b.section)
@@ -483,8 +519,18 @@ pub fn pair_symbols<'a>(old: &[&'a SnapSymbol], new: &[&'a SnapSymbol]) -> (Vec<
             }
         }
     }
-    let removed = o.iter().enumerate().filter(|(i, _)| !o_used[*i]).map(|(_, s)| *s).collect();
-    let added = n.iter().enumerate().filter(|(j, _)| !n_used[*j]).map(|(_, s)| *s).collect();
+    let removed = o
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !o_used[*i])
+        .map(|(_, s)| *s)
+        .collect();
+    let added = n
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !n_used[*j])
+        .map(|(_, s)| *s)
+        .collect();
     (pairs, removed, added)
 }
 
@@ -515,7 +561,10 @@ fn symbol_deltas(old: &Snapshot, new: &Snapshot) -> SymbolDelta {
             }
         }
         // A symbol below the other side's threshold was left out there, not added/removed.
-        for b in added.into_iter().filter(|b| b.bytes >= old.symbol_threshold) {
+        for b in added
+            .into_iter()
+            .filter(|b| b.bytes >= old.symbol_threshold)
+        {
             d.added.push(SymbolChange {
                 name: key.to_string(),
                 old: None,
@@ -523,7 +572,10 @@ fn symbol_deltas(old: &Snapshot, new: &Snapshot) -> SymbolDelta {
                 delta: signed(b.bytes, 0),
             });
         }
-        for a in removed.into_iter().filter(|a| a.bytes >= new.symbol_threshold) {
+        for a in removed
+            .into_iter()
+            .filter(|a| a.bytes >= new.symbol_threshold)
+        {
             d.removed.push(SymbolChange {
                 name: key.to_string(),
                 old: Some(placement(a)),
@@ -532,8 +584,19 @@ fn symbol_deltas(old: &Snapshot, new: &Snapshot) -> SymbolDelta {
             });
         }
     }
-    for list in [&mut d.moved, &mut d.grown, &mut d.added, &mut d.shrunk, &mut d.removed] {
-        list.sort_by(|a, b| b.delta.unsigned_abs().cmp(&a.delta.unsigned_abs()).then(a.name.cmp(&b.name)));
+    for list in [
+        &mut d.moved,
+        &mut d.grown,
+        &mut d.added,
+        &mut d.shrunk,
+        &mut d.removed,
+    ] {
+        list.sort_by(|a, b| {
+            b.delta
+                .unsigned_abs()
+                .cmp(&a.delta.unsigned_abs())
+                .then(a.name.cmp(&b.name))
+        });
     }
     d
 }
@@ -569,14 +632,24 @@ mod tests {
             sym("bar.isra.1", ".text", "FLASH", 50),
             sym("baz.lto_priv.0", ".bss", "RAM", 10),
             sym("qux.llvm.1234567", ".text", "FLASH", 10),
-            sym("<T as core::fmt::Debug>::fmt::h8578125f3faaad84", ".text", "FLASH", 10),
+            sym(
+                "<T as core::fmt::Debug>::fmt::h8578125f3faaad84",
+                ".text",
+                "FLASH",
+                10,
+            ),
         ]);
         let new = snap(vec![
             sym("foo.constprop.3", ".text", "FLASH", 120),
             sym("bar.isra.0.part.2", ".text", "FLASH", 50),
             sym("baz.lto_priv.7", ".bss", "RAM", 10),
             sym("qux.llvm.99", ".text", "FLASH", 10),
-            sym("<T as core::fmt::Debug>::fmt::h0123456789abcdef", ".text", "FLASH", 10),
+            sym(
+                "<T as core::fmt::Debug>::fmt::h0123456789abcdef",
+                ".text",
+                "FLASH",
+                10,
+            ),
         ]);
         let d = delta(&old, &new);
         assert!(d.symbols.added.is_empty(), "{:?}", d.symbols.added);
@@ -604,7 +677,10 @@ mod tests {
         assert_eq!(d.symbols.grown[0].old.as_ref().unwrap().bytes, 64);
         assert_eq!(d.symbols.grown[0].new.as_ref().unwrap().bytes, 80);
         assert_eq!(d.symbols.moved.len(), 1);
-        assert_eq!(d.symbols.moved[0].new.as_ref().unwrap().region.as_deref(), Some("DMA"));
+        assert_eq!(
+            d.symbols.moved[0].new.as_ref().unwrap().region.as_deref(),
+            Some("DMA")
+        );
         assert!(d.symbols.added.is_empty() && d.symbols.removed.is_empty());
         // And the other way round gives the mirror image.
         let back = delta(&new, &old);
@@ -625,7 +701,10 @@ mod tests {
     fn below_threshold_is_not_added() {
         let mut old = snap(vec![]);
         old.symbol_threshold = 64;
-        let new = snap(vec![sym("small", ".bss", "RAM", 10), sym("big", ".bss", "RAM", 100)]);
+        let new = snap(vec![
+            sym("small", ".bss", "RAM", 10),
+            sym("big", ".bss", "RAM", 100),
+        ]);
         let d = delta(&old, &new);
         assert_eq!(d.symbols.added.len(), 1);
         assert_eq!(d.symbols.added[0].name, "big");
@@ -642,7 +721,9 @@ mod tests {
             free: 900,
         });
         let text = s.to_json_text();
-        assert!(text.contains("      {\"name\": \"a\", \"section\": \".bss\", \"region\": \"RAM\", \"bytes\": 100}\n"));
+        assert!(text.contains(
+            "      {\"name\": \"a\", \"section\": \".bss\", \"region\": \"RAM\", \"bytes\": 100}\n"
+        ));
         let back: Snapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);
     }

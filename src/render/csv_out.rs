@@ -1,16 +1,17 @@
 use std::io::{self, Write};
 
 use crate::report::Report;
-use crate::rollup::Rollup;
+use crate::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
 
-/// With a rollup, its rows; otherwise one row per symbol and one per unattributed
-/// remainder, so that a spreadsheet sum per region equals the region's used bytes
-/// (load images appear under their load region).
+/// With a rollup, its rows; otherwise one row per labelled run of bytes (symbols,
+/// unattributed remainders, load images under their load region, reservations outside
+/// sections), so that a spreadsheet sum per region equals the region's `used + reserved`.
 pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let err = |e: csv::Error| io::Error::other(e);
     if let Some(r) = rollup {
-        w.write_record(["region", "key", "bytes", "symbols"]).map_err(err)?;
+        w.write_record(["region", "key", "bytes", "symbols"])
+            .map_err(err)?;
         for row in &r.rows {
             w.write_record([
                 row.region.as_deref().unwrap_or(""),
@@ -22,41 +23,64 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
         }
     } else {
         w.write_record([
-            "region", "load_region", "section", "name", "raw", "addr", "size", "bytes", "kind", "crate", "file",
+            "region", "section", "name", "raw", "addr", "size", "bytes", "kind", "crate", "file",
         ])
         .map_err(err)?;
-        for s in &report.symbols {
-            w.write_record([
-                s.region.as_deref().unwrap_or(""),
-                s.load_region.as_deref().unwrap_or(""),
-                &s.section,
-                &s.name,
-                &s.raw,
-                &format!("{:#x}", s.addr),
-                &s.size.to_string(),
-                &s.bytes.to_string(),
-                &format!("{:?}", s.kind).to_lowercase(),
-                s.krate.as_deref().unwrap_or(""),
-                s.file.as_deref().unwrap_or(""),
-            ])
-            .map_err(err)?;
-        }
-        for s in report.sections.iter().filter(|s| s.unattributed > 0) {
-            w.write_record([
-                s.region.as_deref().unwrap_or(""),
-                s.load_region.as_deref().unwrap_or(""),
-                &s.name,
-                &format!("{} {}", crate::rollup::UNATTRIBUTED, s.name),
-                "",
-                "",
-                "",
-                &s.unattributed.to_string(),
-                "unattributed",
-                "",
-                "",
-            ])
-            .map_err(err)?;
-        }
+        let mut result = Ok(());
+        labelled_bytes(report, |region, label, bytes| {
+            if result.is_err() {
+                return;
+            }
+            let region = region.unwrap_or("");
+            let rec: [String; 10] = match label {
+                Label::Symbol(s) => {
+                    let load = s.load_region.as_deref() == Some(region)
+                        && s.region.as_deref() != Some(region);
+                    [
+                        region.to_string(),
+                        s.section.clone(),
+                        s.name.clone(),
+                        s.raw.clone(),
+                        format!("{:#x}", s.addr),
+                        s.size.to_string(),
+                        bytes.to_string(),
+                        if load {
+                            "load image".into()
+                        } else {
+                            format!("{:?}", s.kind).to_lowercase()
+                        },
+                        s.krate.clone().unwrap_or_default(),
+                        s.file.clone().unwrap_or_default(),
+                    ]
+                }
+                Label::Unattributed(s) => [
+                    region.to_string(),
+                    s.name.clone(),
+                    format!("{UNATTRIBUTED} {}", s.name),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    bytes.to_string(),
+                    "unattributed".into(),
+                    String::new(),
+                    String::new(),
+                ],
+                Label::Reserved => [
+                    region.to_string(),
+                    String::new(),
+                    RESERVED.to_string(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    bytes.to_string(),
+                    "reserved".into(),
+                    String::new(),
+                    String::new(),
+                ],
+            };
+            result = w.write_record(&rec).map_err(err);
+        });
+        result?;
     }
     w.flush()
 }

@@ -43,7 +43,12 @@ struct JsonReport<'a> {
     rollup: Option<Rollup>,
 }
 
-pub fn render_report(report: &Report, view: &View, format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_report(
+    report: &Report,
+    view: &View,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let rollup = view.by.map(|by| rollup::rollup(report, by));
     match format {
         Format::Json => {

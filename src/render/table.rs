@@ -31,7 +31,12 @@ pub fn bar(used: u64, reserved: u64, length: u64, width: usize) -> String {
     let cells = |n: u64| ((n as u128 * width as u128).div_ceil(length as u128) as usize).min(width);
     let u = cells(used);
     let r = cells(used + reserved).saturating_sub(u).min(width - u);
-    format!("[{}{}{}]", "#".repeat(u), "=".repeat(r), ".".repeat(width - u - r))
+    format!(
+        "[{}{}{}]",
+        "#".repeat(u),
+        "=".repeat(r),
+        ".".repeat(width - u - r)
+    )
 }
 
 fn hex(v: u64) -> String {
@@ -76,7 +81,13 @@ fn title(out: &mut dyn Write, text: &str, markdown: bool) -> io::Result<()> {
     }
 }
 
-pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    report: &Report,
+    rollup: Option<&Rollup>,
+    view: &View,
+    markdown: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let e = &report.elf;
     let source = match &report.regions_source.name {
         Some(n) => format!("{} {n}", report.regions_source.kind),
@@ -102,7 +113,9 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
     let mut t = new_table(markdown);
     header(
         &mut t,
-        &["region", "origin", "length", "used", "reserved", "free", "%", "usage"],
+        &[
+            "region", "origin", "length", "used", "reserved", "free", "%", "usage",
+        ],
         markdown,
     );
     for r in &report.regions {
@@ -171,9 +184,17 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
     if report.stack.is_some() || !report.heap.is_empty() {
         title(out, "Stack and heap", markdown)?;
         let mut t = new_table(markdown);
-        header(&mut t, &["what", "region", "from", "to", "size", "source"], markdown);
+        header(
+            &mut t,
+            &["what", "region", "from", "to", "size", "source"],
+            markdown,
+        );
         if let Some(s) = &report.stack {
-            let what = if s.sized { "stack (reserved)" } else { "stack (grows into free space)" };
+            let what = if s.sized {
+                "stack (reserved)"
+            } else {
+                "stack (grows into free space)"
+            };
             t.add_row(vec![
                 what.to_string(),
                 s.region.clone().unwrap_or_default(),
@@ -188,7 +209,7 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
                 format!("heap: {}", h.name),
                 h.region.clone().unwrap_or_default(),
                 hex(h.addr),
-                hex(h.addr + h.size),
+                hex(h.addr.saturating_add(h.size)),
                 format!("{} ({})", h.size, human(h.size)),
                 h.source.clone(),
             ]);
@@ -200,14 +221,22 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
     if !report.reservations.is_empty() {
         title(out, "Reservations", markdown)?;
         let mut t = new_table(markdown);
-        header(&mut t, &["reservation", "region", "from", "to", "overlap", "sections"], markdown);
+        header(
+            &mut t,
+            &["reservation", "region", "from", "to", "overlap", "sections"],
+            markdown,
+        );
         for r in &report.reservations {
             t.add_row(vec![
                 r.name.clone(),
                 r.region.clone().unwrap_or_default(),
                 hex(r.origin),
-                hex(r.origin + r.length),
-                if r.overlap > 0 { format!("{} OVERLAP", r.overlap) } else { "0".into() },
+                hex(r.origin.saturating_add(r.length)),
+                if r.overlap > 0 {
+                    format!("{} OVERLAP", r.overlap)
+                } else {
+                    "0".into()
+                },
                 r.sections
                     .iter()
                     .map(|o| format!("{} ({})", o.section, o.bytes))
@@ -223,16 +252,33 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
     let mut t = new_table(markdown);
     header(
         &mut t,
-        &["region", "section", "kind", "address", "load address", "size", "unattributed"],
+        &[
+            "region",
+            "section",
+            "kind",
+            "address",
+            "load address",
+            "size",
+            "unattributed",
+        ],
         markdown,
     );
-    let mut secs: Vec<_> = report.sections.iter().filter(|s| s.kind.occupies_memory()).collect();
+    let mut secs: Vec<_> = report
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory())
+        .collect();
     let order = |r: &Option<String>| {
         r.as_ref()
             .and_then(|n| report.regions.iter().position(|x| &x.name == n))
             .unwrap_or(usize::MAX)
     };
-    secs.sort_by(|a, b| order(&a.region).cmp(&order(&b.region)).then(a.addr.cmp(&b.addr)).then(a.name.cmp(&b.name)));
+    secs.sort_by(|a, b| {
+        order(&a.region)
+            .cmp(&order(&b.region))
+            .then(a.addr.cmp(&b.addr))
+            .then(a.name.cmp(&b.name))
+    });
     for s in secs {
         let region = match (&s.region, &s.load_region) {
             (Some(r), Some(l)) => format!("{r} (image in {l})"),
@@ -244,7 +290,11 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
             s.name.clone(),
             s.kind.label().to_string(),
             hex(s.addr),
-            if s.load_addr != s.addr { hex(s.load_addr) } else { String::new() },
+            if s.load_addr != s.addr {
+                hex(s.load_addr)
+            } else {
+                String::new()
+            },
             s.size.to_string(),
             s.unattributed.to_string(),
         ]);
@@ -254,7 +304,10 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
 
     // Symbols per region.
     if !report.elf.has_symbols {
-        writeln!(out, "\nno symbol table: the ELF is stripped, so there is no per-symbol breakdown")?;
+        writeln!(
+            out,
+            "\nno symbol table: the ELF is stripped, so there is no per-symbol breakdown"
+        )?;
     } else {
         for r in &report.regions {
             let syms: Vec<_> = report
@@ -265,9 +318,18 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
             if syms.is_empty() {
                 continue;
             }
-            let shown = if view.top == 0 { syms.len() } else { view.top.min(syms.len()) };
+            let shown = if view.top == 0 {
+                syms.len()
+            } else {
+                view.top.min(syms.len())
+            };
             let label = if shown < syms.len() {
-                format!("Largest symbols in {} ({} of {})", r.name, shown, syms.len())
+                format!(
+                    "Largest symbols in {} ({} of {})",
+                    r.name,
+                    shown,
+                    syms.len()
+                )
             } else {
                 format!("Symbols in {} ({})", r.name, syms.len())
             };
@@ -280,7 +342,11 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
                 } else {
                     s.size.to_string()
                 };
-                let name = if markdown { format!("`{}`", s.name.replace('`', "'")) } else { s.name.clone() };
+                let name = if markdown {
+                    format!("`{}`", s.name.replace('`', "'"))
+                } else {
+                    s.name.clone()
+                };
                 t.add_row(vec![size, s.section.clone(), hex(s.addr), name]);
             }
             right(&mut t, &[0]);
@@ -294,7 +360,9 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, view: &View, markdown: bo
         header(&mut t, &["region", "bytes", "symbols", "key"], markdown);
         for row in &r.rows {
             t.add_row(vec![
-                row.region.clone().unwrap_or_else(|| "(outside every region)".into()),
+                row.region
+                    .clone()
+                    .unwrap_or_else(|| "(outside every region)".into()),
                 row.bytes.to_string(),
                 row.symbols.to_string(),
                 row.key.clone(),

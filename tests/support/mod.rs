@@ -119,7 +119,15 @@ impl ElfSpec {
         self
     }
 
-    pub fn section(mut self, name: &str, ty: SecType, flags: u64, vaddr: u64, lma: u64, size: u64) -> Self {
+    pub fn section(
+        mut self,
+        name: &str,
+        ty: SecType,
+        flags: u64,
+        vaddr: u64,
+        lma: u64,
+        size: u64,
+    ) -> Self {
         self.sections.push(Sec {
             name: name.into(),
             ty,
@@ -134,7 +142,14 @@ impl ElfSpec {
 
     /// Executable code running where it is stored.
     pub fn text(self, name: &str, addr: u64, size: u64) -> Self {
-        self.section(name, SecType::Progbits, SHF_ALLOC | SHF_EXECINSTR, addr, addr, size)
+        self.section(
+            name,
+            SecType::Progbits,
+            SHF_ALLOC | SHF_EXECINSTR,
+            addr,
+            addr,
+            size,
+        )
     }
 
     /// Read-only data running where it is stored.
@@ -144,12 +159,26 @@ impl ElfSpec {
 
     /// Initialised data running at `vaddr`, its image stored at `lma`.
     pub fn data(self, name: &str, vaddr: u64, lma: u64, size: u64) -> Self {
-        self.section(name, SecType::Progbits, SHF_ALLOC | SHF_WRITE, vaddr, lma, size)
+        self.section(
+            name,
+            SecType::Progbits,
+            SHF_ALLOC | SHF_WRITE,
+            vaddr,
+            lma,
+            size,
+        )
     }
 
     /// Writable NOBITS.
     pub fn nobits(self, name: &str, addr: u64, size: u64) -> Self {
-        self.section(name, SecType::Nobits, SHF_ALLOC | SHF_WRITE, addr, addr, size)
+        self.section(
+            name,
+            SecType::Nobits,
+            SHF_ALLOC | SHF_WRITE,
+            addr,
+            addr,
+            size,
+        )
     }
 
     /// A non-allocated PROGBITS section (`.comment`, debug info).
@@ -157,7 +186,15 @@ impl ElfSpec {
         self.section(name, SecType::Progbits, 0, 0, 0, size)
     }
 
-    pub fn symbol(mut self, name: &str, section: Option<&str>, value: u64, size: u64, ty: SymType, bind: Bind) -> Self {
+    pub fn symbol(
+        mut self,
+        name: &str,
+        section: Option<&str>,
+        value: u64,
+        size: u64,
+        ty: SymType,
+        bind: Bind,
+    ) -> Self {
         self.symbols.push(Sym {
             name: name.into(),
             section: section.map(Into::into),
@@ -170,11 +207,25 @@ impl ElfSpec {
     }
 
     pub fn func(self, name: &str, section: &str, value: u64, size: u64) -> Self {
-        self.symbol(name, Some(section), value, size, SymType::Func, Bind::Global)
+        self.symbol(
+            name,
+            Some(section),
+            value,
+            size,
+            SymType::Func,
+            Bind::Global,
+        )
     }
 
     pub fn object(self, name: &str, section: &str, value: u64, size: u64) -> Self {
-        self.symbol(name, Some(section), value, size, SymType::Object, Bind::Global)
+        self.symbol(
+            name,
+            Some(section),
+            value,
+            size,
+            SymType::Object,
+            Bind::Global,
+        )
     }
 
     /// A linker-script symbol (`SHN_ABS`, no type, size 0).
@@ -198,7 +249,11 @@ impl ElfSpec {
             b.header.e_flags = elf::FileFlags(0x0500_0000);
         }
 
-        let (ehdr_size, phdr_size) = if self.is_64 { (64u64, 56u64) } else { (52u64, 32u64) };
+        let (ehdr_size, phdr_size) = if self.is_64 {
+            (64u64, 56u64)
+        } else {
+            (52u64, 32u64)
+        };
         let load_sections: Vec<&Sec> = self
             .sections
             .iter()
@@ -288,7 +343,9 @@ impl ElfSpec {
                         .sections
                         .iter()
                         .position(|s| &s.name == name)
-                        .unwrap_or_else(|| panic!("symbol {} names unknown section {name}", sym.name));
+                        .unwrap_or_else(|| {
+                            panic!("symbol {} names unknown section {name}", sym.name)
+                        });
                     ids[i]
                 });
                 let st = b.symbols.add();
@@ -338,12 +395,32 @@ pub fn firmware() -> ElfSpec {
         .non_alloc(".comment", 0x20)
         .object("__RESET_VECTOR", ".vector_table", FLASH + 4, 4)
         .func("Reset", ".text", FLASH + 0x101, 0x80)
-        .func("_ZN7my_firm4main17h0123456789abcdefE", ".text", FLASH + 0x181, 0x200)
-        .func("_ZN4core3fmt5write17hfedcba9876543210E", ".text", FLASH + 0x381, 0x100)
+        .func(
+            "_ZN7my_firm4main17h0123456789abcdefE",
+            ".text",
+            FLASH + 0x181,
+            0x200,
+        )
+        .func(
+            "_ZN4core3fmt5write17hfedcba9876543210E",
+            ".text",
+            FLASH + 0x381,
+            0x100,
+        )
         .func("memcpy", ".text", FLASH + 0x481, 0x40)
-        .object("_ZN7my_firm6TABLES17h00112233445566aaE", ".rodata", FLASH + 0x500, 0x80)
+        .object(
+            "_ZN7my_firm6TABLES17h00112233445566aaE",
+            ".rodata",
+            FLASH + 0x500,
+            0x80,
+        )
         .object("COUNTER", ".data", RAM, 0x10)
-        .object("_ZN7my_firm5STATE17h1122334455667788E", ".bss", RAM + 0x40, 0x180)
+        .object(
+            "_ZN7my_firm5STATE17h1122334455667788E",
+            ".bss",
+            RAM + 0x40,
+            0x180,
+        )
         .object("BUFFER", ".uninit", RAM + 0x240, 0x100)
         .abs("_stack_start", RAM + RAM_LEN)
 }

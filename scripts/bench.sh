@@ -1,0 +1,59 @@
+#!/bin/sh
+# Benchmark `membudget report --format json` against `nm -S --size-sort -C` with hyperfine,
+# on the largest ELF of the conformance corpus and on a large DWARF-heavy ELF (membudget's
+# own debug binary). Prints a markdown table (also written to target/bench/bench.md).
+#
+# Usage: scripts/bench.sh [CORPUS_DIR]     (default: $MEMBUDGET_CORPUS or ../shared/corpus)
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+CORPUS=${1:-${MEMBUDGET_CORPUS:-$ROOT/../shared/corpus}}
+OUT_DIR="$ROOT/target/bench"
+mkdir -p "$OUT_DIR"
+
+command -v hyperfine >/dev/null 2>&1 || { echo "error: hyperfine not found (apt-get install hyperfine)" >&2; exit 2; }
+if command -v arm-none-eabi-nm >/dev/null 2>&1; then NM=arm-none-eabi-nm; else NM=nm; fi
+
+cargo build --release --quiet
+cargo build --quiet   # target/debug/membudget: the DWARF-heavy input
+BIN="$ROOT/target/release/membudget"
+
+FILES=""
+if [ -d "$CORPUS" ]; then
+    # Largest *.elf in the corpus.
+    BIG=$(ls -S "$CORPUS"/*.elf 2>/dev/null | head -n 1 || true)
+    [ -n "$BIG" ] && FILES="$BIG"
+else
+    echo "note: corpus $CORPUS not found, benchmarking the debug binary only" >&2
+fi
+# Copy the debug binary: cargo may rewrite it while the benchmark runs.
+cp "$ROOT/target/debug/membudget" "$OUT_DIR/membudget-debug.elf"
+FILES="$FILES $OUT_DIR/membudget-debug.elf"
+
+: > "$OUT_DIR/bench.md"
+for f in $FILES; do
+    name=$(basename "$f")
+    size=$(wc -c < "$f" | tr -d ' ')
+    # arm-none-eabi-nm cannot read the host's own binary: fall back to the host nm.
+    FNM=$NM
+    "$FNM" -S "$f" > /dev/null 2>&1 || FNM=nm
+    # Fail early (and visibly) if either command fails on this file.
+    "$BIN" report "$f" --format json > /dev/null
+    "$FNM" -S --size-sort -C "$f" > /dev/null
+    md="$OUT_DIR/$name.md"
+    hyperfine --warmup 3 --style basic --export-markdown "$md" \
+        -n "membudget report --format json" "'$BIN' report '$f' --format json > /dev/null" \
+        -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
+    {
+        echo "### $name ($((size / 1024)) KiB)"
+        echo
+        cat "$md"
+        echo
+    } >> "$OUT_DIR/bench.md"
+done
+
+echo
+echo "Machine: $(uname -sm), $(nproc) CPU(s); $("$NM" --version | head -n 1); $(nm --version | head -n 1)"
+echo
+cat "$OUT_DIR/bench.md"
