@@ -4,15 +4,21 @@
 /// Demangle a raw symbol name, trying Rust first, then C++, else keeping it as is.
 /// Rust hashes (`::h0123456789abcdef`) are dropped.
 pub fn demangle(raw: &str) -> String {
+    demangle_with_language(raw).0
+}
+
+/// [`demangle`], plus whether the name is a Rust symbol (so callers need not parse it
+/// twice to find its crate).
+pub fn demangle_with_language(raw: &str) -> (String, bool) {
     if let Some(rust) = demangle_rust(raw) {
-        return rust;
+        return (rust, true);
     }
     if raw.starts_with("_Z") || raw.starts_with("__Z") {
         if let Some(cpp) = demangle_cpp(raw) {
-            return cpp;
+            return (cpp, false);
         }
     }
-    raw.to_string()
+    (raw.to_string(), false)
 }
 
 /// Whether the raw name is a Rust symbol (v0, or legacy with its hash suffix: a plain

@@ -328,7 +328,7 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         let sh_type = sh.sh_type(endian).0;
         let flags: u64 = sh.sh_flags(endian).0;
         let name = match sh.name(endian, shstr) {
-            Ok(n) => String::from_utf8_lossy(n).into_owned(),
+            Ok(n) => utf8_name(n),
             Err(_) => String::new(),
         };
         if name.starts_with(".debug_info") || name.starts_with(".zdebug_info") {
@@ -549,7 +549,7 @@ fn read_symbols<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
         }
         let st_type = sym.st_type().0;
         let name = match sym.name(endian, strings) {
-            Ok(n) => String::from_utf8_lossy(n).into_owned(),
+            Ok(n) => utf8_name(n),
             Err(_) => continue,
         };
         if st_type == c::STT_FILE {
@@ -629,4 +629,13 @@ fn machine_name(machine: u16) -> String {
         _ => return format!("machine {machine}"),
     };
     name.to_string()
+}
+
+/// Names are almost always valid UTF-8: take the fast validated path and fall back to
+/// lossy decoding only when needed.
+fn utf8_name(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }

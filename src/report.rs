@@ -292,6 +292,9 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     // Stack and heap.
     let stack = find_stack(image, &regions, &lookup);
     let heap = find_heap(image, &symbols, &regions, &lookup);
+    if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {
+        warnings.push(format!("no room left for the stack below {:#x}", s.top));
+    }
 
     // Region totals.
     let mut region_usage = Vec::with_capacity(regions.len());
@@ -561,6 +564,26 @@ fn attribute_symbols(
             by_section.entry(idx).or_default().push(i);
         }
     }
+    // Demangling dominates the run time on large images: do it once per listed symbol,
+    // on every core.
+    let names: Vec<Option<(String, bool)>> = {
+        use rayon::prelude::*;
+        let mut listed = vec![false; image.symbols.len()];
+        for &i in by_section.values().flatten() {
+            listed[i] = true;
+        }
+        image
+            .symbols
+            .par_iter()
+            .zip(listed.par_iter())
+            .map(|(sym, &l)| l.then(|| demangle::demangle_with_language(&sym.raw)))
+            .collect()
+    };
+    let name_of = |i: usize| {
+        names[i]
+            .clone()
+            .unwrap_or_else(|| (image.symbols[i].raw.clone(), false))
+    };
     let mut out = Vec::new();
     let section_pos: BTreeMap<usize, usize> = image
         .sections
@@ -605,7 +628,7 @@ fn attribute_symbols(
             if let Some(prev) = last {
                 let p: &SymbolUsage = &out[prev];
                 if p.addr == sym.addr && p.size == sym.size {
-                    let alias = demangle::demangle(&sym.raw);
+                    let alias = name_of(i).0;
                     let p: &mut SymbolUsage = &mut out[prev];
                     if !p.aliases.contains(&alias) && alias != p.name {
                         p.aliases.push(alias);
@@ -618,8 +641,8 @@ fn attribute_symbols(
             let bytes = end.saturating_sub(start);
             cursor = cursor.max(end);
             covered += bytes;
-            let name = demangle::demangle(&sym.raw);
-            let krate = if demangle::is_rust(&sym.raw) {
+            let (name, rust) = name_of(i);
+            let krate = if rust {
                 demangle::rust_crate(&name)
             } else {
                 None
@@ -642,7 +665,9 @@ fn attribute_symbols(
         }
         sections[pos].unattributed = sec.size - covered.min(sec.size);
     }
-    out.sort_by(|a, b| {
+    // Unstable sort is deterministic too, and the key below is total but for exact
+    // duplicates, which render identically.
+    out.sort_unstable_by(|a, b| {
         b.bytes
             .cmp(&a.bytes)
             .then(b.size.cmp(&a.size))
@@ -732,14 +757,27 @@ fn find_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> Optio
                 .filter(|s| {
                     s.kind.occupies_memory()
                         && s.size > 0
-                        && s.end() <= top
+                        && s.addr < top
                         && regions[r].contains(s.addr)
                 })
-                .map(|s| s.end())
+                .map(|s| s.end().min(top))
                 .max()
                 .unwrap_or(regions[r].origin);
             (floor, false, format!("{top_name} down to the statics"))
         }
+    };
+    // An unsized stack can only grow down to the first thing above it: a section placed
+    // after `_stack_end` (e.g. a buffer in a section of its own) takes that room.
+    let bottom = if sized {
+        bottom
+    } else {
+        image
+            .sections
+            .iter()
+            .filter(|s| s.kind.occupies_memory() && s.size > 0 && s.addr >= bottom && s.addr < top)
+            .map(|s| s.end().min(top))
+            .max()
+            .map_or(bottom, |b| b.max(bottom))
     };
     Some(Stack {
         bottom,

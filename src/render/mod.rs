@@ -63,6 +63,9 @@ pub fn render_report(
 
 /// Pretty JSON with a trailing newline; byte-identical for equal values.
 pub fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    // Serialising into memory first avoids a dynamic `write` call per token, which
+    // costs more than the formatting itself on images with tens of thousands of symbols.
+    let mut buf = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    out.write_all(&buf)
 }
