@@ -1,5 +1,5 @@
 #!/bin/sh
-# Benchmark `membudget report --format json` against `nm -S --size-sort -C` with hyperfine,
+# Benchmark `membudget report` (table, and JSON) against `nm -S --size-sort -C` with hyperfine,
 # on the largest ELF of the conformance corpus and on a large DWARF-heavy ELF (membudget's
 # own debug binary). Prints a markdown table (also written to target/bench/bench.md).
 #
@@ -43,6 +43,7 @@ for f in $FILES; do
     "$FNM" -S --size-sort -C "$f" > /dev/null
     md="$OUT_DIR/$name.md"
     hyperfine --warmup 3 --style basic --export-markdown "$md" \
+        -n "membudget report" "'$BIN' report '$f' > /dev/null" \
         -n "membudget report --format json" "'$BIN' report '$f' --format json > /dev/null" \
         -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
     {
