@@ -45,14 +45,12 @@ pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
 /// exclusive bytes are the tail of its range (earlier symbols took the overlap), so the
 /// split is exact.
 pub fn split_at_region_end(
-    report: &Report,
     section_end: u64,
     region_end: Option<u64>,
     addr: u64,
     size: u64,
     bytes: u64,
 ) -> (u64, u64) {
-    let _ = report;
     let end = addr.saturating_add(size).min(section_end);
     let start = end.saturating_sub(bytes);
     match region_end {
@@ -85,7 +83,6 @@ pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<
             continue;
         };
         let (inside, outside) = split_at_region_end(
-            report,
             sec.addr.saturating_add(sec.size),
             region_end(&sym.region),
             sym.addr,
