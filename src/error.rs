@@ -25,7 +25,7 @@ pub enum Error {
     #[error("{path}: {msg}")]
     BadElf { path: String, msg: String },
     #[error(transparent)]
-    LinkerScript(#[from] crate::linker_script::LinkerScriptError),
+    LinkerScript(#[from] crate::memory::linker::LinkerScriptError),
     #[error("unknown chip '{0}' (see --chip list)")]
     UnknownChip(String),
     #[error("{0}")]

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use membudget::error::{Error, EXIT_OK};
+use membudget::memory::{chips, source};
 use membudget::render::{self, Format, View};
 use membudget::rollup::By;
-use membudget::{budget, chips, elf, report, source};
+use membudget::{budget, elf, report};
 
 /// Where every byte of a firmware ELF goes, per memory region; and a CI gate for memory
 /// budgets.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::demangle;
 use crate::elf::{ElfInfo, Image, Section, SectionKind, SymbolKind};
 use crate::error::Error;
-use crate::region::Region;
+use crate::memory::Region;
 
 /// Version of the JSON report layout (`schema/report.schema.json`). Bump on any
 /// incompatible change.

@@ -4,7 +4,7 @@
 mod support;
 
 use membudget::elf::{self, SectionKind, SymbolKind};
-use membudget::region::Region;
+use membudget::memory::Region;
 use membudget::render::{self, Format, View};
 use membudget::report::{
     self, Options, RegionUsage, Report, Reservation, SectionUsage, SymbolUsage,

@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::region::Region;
+use crate::memory::Region;
 
 use super::snapshot::Snapshot;
 
@@ -515,7 +515,7 @@ fn declared_regions(file: &BudgetFile) -> Result<Vec<Region>, Error> {
                 format!("linker script {} not found", script_path.display()),
             ));
         }
-        let regions = crate::linker_script::parse_memory_file(&script_path)?;
+        let regions = crate::memory::linker::parse_memory_file(&script_path)?;
         return Ok(regions);
     }
     let mut out: Vec<Region> = Vec::new();

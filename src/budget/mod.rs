@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::elf;
 use crate::error::{Error, EXIT_OK};
-use crate::region::Region;
+use crate::memory::source::{self, BudgetRegions};
+use crate::memory::Region;
 use crate::report::{self, Report, Reservation};
-use crate::source::{self, BudgetRegions};
 
 pub mod eval;
 pub mod file;

@@ -426,10 +426,10 @@ pub fn firmware() -> ElfSpec {
 }
 
 /// Regions matching [`firmware`]: FLASH 64 KiB, RAM 32 KiB.
-pub fn regions() -> Vec<membudget::region::Region> {
+pub fn regions() -> Vec<membudget::memory::Region> {
     vec![
-        membudget::region::Region::new("FLASH", FLASH, FLASH_LEN),
-        membudget::region::Region::new("RAM", RAM, RAM_LEN),
+        membudget::memory::Region::new("FLASH", FLASH, FLASH_LEN),
+        membudget::memory::Region::new("RAM", RAM, RAM_LEN),
     ]
 }
 

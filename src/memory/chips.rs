@@ -8,7 +8,7 @@
 //! of one preset never overlap. `reservations` are parts of a region that the
 //! application cannot use (another image, a bootloader, a filesystem...).
 
-use crate::region::Region;
+use crate::memory::Region;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChipPreset {

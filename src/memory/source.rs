@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use crate::chips;
 use crate::error::Error;
-use crate::linker_script;
-use crate::region::Region;
+use crate::memory::chips;
+use crate::memory::linker;
+use crate::memory::Region;
 use crate::report::{Options, RegionSource, Reservation};
 
 /// Regions (and reservations) a budget file declares, already resolved to addresses.
@@ -31,7 +31,7 @@ pub fn resolve(
     };
     let mut opts = Options::default();
     if let Some(path) = memory {
-        opts.regions = linker_script::parse_memory_file(path)?;
+        opts.regions = linker::parse_memory_file(path)?;
         opts.region_source = Some(RegionSource {
             kind: "linker-script".into(),
             name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
