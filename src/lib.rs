@@ -13,5 +13,6 @@ pub mod memory;
 pub mod render;
 pub mod report;
 pub mod rollup;
+pub mod stack;
 
 pub use error::Error;

@@ -34,6 +34,19 @@ enum Command {
     Bless(budget::BlessArgs),
     /// What changed between two builds (ELF or report JSON).
     Diff(budget::DiffArgs),
+    /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
+    Stack(StackArgs),
+}
+
+#[derive(Args)]
+struct StackArgs {
+    /// The firmware ELF.
+    elf: PathBuf,
+    /// Budget file (roots and annotations; reserved for the budget integration).
+    #[arg(long, value_name = "FILE")]
+    budget: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -69,6 +82,7 @@ fn main() -> ExitCode {
         Command::Check(args) => budget::check(&args, &mut out),
         Command::Bless(args) => budget::bless(&args, &mut out),
         Command::Diff(args) => budget::diff(&args, &mut out),
+        Command::Stack(args) => run_stack(&args, &mut out),
     };
     let flushed = out.flush();
     match result {
@@ -139,6 +153,13 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     // Freeing tens of thousands of strings just before exit is wasted time.
     std::mem::forget(report);
     std::mem::forget(image);
+    Ok(EXIT_OK)
+}
+
+fn run_stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let _ = &args.budget;
+    let report = membudget::stack::analyze_path(&args.elf)?;
+    render::stack::render(&report, args.format, out).map_err(output_error)?;
     Ok(EXIT_OK)
 }
 

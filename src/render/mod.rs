@@ -9,6 +9,7 @@ use crate::report::Report;
 use crate::rollup::{self, By, Rollup};
 
 mod csv_out;
+pub mod stack;
 mod table;
 
 pub use table::{bar, human};

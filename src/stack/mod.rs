@@ -1,0 +1,820 @@
+//! Static worst-case stack analysis from the machine code of an ELF.
+//!
+//! Every function is decoded once by an [`Isa`] (today [`arm::Thumb`] for Cortex-M), which
+//! follows all its paths and reports its frame (the deepest SP below its entry), its call
+//! sites with the depth at each, and whatever it could not resolve. The call graph built
+//! from those gives each function's worst case (frame or deepest call site + callee worst
+//! case), and the roots (reset handler, exception and interrupt handlers) the bound of the
+//! main stack. Whatever makes a bound unsound (indirect calls, recursion, dynamic SP,
+//! undecodable bytes, code without a symbol) is listed and marks the bound incomplete:
+//! "at least N". DWARF CFI, where present, is a cross-check: it can only raise a frame.
+//!
+//! Adding an ISA (RISC-V RV32IMC next) means one more module implementing [`Isa`] and one
+//! arm in [`select_isa`]; the graph, roots and renderers are shared.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::demangle::demangle;
+use crate::elf::{Image, SymbolKind};
+use crate::error::Error;
+
+pub mod arm;
+mod cfi;
+pub mod code;
+mod roots;
+pub mod thumb;
+
+use code::Code;
+
+/// One instruction set: decode a function into its SP effects and call edges.
+pub trait Isa {
+    /// Architecture label for the output (`ARMv7E-M`, ...).
+    fn arch(&self) -> &str;
+    /// Analyse the function entered at `entry`, whose code lies in `[lo, hi)`.
+    fn function(&self, code: &Code, entry: u64, lo: u64, hi: u64) -> FunctionFacts;
+}
+
+/// What an [`Isa`] found in one function.
+#[derive(Debug, Default, Clone)]
+pub struct FunctionFacts {
+    /// Deepest stack use of the function itself, in bytes below its entry SP.
+    pub frame: u32,
+    pub calls: Vec<CallSite>,
+    /// Unresolved things at an instruction address.
+    pub unknowns: Vec<(u64, UnknownKind)>,
+    /// The function executes floating-point instructions.
+    pub uses_fp: bool,
+}
+
+/// A call (or tail call) out of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallSite {
+    pub site: u64,
+    pub target: u64,
+    /// Bytes the caller has pushed below its entry SP at the call.
+    pub depth: u32,
+    pub tail: bool,
+}
+
+/// Why a bound is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownKind {
+    /// `blx rX` to a computed target (function pointers, `dyn` calls).
+    IndirectCall,
+    /// `bx rX`, `ldr pc, ...` or a jump table we could not follow.
+    IndirectJump,
+    /// SP set from a value not known statically (alloca, VLA, stack switch).
+    DynamicSp,
+    /// Bytes that do not decode as an instruction of this ISA.
+    Undecodable,
+    /// A switch to A32 code (`blx imm`), which M-profile cores cannot execute.
+    ArmCode,
+    /// Code reached that no function symbol covers.
+    NoSymbol,
+    /// A call target outside every executable section.
+    OutsideCode,
+    /// A cycle in the call graph: counted once.
+    Recursion,
+    /// DWARF CFI records a deeper frame than the code shows (the CFI value is used).
+    CfiDeeper,
+}
+
+/// An unresolved item, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Unknown {
+    pub kind: UnknownKind,
+    /// Function (demangled) the instruction belongs to.
+    pub function: String,
+    pub address: u64,
+    /// For `recursion`: the functions of the cycle; for `no_symbol`/`outside_code`: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycle: Vec<String>,
+    /// For `cfi_deeper`: the frame the code shows and the one CFI gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<(u32, u32)>,
+}
+
+/// `membudget stack --format json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StackReport {
+    pub schema: String,
+    pub file: String,
+    pub arch: String,
+    /// Where the roots came from (vector table symbols or section, entry point).
+    pub roots_from: String,
+    pub functions: Vec<Function>,
+    pub roots: Vec<Root>,
+    pub main_stack: MainStack,
+    /// Every unresolved item in the image (reachable from a root or not).
+    pub unknowns: Vec<Unknown>,
+    pub cfi: CfiCheck,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub raw_name: String,
+    pub address: u64,
+    pub size: u64,
+    pub frame: u32,
+    pub worst_case: u64,
+    pub complete: bool,
+    /// Largest SP-based CFA offset of its DWARF CFI, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfi_frame: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootKind {
+    Reset,
+    Exception,
+    Interrupt,
+    /// The handler most vectors share (cortex-m-rt's `DefaultHandler`, CMSIS's
+    /// `Default_Handler`): one root, counted once.
+    DefaultHandler,
+    /// The ELF entry point (no vector table).
+    Entry,
+    /// A global function nothing calls (no vector table: flash algorithms, libraries).
+    Uncalled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Root {
+    pub name: String,
+    pub kind: RootKind,
+    /// Vector names served by this handler (`Reset`, `SysTick`, `IRQ5`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vectors: Vec<String>,
+    pub address: u64,
+    pub worst_case: u64,
+    pub complete: bool,
+    pub path: Vec<PathStep>,
+    pub unknowns: Vec<Unknown>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PathStep {
+    pub function: String,
+    pub address: u64,
+    pub frame: u32,
+    /// Depth below this function's entry SP at the call to the next step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_depth: Option<u32>,
+}
+
+/// The main stack: the thread's worst path plus handlers preempting it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MainStack {
+    /// `every_handler_once`: each distinct handler preempts once, at the deepest point,
+    /// and they nest (sound without priority information).
+    pub assumption: String,
+    /// The thread-mode root (reset handler or entry point), if any.
+    pub thread: Option<String>,
+    pub thread_worst_case: u64,
+    /// Bytes an exception entry pushes: 32, or 104 when the image uses the FPU (lazy
+    /// stacking still reserves the space).
+    pub exception_frame: u32,
+    /// Up to 4 bytes of padding to align the exception frame to 8 bytes.
+    pub alignment: u32,
+    pub handlers: Vec<HandlerCost>,
+    pub total: u64,
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandlerCost {
+    pub name: String,
+    pub worst_case: u64,
+    /// `worst_case + exception_frame + alignment`.
+    pub cost: u64,
+}
+
+/// How decoded frames compare with DWARF CFI.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CfiCheck {
+    /// Functions with both a decoded frame and an FDE.
+    pub compared: usize,
+    /// Frames equal to CFI's largest SP-based offset.
+    pub equal: usize,
+    /// Frames deeper than CFI shows (locals after a frame pointer, dynamic adjustments).
+    pub deeper_than_cfi: usize,
+    /// CFI deeper than the decoded frame (listed as `cfi_deeper` unknowns).
+    pub shallower_than_cfi: usize,
+}
+
+/// Analyse the ELF at `path`.
+pub fn analyze_path(path: &Path) -> Result<StackReport, Error> {
+    let label = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: label.clone(),
+        source,
+    })?;
+    // SAFETY: read-only private map, as in `elf::load_path`.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| Error::Io {
+        path: label.clone(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| label.clone());
+    analyze_bytes(&map, &name).map_err(|e| e.with_path(&label))
+}
+
+/// Analyse an ELF held in memory; `name` labels the output.
+pub fn analyze_bytes(data: &[u8], name: &str) -> Result<StackReport, Error> {
+    let image = crate::elf::load_bytes(data, name)?;
+    let code = Code::parse(data, name)?;
+    let isa = select_isa(&image, &code)?;
+    Ok(Analysis::new(&image, &code, isa.as_ref()).run())
+}
+
+/// The ISA module for this image, or why there is none.
+pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
+    let unsupported = |what: String| Error::BadElf {
+        path: image.file_name.clone(),
+        msg: format!("stack analysis does not support {what} yet"),
+    };
+    if image.machine != object::elf::EM_ARM.0 {
+        return Err(unsupported(image.info.machine.clone()));
+    }
+    if code.e_type != object::elf::ET_EXEC.0 && code.e_type != object::elf::ET_DYN.0 {
+        return Err(unsupported("relocatable objects (link the image first)".into()));
+    }
+    let attrs = code
+        .attributes
+        .map(|a| code::arm_attributes(a, code.big_endian))
+        .unwrap_or_default();
+    let arch = match (attrs.profile, attrs.cpu_arch) {
+        (Some(b'M'), arch) => match arch {
+            Some(11) => "ARMv6-M",
+            Some(12) => "ARMv6S-M",
+            Some(10) => "ARMv7-M",
+            Some(13) => "ARMv7E-M",
+            Some(16) => "ARMv8-M baseline",
+            Some(17) => "ARMv8-M mainline",
+            Some(21) => "ARMv8.1-M mainline",
+            _ => "M-profile",
+        },
+        (Some(p), _) if p == b'A' || p == b'R' => {
+            return Err(unsupported(format!("ARM {}-profile code", p as char)))
+        }
+        _ => {
+            // No profile: accept only Thumb-only images (every function symbol has the
+            // Thumb bit, no `$a` code), as M-profile cores run nothing else.
+            let thumb_only = !code.func_values.is_empty()
+                && code.func_values.iter().all(|v| v & 1 == 1)
+                && !code.has_arm_code
+                && attrs.arm_isa.unwrap_or(0) == 0;
+            if !thumb_only {
+                return Err(unsupported("ARM A32 code (not an M-profile image)".into()));
+            }
+            "Thumb (no build attributes)"
+        }
+    };
+    let fpu = if attrs.fp_arch.unwrap_or(0) != 0 {
+        " with FPU"
+    } else {
+        ""
+    };
+    Ok(Box::new(arm::Thumb {
+        arch: format!("{arch}{fpu}"),
+    }))
+}
+
+/// A function symbol, its code bounds and names.
+#[derive(Debug, Clone)]
+struct Func {
+    addr: u64,
+    size: u64,
+    /// End of the code the analysis may follow (size, or next symbol / section end).
+    end: u64,
+    raw: String,
+    name: String,
+    global: bool,
+}
+
+/// One entry point into code: a function start, the middle of a function, or code with
+/// no symbol.
+#[derive(Debug)]
+struct Node {
+    entry: u64,
+    func: Option<usize>,
+    name: String,
+    facts: FunctionFacts,
+    /// Resolved callee node per call site (None: unresolved, listed in `unknowns`).
+    callees: Vec<Option<usize>>,
+    unknowns: Vec<Unknown>,
+    worst: u64,
+    complete: bool,
+    /// Index into `callees` of the call on the worst path.
+    best: Option<usize>,
+    cfi_frame: Option<u32>,
+}
+
+struct Analysis<'i, 'c, 'a> {
+    image: &'i Image,
+    code: &'c Code<'a>,
+    isa: &'c dyn Isa,
+    funcs: Vec<Func>,
+    nodes: Vec<Node>,
+    by_entry: HashMap<u64, usize>,
+}
+
+impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
+    fn new(image: &'i Image, code: &'c Code<'a>, isa: &'c dyn Isa) -> Self {
+        Analysis {
+            image,
+            code,
+            isa,
+            funcs: functions(image, code),
+            nodes: Vec::new(),
+            by_entry: HashMap::new(),
+        }
+    }
+
+    fn run(mut self) -> StackReport {
+        for i in 0..self.funcs.len() {
+            let f = &self.funcs[i];
+            self.add_node(f.addr, Some(i), f.name.clone());
+        }
+        let table = roots::vector_table(self.image, self.code);
+        if let Some((_, vectors)) = &table {
+            for v in vectors {
+                self.resolve(v.target);
+            }
+        }
+        // Decode nodes in creation order; resolving calls may add nodes at the end.
+        let mut next = 0;
+        while next < self.nodes.len() {
+            self.decode(next);
+            next += 1;
+        }
+        let cfi = self.cross_check_cfi();
+        self.worst_cases();
+        let (roots_from, roots) = self.roots(table);
+        let main_stack = self.main_stack(&roots);
+        let functions = self.function_rows();
+        let mut unknowns: Vec<Unknown> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.unknowns.iter().cloned())
+            .collect();
+        unknowns.sort();
+        unknowns.dedup();
+        StackReport {
+            schema: "membudget.stack/1".into(),
+            file: self.image.file_name.clone(),
+            arch: self.isa.arch().to_string(),
+            roots_from,
+            functions,
+            roots,
+            main_stack,
+            unknowns,
+            cfi,
+        }
+    }
+
+    fn add_node(&mut self, entry: u64, func: Option<usize>, name: String) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(Node {
+            entry,
+            func,
+            name,
+            facts: FunctionFacts::default(),
+            callees: Vec::new(),
+            unknowns: Vec::new(),
+            worst: 0,
+            complete: true,
+            best: None,
+            cfi_frame: None,
+        });
+        self.by_entry.insert(entry, i);
+        i
+    }
+
+    /// The function whose code holds `addr`.
+    fn func_at(&self, addr: u64) -> Option<usize> {
+        let i = self.funcs.partition_point(|f| f.addr <= addr);
+        let f = i.checked_sub(1)?;
+        (addr < self.funcs[f].end).then_some(f)
+    }
+
+    fn decode(&mut self, n: usize) {
+        let entry = self.nodes[n].entry;
+        let (lo, hi) = match self.nodes[n].func {
+            Some(f) => (self.funcs[f].addr, self.funcs[f].end),
+            None => {
+                // No symbol: follow the code up to the next symbol or the section end.
+                let (_, sec_end) = self.code.code_range(entry).unwrap_or((entry, entry));
+                let i = self.funcs.partition_point(|f| f.addr <= entry);
+                let next = self.funcs.get(i).map_or(sec_end, |f| f.addr.min(sec_end));
+                (entry, next)
+            }
+        };
+        let facts = self.isa.function(self.code, entry, lo, hi);
+        let name = self.nodes[n].name.clone();
+        let mut unknowns: Vec<Unknown> = facts
+            .unknowns
+            .iter()
+            .map(|(address, kind)| Unknown {
+                kind: kind.clone(),
+                function: name.clone(),
+                address: *address,
+                cycle: Vec::new(),
+                frames: None,
+            })
+            .collect();
+        if self.nodes[n].func.is_none() {
+            unknowns.push(Unknown {
+                kind: UnknownKind::NoSymbol,
+                function: name.clone(),
+                address: entry,
+                cycle: Vec::new(),
+                frames: None,
+            });
+        }
+        let mut callees = Vec::with_capacity(facts.calls.len());
+        for call in &facts.calls {
+            let callee = self.resolve(call.target);
+            if callee.is_none() {
+                unknowns.push(Unknown {
+                    kind: UnknownKind::OutsideCode,
+                    function: name.clone(),
+                    address: call.site,
+                    cycle: Vec::new(),
+                    frames: None,
+                });
+            }
+            callees.push(callee);
+        }
+        let node = &mut self.nodes[n];
+        node.facts = facts;
+        node.callees = callees;
+        node.unknowns = unknowns;
+    }
+
+    /// The node entered at `target`, created on first use.
+    fn resolve(&mut self, target: u64) -> Option<usize> {
+        if let Some(&n) = self.by_entry.get(&target) {
+            return Some(n);
+        }
+        if let Some(f) = self.func_at(target) {
+            let func = &self.funcs[f];
+            let name = format!("{}+{:#x}", func.name, target - func.addr);
+            return Some(self.add_node(target, Some(f), name));
+        }
+        self.code.code_range(target)?;
+        Some(self.add_node(target, None, format!("{target:#010x}")))
+    }
+
+    fn cross_check_cfi(&mut self) -> CfiCheck {
+        let frames = cfi::frames(self.code);
+        let mut check = CfiCheck::default();
+        for node in &mut self.nodes {
+            if node.func.is_none() || node.name.contains('+') {
+                continue;
+            }
+            let Some(&cfi) = frames.get(&node.entry) else {
+                continue;
+            };
+            node.cfi_frame = Some(cfi);
+            check.compared += 1;
+            let frame = node.facts.frame;
+            match frame.cmp(&cfi) {
+                std::cmp::Ordering::Equal => check.equal += 1,
+                std::cmp::Ordering::Greater => check.deeper_than_cfi += 1,
+                std::cmp::Ordering::Less => {
+                    check.shallower_than_cfi += 1;
+                    node.unknowns.push(Unknown {
+                        kind: UnknownKind::CfiDeeper,
+                        function: node.name.clone(),
+                        address: node.entry,
+                        cycle: Vec::new(),
+                        frames: Some((frame, cfi)),
+                    });
+                    node.facts.frame = cfi;
+                }
+            }
+        }
+        check
+    }
+
+    /// Worst case of every node: an iterative depth-first walk (call chains can be long),
+    /// where a call back into a node still on the walk is recursion, counted once.
+    fn worst_cases(&mut self) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            OnPath,
+            Done,
+        }
+        let mut mark = vec![Mark::New; self.nodes.len()];
+        let mut in_cycle = vec![false; self.nodes.len()];
+        let mut cycles: Vec<Vec<usize>> = Vec::new();
+        for start in 0..self.nodes.len() {
+            if mark[start] != Mark::New {
+                continue;
+            }
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            mark[start] = Mark::OnPath;
+            while let Some(&mut (n, ref mut next)) = path.last_mut() {
+                if *next < self.nodes[n].callees.len() {
+                    let i = *next;
+                    *next += 1;
+                    let Some(c) = self.nodes[n].callees[i] else {
+                        continue;
+                    };
+                    match mark[c] {
+                        Mark::New => {
+                            mark[c] = Mark::OnPath;
+                            path.push((c, 0));
+                        }
+                        Mark::OnPath => {
+                            let from = path.iter().position(|&(p, _)| p == c).unwrap_or(0);
+                            let members: Vec<usize> = path[from..].iter().map(|&(p, _)| p).collect();
+                            for &m in &members {
+                                in_cycle[m] = true;
+                            }
+                            cycles.push(members);
+                        }
+                        Mark::Done => {}
+                    }
+                    continue;
+                }
+                // All callees done (or on the path): finish n.
+                let node = &self.nodes[n];
+                let mut worst = node.facts.frame as u64;
+                let mut best = None;
+                let mut complete = node.unknowns.is_empty() && !in_cycle[n];
+                for (i, (call, callee)) in node.facts.calls.iter().zip(&node.callees).enumerate() {
+                    let Some(c) = *callee else { continue };
+                    let (w, ok) = match mark[c] {
+                        Mark::Done => (self.nodes[c].worst, self.nodes[c].complete),
+                        // Recursion: the callee's frame once.
+                        _ => (self.nodes[c].facts.frame as u64, false),
+                    };
+                    complete &= ok;
+                    let total = call.depth as u64 + w;
+                    if total > worst {
+                        worst = total;
+                        best = Some(i);
+                    }
+                }
+                let node = &mut self.nodes[n];
+                node.worst = worst;
+                node.best = best;
+                node.complete = complete;
+                mark[n] = Mark::Done;
+                path.pop();
+            }
+        }
+        for members in cycles {
+            let mut names: Vec<String> = members.iter().map(|&m| self.nodes[m].name.clone()).collect();
+            names.sort();
+            names.dedup();
+            let first = members
+                .iter()
+                .copied()
+                .min_by_key(|&m| self.nodes[m].entry)
+                .unwrap_or(members[0]);
+            let unknown = Unknown {
+                kind: UnknownKind::Recursion,
+                function: self.nodes[first].name.clone(),
+                address: self.nodes[first].entry,
+                cycle: names,
+                frames: None,
+            };
+            if !self.nodes[first].unknowns.contains(&unknown) {
+                self.nodes[first].unknowns.push(unknown);
+            }
+        }
+    }
+
+    fn path(&self, start: usize) -> Vec<PathStep> {
+        let mut out = Vec::new();
+        let mut n = start;
+        let mut seen = vec![false; self.nodes.len()];
+        loop {
+            let node = &self.nodes[n];
+            let next = node.best.and_then(|i| Some((node.facts.calls[i], node.callees[i]?)));
+            out.push(PathStep {
+                function: node.name.clone(),
+                address: node.entry,
+                frame: node.facts.frame,
+                call_depth: next.map(|(c, _)| c.depth),
+            });
+            seen[n] = true;
+            match next {
+                Some((_, c)) if !seen[c] => n = c,
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// Every unknown reachable from `start`.
+    fn reachable_unknowns(&self, start: usize) -> Vec<Unknown> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = vec![start];
+        let mut out = Vec::new();
+        seen[start] = true;
+        while let Some(n) = stack.pop() {
+            out.extend(self.nodes[n].unknowns.iter().cloned());
+            for c in self.nodes[n].callees.iter().flatten() {
+                if !seen[*c] {
+                    seen[*c] = true;
+                    stack.push(*c);
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn root(&self, n: usize, kind: RootKind, vectors: Vec<String>) -> Root {
+        let node = &self.nodes[n];
+        Root {
+            name: node.name.clone(),
+            kind,
+            vectors,
+            address: node.entry,
+            worst_case: node.worst,
+            complete: node.complete,
+            path: self.path(n),
+            unknowns: self.reachable_unknowns(n),
+        }
+    }
+
+    fn roots(&self, table: Option<(String, Vec<roots::Vector>)>) -> (String, Vec<Root>) {
+        if let Some((from, vectors)) = table {
+            // One root per distinct handler, in order of its first vector.
+            let mut handlers: BTreeMap<u64, (u32, Vec<u32>)> = BTreeMap::new();
+            for v in &vectors {
+                let e = handlers.entry(v.target).or_insert((v.number, Vec::new()));
+                e.1.push(v.number);
+            }
+            let shared = handlers
+                .values()
+                .map(|(_, numbers)| numbers.len())
+                .max()
+                .unwrap_or(0);
+            let mut ordered: Vec<(u64, u32, Vec<u32>)> =
+                handlers.into_iter().map(|(t, (first, ns))| (t, first, ns)).collect();
+            ordered.sort_by_key(|h| h.1);
+            let mut out = Vec::new();
+            let mut default_taken = false;
+            for (target, first, numbers) in ordered {
+                let Some(&n) = self.by_entry.get(&target) else {
+                    continue;
+                };
+                let kind = if first == 1 {
+                    RootKind::Reset
+                } else if shared > 1 && numbers.len() == shared && !numbers.contains(&1) {
+                    if default_taken {
+                        RootKind::Interrupt
+                    } else {
+                        default_taken = true;
+                        RootKind::DefaultHandler
+                    }
+                } else if first < 16 {
+                    RootKind::Exception
+                } else {
+                    RootKind::Interrupt
+                };
+                let names = numbers.iter().map(|&v| roots::vector_name(v)).collect();
+                out.push(self.root(n, kind, names));
+            }
+            return (from, out);
+        }
+        let mut out = Vec::new();
+        let entry = self.code.entry & !1;
+        let entry_node = self
+            .by_entry
+            .get(&entry)
+            .copied()
+            .filter(|_| self.code.code_range(entry).is_some());
+        if let Some(n) = entry_node {
+            out.push(self.root(n, RootKind::Entry, Vec::new()));
+        }
+        let mut called = vec![false; self.nodes.len()];
+        for node in &self.nodes {
+            for c in node.callees.iter().flatten() {
+                called[*c] = true;
+            }
+        }
+        for (n, node) in self.nodes.iter().enumerate() {
+            let global = node.func.is_some_and(|f| self.funcs[f].global && self.funcs[f].addr == node.entry);
+            if global && !called[n] && Some(n) != entry_node {
+                out.push(self.root(n, RootKind::Uncalled, Vec::new()));
+            }
+        }
+        let from = if entry_node.is_some() {
+            "ELF entry point and uncalled global functions (no vector table)"
+        } else {
+            "uncalled global functions (no vector table, no entry point in code)"
+        };
+        (from.to_string(), out)
+    }
+
+    fn main_stack(&self, roots: &[Root]) -> MainStack {
+        let uses_fp = self.nodes.iter().any(|n| n.facts.uses_fp);
+        let exception_frame = if uses_fp { 104 } else { 32 };
+        let alignment = 4;
+        let thread = roots
+            .iter()
+            .find(|r| matches!(r.kind, RootKind::Reset | RootKind::Entry));
+        let handlers: Vec<HandlerCost> = roots
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.kind,
+                    RootKind::Exception | RootKind::Interrupt | RootKind::DefaultHandler
+                )
+            })
+            .map(|r| HandlerCost {
+                name: r.name.clone(),
+                worst_case: r.worst_case,
+                cost: r.worst_case + exception_frame as u64 + alignment as u64,
+            })
+            .collect();
+        let thread_worst_case = thread.map_or(0, |t| t.worst_case);
+        let complete = thread.is_none_or(|t| t.complete)
+            && roots
+                .iter()
+                .filter(|r| r.kind != RootKind::Uncalled)
+                .all(|r| r.complete);
+        MainStack {
+            assumption: "every_handler_once".into(),
+            thread: thread.map(|t| t.name.clone()),
+            thread_worst_case,
+            exception_frame,
+            alignment,
+            total: thread_worst_case + handlers.iter().map(|h| h.cost).sum::<u64>(),
+            handlers,
+            complete,
+        }
+    }
+
+    fn function_rows(&self) -> Vec<Function> {
+        self.funcs
+            .iter()
+            .filter_map(|f| {
+                let node = &self.nodes[*self.by_entry.get(&f.addr)?];
+                Some(Function {
+                    name: f.name.clone(),
+                    raw_name: f.raw.clone(),
+                    address: f.addr,
+                    size: f.size,
+                    frame: node.facts.frame,
+                    worst_case: node.worst,
+                    complete: node.complete,
+                    cfi_frame: node.cfi_frame,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Function symbols in executable sections, one per address (aliases: a global,
+/// non-weak name first), each bounded by its size or the next function.
+fn functions(image: &Image, code: &Code) -> Vec<Func> {
+    let mut funcs: Vec<(u64, &crate::elf::Symbol)> = image
+        .symbols
+        .iter()
+        .filter(|s| s.kind == SymbolKind::Func && code.code_range(s.addr).is_some())
+        .map(|s| (s.addr, s))
+        .collect();
+    funcs.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(b.1.global.cmp(&a.1.global))
+            .then(a.1.weak.cmp(&b.1.weak))
+            .then(a.1.raw.cmp(&b.1.raw))
+    });
+    funcs.dedup_by_key(|f| f.0);
+    let mut out: Vec<Func> = Vec::with_capacity(funcs.len());
+    for (i, (addr, s)) in funcs.iter().enumerate() {
+        let (_, sec_end) = code.code_range(*addr).unwrap_or((*addr, *addr));
+        let next = funcs.get(i + 1).map_or(sec_end, |f| f.0.min(sec_end));
+        let end = if s.size > 0 {
+            (addr + s.size).min(sec_end)
+        } else {
+            next
+        };
+        out.push(Func {
+            addr: *addr,
+            size: s.size,
+            end,
+            raw: s.raw.clone(),
+            name: demangle(&s.raw),
+            global: s.global,
+        });
+    }
+    out
+}
