@@ -200,6 +200,9 @@ impl Tracker<'_, '_> {
             0
         };
         let insn = thumb::decode(pc, hw1, hw2);
+        if thumb::is_fp(hw1, hw2) {
+            self.facts.uses_fp = true;
+        }
         let next_pc = pc + insn.len as u64;
         let conditional = st.it > 0;
         let mut after = st.clone();

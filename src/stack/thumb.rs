@@ -82,6 +82,12 @@ fn reg_mask(r: u32) -> u16 {
     1u16 << (r & 15)
 }
 
+/// Whether a 32-bit instruction is a floating-point one (coprocessor space, coprocessor
+/// 10 or 11): its presence means the FPU is on, so exception frames are extended.
+pub fn is_fp(hw1: u16, hw2: u16) -> bool {
+    is_wide(hw1) && hw1 & 0xec00 == 0xec00 && (hw2 >> 9) & 7 == 0b101
+}
+
 /// Whether a halfword starts a 32-bit instruction.
 pub fn is_wide(hw1: u16) -> bool {
     (hw1 >> 11) >= 0b11101
