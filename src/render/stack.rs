@@ -111,7 +111,10 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "Roots from {}.", r.roots_from)?;
 
     heading(out, "Roots")?;
-    let mut t = table(markdown, &["root", "kind", "vectors", "worst case", "deepest path"]);
+    let mut t = table(
+        markdown,
+        &["root", "kind", "vectors", "worst case", "deepest path"],
+    );
     for root in &r.roots {
         let path: Vec<String> = root
             .path

@@ -222,7 +222,11 @@ impl Tracker<'_, '_> {
     fn apply(&mut self, pc: u64, op: Op, hw1: u16, st: &mut State) -> bool {
         match op {
             Op::Push(n) => st.depth += n as i64,
-            Op::Pop { bytes, pc: ret, writes } => {
+            Op::Pop {
+                bytes,
+                pc: ret,
+                writes,
+            } => {
                 st.depth -= bytes as i64;
                 st.clobber(writes);
                 if ret {

@@ -273,7 +273,9 @@ pub fn arm_attributes(data: &[u8], big_endian: bool) -> ArmAttributes {
         let mut p = 4 + nul + 1;
         while p + 5 <= sub.len() {
             let tag = sub[p];
-            let Some(size) = u32_at(sub, p + 1) else { break };
+            let Some(size) = u32_at(sub, p + 1) else {
+                break;
+            };
             let end = p.saturating_add(size).min(sub.len());
             if size < 5 {
                 break;

@@ -244,7 +244,9 @@ pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
         return Err(unsupported(image.info.machine.clone()));
     }
     if code.e_type != object::elf::ET_EXEC.0 && code.e_type != object::elf::ET_DYN.0 {
-        return Err(unsupported("relocatable objects (link the image first)".into()));
+        return Err(unsupported(
+            "relocatable objects (link the image first)".into(),
+        ));
     }
     let attrs = code
         .attributes
@@ -537,7 +539,8 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                         }
                         Mark::OnPath => {
                             let from = path.iter().position(|&(p, _)| p == c).unwrap_or(0);
-                            let members: Vec<usize> = path[from..].iter().map(|&(p, _)| p).collect();
+                            let members: Vec<usize> =
+                                path[from..].iter().map(|&(p, _)| p).collect();
                             for &m in &members {
                                 in_cycle[m] = true;
                             }
@@ -575,7 +578,10 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             }
         }
         for members in cycles {
-            let mut names: Vec<String> = members.iter().map(|&m| self.nodes[m].name.clone()).collect();
+            let mut names: Vec<String> = members
+                .iter()
+                .map(|&m| self.nodes[m].name.clone())
+                .collect();
             names.sort();
             names.dedup();
             let first = members
@@ -602,7 +608,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
         let mut seen = vec![false; self.nodes.len()];
         loop {
             let node = &self.nodes[n];
-            let next = node.best.and_then(|i| Some((node.facts.calls[i], node.callees[i]?)));
+            let next = node
+                .best
+                .and_then(|i| Some((node.facts.calls[i], node.callees[i]?)));
             out.push(PathStep {
                 function: node.name.clone(),
                 address: node.entry,
@@ -665,8 +673,10 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 .map(|(_, numbers)| numbers.len())
                 .max()
                 .unwrap_or(0);
-            let mut ordered: Vec<(u64, u32, Vec<u32>)> =
-                handlers.into_iter().map(|(t, (first, ns))| (t, first, ns)).collect();
+            let mut ordered: Vec<(u64, u32, Vec<u32>)> = handlers
+                .into_iter()
+                .map(|(t, (first, ns))| (t, first, ns))
+                .collect();
             ordered.sort_by_key(|h| h.1);
             let mut out = Vec::new();
             let mut default_taken = false;
@@ -710,7 +720,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             }
         }
         for (n, node) in self.nodes.iter().enumerate() {
-            let global = node.func.is_some_and(|f| self.funcs[f].global && self.funcs[f].addr == node.entry);
+            let global = node
+                .func
+                .is_some_and(|f| self.funcs[f].global && self.funcs[f].addr == node.entry);
             if global && !called[n] && Some(n) != entry_node {
                 out.push(self.root(n, RootKind::Uncalled, Vec::new()));
             }

@@ -26,10 +26,17 @@ const TABLE_SECTIONS: [&str; 6] = [
 /// The vector table, and where it was found.
 pub fn vector_table(image: &Image, code: &Code) -> Option<(String, Vec<Vector>)> {
     if let Some(v) = cortex_m_rt(image, code) {
-        return Some(("symbols __RESET_VECTOR, __EXCEPTIONS, __INTERRUPTS".into(), v));
+        return Some((
+            "symbols __RESET_VECTOR, __EXCEPTIONS, __INTERRUPTS".into(),
+            v,
+        ));
     }
     for name in TABLE_SECTIONS {
-        if let Some(s) = image.sections.iter().find(|s| s.name == name && s.size >= 8) {
+        if let Some(s) = image
+            .sections
+            .iter()
+            .find(|s| s.name == name && s.size >= 8)
+        {
             let v = read_table(code, s.addr, s.size / 4, false);
             if v.iter().any(|v| v.number == 1) {
                 return Some((format!("section {name}"), v));
@@ -45,7 +52,9 @@ pub fn vector_table(image: &Image, code: &Code) -> Option<(String, Vec<Vector>)>
             .chunks
             .iter()
             .find(|c| c.addr == 0)
-            .map_or("address 0".to_string(), |c| format!("section {} at address 0", c.name));
+            .map_or("address 0".to_string(), |c| {
+                format!("section {} at address 0", c.name)
+            });
         return Some((at, v));
     }
     None

@@ -121,7 +121,10 @@ fn decode16(pc: u64, i: u32) -> Op {
             rd: bits(i, 10, 8) as u8,
             value: bits(i, 7, 0),
         },
-        0b00101 => Op::Other { writes: 0, fp: false }, // cmp
+        0b00101 => Op::Other {
+            writes: 0,
+            fp: false,
+        }, // cmp
         0b00110 | 0b00111 => Op::Other {
             writes: low3(10),
             fp: false,
@@ -130,7 +133,11 @@ fn decode16(pc: u64, i: u32) -> Op {
             if bit(i, 10) == 0 {
                 // data processing; tst (8), cmp (10), cmn (11) write nothing
                 let opc = bits(i, 9, 6);
-                let writes = if matches!(opc, 8 | 10 | 11) { 0 } else { low3(2) };
+                let writes = if matches!(opc, 8 | 10 | 11) {
+                    0
+                } else {
+                    low3(2)
+                };
                 return Op::Other { writes, fp: false };
             }
             let rm = bits(i, 6, 3) as u8;
@@ -153,7 +160,10 @@ fn decode16(pc: u64, i: u32) -> Op {
                         }
                     }
                 }
-                0b01 => Op::Other { writes: 0, fp: false }, // cmp
+                0b01 => Op::Other {
+                    writes: 0,
+                    fp: false,
+                }, // cmp
                 0b10 => {
                     if rd == PC {
                         Op::BranchReg(rm)
@@ -194,7 +204,10 @@ fn decode16(pc: u64, i: u32) -> Op {
             fp: false,
         },
         // str/ldr rt, [sp, #imm]
-        0b10010 => Op::Other { writes: 0, fp: false },
+        0b10010 => Op::Other {
+            writes: 0,
+            fp: false,
+        },
         0b10011 => Op::Other {
             writes: low3(10),
             fp: false,
@@ -210,7 +223,10 @@ fn decode16(pc: u64, i: u32) -> Op {
         },
         0b10110 | 0b10111 => misc16(pc, i),
         // stm/ldm rn!, {list}
-        0b11000 => Op::Other { writes: 0, fp: false },
+        0b11000 => Op::Other {
+            writes: 0,
+            fp: false,
+        },
         0b11001 => Op::Other {
             writes: (bits(i, 7, 0) as u16) | low3(10),
             fp: false,
@@ -219,7 +235,10 @@ fn decode16(pc: u64, i: u32) -> Op {
             let cond = bits(i, 11, 8);
             match cond {
                 0b1110 => Op::Undefined,
-                0b1111 => Op::Other { writes: 0, fp: false }, // svc
+                0b1111 => Op::Other {
+                    writes: 0,
+                    fp: false,
+                }, // svc
                 _ => Op::Branch {
                     target: (pc as i64 + 4 + sign_extend(bits(i, 7, 0) << 1, 9) as i64) as u64,
                     cond: true,
@@ -256,15 +275,24 @@ fn misc16(pc: u64, i: u32) -> Op {
             writes: reg_mask(bits(i, 2, 0)),
             fp: false,
         },
-        0b1110 => Op::Other { writes: 0, fp: false }, // bkpt
+        0b1110 => Op::Other {
+            writes: 0,
+            fp: false,
+        }, // bkpt
         0b1111 => {
             if bits(i, 3, 0) == 0 {
-                Op::Other { writes: 0, fp: false } // nop, yield, wfe, wfi, sev
+                Op::Other {
+                    writes: 0,
+                    fp: false,
+                } // nop, yield, wfe, wfi, sev
             } else {
                 Op::It(4 - bits(i, 3, 0).trailing_zeros() as u8)
             }
         }
-        _ => Op::Other { writes: 0, fp: false }, // cps, setend
+        _ => Op::Other {
+            writes: 0,
+            fp: false,
+        }, // cps, setend
     }
 }
 
@@ -460,7 +488,11 @@ fn data_processing_reg_shifted(h1: u32, h2: u32) -> Op {
         return match (op, rn) {
             (0b1000, 13) if plain => Op::SpAddReg { rm, negate: false },
             (0b1101, 13) if plain => Op::SpAddReg { rm, negate: true },
-            (0b0010, 15) if plain => Op::AddImm { rd: SP, rn: rm, imm: 0 }, // mov.w sp, rm
+            (0b0010, 15) if plain => Op::AddImm {
+                rd: SP,
+                rn: rm,
+                imm: 0,
+            }, // mov.w sp, rm
             _ => Op::SpUnknown,
         };
     }
@@ -491,10 +523,10 @@ fn data_processing_modified_imm(_pc: u64, h1: u32, h2: u32) -> Op {
         };
     }
     match op {
-        0b1000 => add_sub(rd, rn, imm as i32),                   // add.w
+        0b1000 => add_sub(rd, rn, imm as i32), // add.w
         0b1101 => add_sub(rd, rn, (imm as i32).wrapping_neg()), // sub.w
-        0b0010 if rn == 15 => const_or(rd, imm),                // mov.w
-        0b0011 if rn == 15 => const_or(rd, !imm),               // mvn
+        0b0010 if rn == 15 => const_or(rd, imm), // mov.w
+        0b0011 if rn == 15 => const_or(rd, !imm), // mvn
         _ => writes_to_op(reg_mask(rd), false),
     }
 }
@@ -569,7 +601,10 @@ fn branches_misc(pc: u64, h1: u32, h2: u32) -> Op {
         0b00 => {
             // conditional branch (T3) or misc control
             if bits(h1, 9, 7) != 0b111 {
-                let imm = (s << 20) | (j2 << 19) | (j1 << 18) | (bits(h1, 5, 0) << 12)
+                let imm = (s << 20)
+                    | (j2 << 19)
+                    | (j1 << 18)
+                    | (bits(h1, 5, 0) << 12)
                     | (bits(h2, 10, 0) << 1);
                 return Op::Branch {
                     target: (pc as i64 + 4 + sign_extend(imm, 21) as i64) as u64,
@@ -593,7 +628,10 @@ fn branches_misc(pc: u64, h1: u32, h2: u32) -> Op {
         _ => {
             let i1 = 1 ^ (j1 ^ s);
             let i2 = 1 ^ (j2 ^ s);
-            let imm = (s << 24) | (i1 << 23) | (i2 << 22) | (bits(h1, 9, 0) << 12)
+            let imm = (s << 24)
+                | (i1 << 23)
+                | (i2 << 22)
+                | (bits(h1, 9, 0) << 12)
                 | (bits(h2, 10, 0) << 1);
             let off = sign_extend(imm, 25) as i64;
             match kind {
@@ -817,7 +855,13 @@ mod tests {
         ); // ldr.w fp, [sp], #4
         assert_eq!(d32(0xf5ad, 0x7d00), Op::SpAddImm(-512)); // sub.w sp, sp, #512
         assert_eq!(d32(0xf2ad, 0x4d04), Op::SpAddImm(-1028)); // subw sp, sp, #1028
-        assert_eq!(d32(0xebad, 0x0d03), Op::SpAddReg { rm: 3, negate: true }); // sub.w sp, sp, r3
+        assert_eq!(
+            d32(0xebad, 0x0d03),
+            Op::SpAddReg {
+                rm: 3,
+                negate: true
+            }
+        ); // sub.w sp, sp, r3
         assert_eq!(d32(0xe8df, 0xf000), Op::Table { half: false }); // tbb [pc, r0]
         assert_eq!(d32(0xe8df, 0xf010), Op::Table { half: true }); // tbh [pc, r0, lsl #1]
     }
