@@ -42,7 +42,8 @@ enum Command {
 struct StackArgs {
     /// The firmware ELF.
     elf: PathBuf,
-    /// Budget file (roots and annotations; reserved for the budget integration).
+    /// Budget file whose `budget.stack.analysis` annotates the analysis (indirect-call
+    /// targets, recursion depths, frames, priority groups, threads).
     #[arg(long, value_name = "FILE")]
     budget: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -157,8 +158,11 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
 }
 
 fn run_stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let _ = &args.budget;
-    let report = membudget::stack::analyze_path(&args.elf)?;
+    let annotations = match &args.budget {
+        Some(path) => membudget::stack::annotate::load(path)?,
+        None => Default::default(),
+    };
+    let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output_error)?;
     Ok(EXIT_OK)
 }

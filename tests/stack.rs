@@ -590,3 +590,95 @@ fn unsupported_machines_exit_2_with_one_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn budget_annotations_resolve_unknowns() {
+    let elf = repo("tests/data/stack/seqs.elf");
+    let budget = repo("tests/data/stack/seqs.budget.json");
+    let ann = stack::annotate::load(&budget).unwrap();
+    let r = stack::analyze_path_with(&elf, &ann).unwrap();
+    // Reasoning beside f_thread in seqs.s.
+    for (name, frame, worst) in [
+        ("f_indirect", 8, 44),
+        ("f_rec", 8, 32),
+        ("f_alloca", 64, 64),
+        ("f_thread", 8, 72),
+    ] {
+        let f = func(&r, name);
+        assert_eq!(
+            (f.frame, f.worst_case, f.complete),
+            (frame, worst, true),
+            "{name}"
+        );
+    }
+    let thread = r.roots.iter().find(|x| x.kind == RootKind::Thread).unwrap();
+    assert_eq!((thread.name.as_str(), thread.worst_case), ("f_thread", 72));
+    assert_eq!(thread.stack_size, Some(256));
+    // Default_Handler and SysTick never nest: the group costs its deeper member.
+    let m = &r.main_stack;
+    assert_eq!(m.assumption, "priority_groups");
+    assert_eq!(m.total, 2052 + (16 + 104 + 4));
+    assert_eq!(r.assumptions.len(), 4);
+    // Without the budget the same functions are incomplete.
+    let plain = analyze(&elf);
+    assert!(!func(&plain, "f_thread").complete);
+    // The table states every assumption.
+    let out = Command::new(BIN)
+        .args(["stack", "--budget"])
+        .arg(&budget)
+        .arg(&elf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("recursion through f_rec is at most 4 deep"),
+        "{text}"
+    );
+    assert!(text.contains("calls only f_push"), "{text}");
+}
+
+#[test]
+fn stale_or_malformed_annotations_are_bad_input() {
+    let elf = repo("tests/data/stack/seqs.elf");
+    let dir = tempfile::tempdir().unwrap();
+    for (analysis, wanted) in [
+        (
+            r#"{"frames": [{"function": "no_such_fn", "frame": 8}]}"#,
+            "no function matches 'no_such_fn'",
+        ),
+        (
+            r#"{"indirect_calls": [{"function": "f_push", "targets": ["f_fp"]}]}"#,
+            "has no indirect call",
+        ),
+        (
+            r#"{"indirect_calls": [{"function": "f_indirect", "targets": ["nope"]}]}"#,
+            "no function matches target 'nope'",
+        ),
+        (
+            r#"{"no_calls": [{"from": "f_call", "to": "f_fp"}]}"#,
+            "no call from 'f_call' to 'f_fp'",
+        ),
+        (
+            r#"{"recursion": [{"function": "f_rec"}]}"#,
+            "missing field `depth`",
+        ),
+        (r#"{"bogus": 1}"#, "unknown field `bogus`"),
+    ] {
+        let path = dir.path().join("b.json");
+        std::fs::write(
+            &path,
+            format!(r#"{{"schema": "membudget.budget/1", "budget": {{"stack": {{"analysis": {analysis}}}}}}}"#),
+        )
+        .unwrap();
+        let out = Command::new(BIN)
+            .args(["stack", "--budget"])
+            .arg(&path)
+            .arg(&elf)
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{analysis}: {err}");
+        assert!(err.contains(wanted), "{analysis}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 
+use crate::stack::annotate::Assumption;
 use crate::stack::{RootKind, StackReport, Unknown, UnknownKind};
 
 use super::{human, write_json, Format};
@@ -35,6 +36,7 @@ fn kind_label(k: RootKind) -> &'static str {
         RootKind::DefaultHandler => "default handler",
         RootKind::Entry => "entry point",
         RootKind::Uncalled => "uncalled",
+        RootKind::Thread => "thread",
     }
 }
 
@@ -58,6 +60,31 @@ pub fn unknown_sentence(u: &Unknown) -> String {
                 "DWARF CFI gives {} a frame of {cfi} B, the code {code} B (CFI used)",
                 u.function
             )
+        }
+    }
+}
+
+/// One sentence per budget annotation the bounds rely on.
+pub fn assumption_sentence(a: &Assumption) -> String {
+    match a {
+        Assumption::IndirectTargets {
+            function,
+            address,
+            targets,
+        } => format!(
+            "the indirect call at {address:#010x} in {function} calls only {}",
+            targets.join(", ")
+        ),
+        Assumption::RecursionDepth { cycle, depth } => {
+            format!(
+                "recursion through {} is at most {depth} deep",
+                cycle.join(" -> ")
+            )
+        }
+        Assumption::Frame { function, frame } => format!("{function} uses {frame} B of stack"),
+        Assumption::NoCall { from, to } => format!("{from} never calls {to}"),
+        Assumption::PriorityGroup { handlers } => {
+            format!("{} share a priority and never nest", handlers.join(", "))
         }
     }
 }
@@ -101,9 +128,10 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
     let thread = m.thread.as_deref().unwrap_or("no thread root");
     writeln!(
         out,
-        "{thread} {} B + {} handlers; each distinct handler is assumed to preempt once, at the deepest point, and to nest; an exception entry pushes {} B (+{} B alignment){}.",
+        "{thread} {} B + {} handlers; each distinct handler is assumed to preempt once, at the deepest point, and to nest{}; an exception entry pushes {} B (+{} B alignment){}.",
         m.thread_worst_case,
         m.handlers.len(),
+        if m.assumption == "priority_groups" { " (except within a priority group)" } else { "" },
         m.exception_frame,
         m.alignment,
         if m.exception_frame > 32 { ", the FPU is used" } else { "" }
@@ -163,6 +191,12 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
         )?;
         for u in reachable {
             writeln!(out, "- {}", unknown_sentence(u))?;
+        }
+    }
+    if !r.assumptions.is_empty() {
+        heading(out, "Assumed from the budget")?;
+        for a in &r.assumptions {
+            writeln!(out, "- {}", assumption_sentence(a))?;
         }
     }
     let c = &r.cfi;

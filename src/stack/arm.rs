@@ -107,7 +107,7 @@ impl Tracker<'_, '_> {
         }
         self.facts.calls.sort_by_key(|c| (c.site, c.target));
         self.facts.calls.dedup();
-        self.facts.unknowns.sort_by_key(|u| (u.0, u.1.clone()));
+        self.facts.unknowns.sort_by_key(|u| (u.0, u.1.clone(), u.2));
         self.facts.unknowns.dedup();
         self.facts
     }
@@ -139,7 +139,7 @@ impl Tracker<'_, '_> {
                 }
                 *visits += 1;
                 if *visits > MAX_VISITS {
-                    unknowns.push((pc, UnknownKind::DynamicSp));
+                    unknowns.push((pc, UnknownKind::DynamicSp, joined.depth.max(0) as u32));
                     return None;
                 }
                 *old = joined.clone();
@@ -154,8 +154,8 @@ impl Tracker<'_, '_> {
         }
     }
 
-    fn unknown(&mut self, pc: u64, kind: UnknownKind) {
-        self.facts.unknowns.push((pc, kind));
+    fn unknown(&mut self, pc: u64, kind: UnknownKind, depth: i64) {
+        self.facts.unknowns.push((pc, kind, depth.max(0) as u32));
     }
 
     fn call(&mut self, pc: u64, target: u64, depth: i64, tail: bool) {
@@ -185,14 +185,14 @@ impl Tracker<'_, '_> {
             return;
         }
         let Some(hw1) = self.code.insn16(pc) else {
-            self.unknown(pc, UnknownKind::Undecodable);
+            self.unknown(pc, UnknownKind::Undecodable, st.depth);
             return;
         };
         let hw2 = if thumb::is_wide(hw1) {
             match self.code.insn16(pc + 2) {
                 Some(h) => h,
                 None => {
-                    self.unknown(pc, UnknownKind::Undecodable);
+                    self.unknown(pc, UnknownKind::Undecodable, st.depth);
                     return;
                 }
             }
@@ -239,7 +239,7 @@ impl Tracker<'_, '_> {
                     let delta = c as i32 as i64;
                     st.depth += if negate { delta } else { -delta };
                 }
-                _ => self.unknown(pc, UnknownKind::DynamicSp),
+                _ => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
             },
             Op::AddImm { rd, rn, imm } => {
                 let v = match rn {
@@ -254,7 +254,7 @@ impl Tracker<'_, '_> {
                 match rd {
                     SP => match v {
                         Val::Sp(d) => st.depth = d,
-                        _ => self.unknown(pc, UnknownKind::DynamicSp),
+                        _ => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
                     },
                     PC => return self.branch_to(pc, v, st),
                     _ => st.set(rd, v),
@@ -274,7 +274,7 @@ impl Tracker<'_, '_> {
             }
             Op::Call { target, arm } => {
                 if arm {
-                    self.unknown(pc, UnknownKind::ArmCode);
+                    self.unknown(pc, UnknownKind::ArmCode, st.depth);
                 } else {
                     self.call(pc, target, st.depth, false);
                 }
@@ -284,7 +284,7 @@ impl Tracker<'_, '_> {
             Op::CallReg(rm) => {
                 match st.get(rm) {
                     Val::Const(c) => self.call(pc, (c & !1) as u64, st.depth, false),
-                    _ => self.unknown(pc, UnknownKind::IndirectCall),
+                    _ => self.unknown(pc, UnknownKind::IndirectCall, st.depth),
                 }
                 st.clobber(0x100f);
             }
@@ -304,7 +304,7 @@ impl Tracker<'_, '_> {
                 return self.branch_to(pc, v, st);
             }
             Op::BranchUnknown => {
-                self.unknown(pc, UnknownKind::IndirectJump);
+                self.unknown(pc, UnknownKind::IndirectJump, st.depth);
                 return false;
             }
             Op::Table { half } => {
@@ -315,13 +315,13 @@ impl Tracker<'_, '_> {
                 st.it = n;
                 return true;
             }
-            Op::SpUnknown => self.unknown(pc, UnknownKind::DynamicSp),
+            Op::SpUnknown => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
             Op::Undefined => {
                 // `udf` is a deliberate trap (after a call that never returns, `unreachable!`);
                 // anything else we failed to decode.
                 let trap = hw1 >> 8 == 0xde || hw1 & 0xfff0 == 0xf7f0;
                 if !trap {
-                    self.unknown(pc, UnknownKind::Undecodable);
+                    self.unknown(pc, UnknownKind::Undecodable, st.depth);
                 }
                 return false;
             }
@@ -338,7 +338,7 @@ impl Tracker<'_, '_> {
     fn branch_to(&mut self, pc: u64, v: Val, st: &State) -> bool {
         match v {
             Val::Const(c) => self.jump(pc, (c & !1) as u64, st),
-            _ => self.unknown(pc, UnknownKind::IndirectJump),
+            _ => self.unknown(pc, UnknownKind::IndirectJump, st.depth),
         }
         false
     }

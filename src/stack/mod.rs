@@ -21,12 +21,14 @@ use crate::demangle::demangle;
 use crate::elf::{Image, SymbolKind};
 use crate::error::Error;
 
+pub mod annotate;
 pub mod arm;
 mod cfi;
 pub mod code;
 mod roots;
 pub mod thumb;
 
+use annotate::{Annotations, Assumption, Pattern};
 use code::Code;
 
 /// One instruction set: decode a function into its SP effects and call edges.
@@ -43,8 +45,8 @@ pub struct FunctionFacts {
     /// Deepest stack use of the function itself, in bytes below its entry SP.
     pub frame: u32,
     pub calls: Vec<CallSite>,
-    /// Unresolved things at an instruction address.
-    pub unknowns: Vec<(u64, UnknownKind)>,
+    /// Unresolved things at an instruction address, with the stack depth there.
+    pub unknowns: Vec<(u64, UnknownKind, u32)>,
     /// The function executes floating-point instructions.
     pub uses_fp: bool,
 }
@@ -96,6 +98,9 @@ pub struct Unknown {
     /// For `cfi_deeper`: the frame the code shows and the one CFI gives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames: Option<(u32, u32)>,
+    /// Stack depth of the function at the instruction (for annotated targets).
+    #[serde(skip)]
+    pub depth: u32,
 }
 
 /// `membudget stack --format json`.
@@ -111,6 +116,9 @@ pub struct StackReport {
     pub main_stack: MainStack,
     /// Every unresolved item in the image (reachable from a root or not).
     pub unknowns: Vec<Unknown>,
+    /// Budget annotations the bounds rely on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<Assumption>,
     pub cfi: CfiCheck,
 }
 
@@ -141,6 +149,8 @@ pub enum RootKind {
     Entry,
     /// A global function nothing calls (no vector table: flash algorithms, libraries).
     Uncalled,
+    /// A thread entry named in the budget (runs on its own stack).
+    Thread,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +165,9 @@ pub struct Root {
     pub complete: bool,
     pub path: Vec<PathStep>,
     pub unknowns: Vec<Unknown>,
+    /// Threads: the stack they run on (from the budget), in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,7 +184,9 @@ pub struct PathStep {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MainStack {
     /// `every_handler_once`: each distinct handler preempts once, at the deepest point,
-    /// and they nest (sound without priority information).
+    /// and they nest (sound without priority information); `priority_groups`: the same,
+    /// except that handlers of one budget priority group never nest (the group costs its
+    /// deepest handler).
     pub assumption: String,
     /// The thread-mode root (reset handler or entry point), if any.
     pub thread: Option<String>,
@@ -209,6 +224,11 @@ pub struct CfiCheck {
 
 /// Analyse the ELF at `path`.
 pub fn analyze_path(path: &Path) -> Result<StackReport, Error> {
+    analyze_path_with(path, &Annotations::default())
+}
+
+/// Analyse the ELF at `path` with budget annotations.
+pub fn analyze_path_with(path: &Path, ann: &Annotations) -> Result<StackReport, Error> {
     let label = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: label.clone(),
@@ -223,15 +243,24 @@ pub fn analyze_path(path: &Path) -> Result<StackReport, Error> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| label.clone());
-    analyze_bytes(&map, &name).map_err(|e| e.with_path(&label))
+    analyze_bytes_with(&map, &name, ann).map_err(|e| e.with_path(&label))
 }
 
 /// Analyse an ELF held in memory; `name` labels the output.
 pub fn analyze_bytes(data: &[u8], name: &str) -> Result<StackReport, Error> {
+    analyze_bytes_with(data, name, &Annotations::default())
+}
+
+/// Analyse an ELF held in memory with budget annotations.
+pub fn analyze_bytes_with(
+    data: &[u8],
+    name: &str,
+    ann: &Annotations,
+) -> Result<StackReport, Error> {
     let image = crate::elf::load_bytes(data, name)?;
     let code = Code::parse(data, name)?;
     let isa = select_isa(&image, &code)?;
-    Ok(Analysis::new(&image, &code, isa.as_ref()).run())
+    Analysis::new(&image, &code, isa.as_ref(), ann).run()
 }
 
 /// The ISA module for this image, or why there is none.
@@ -323,24 +352,28 @@ struct Analysis<'i, 'c, 'a> {
     image: &'i Image,
     code: &'c Code<'a>,
     isa: &'c dyn Isa,
+    ann: &'c Annotations,
+    assumptions: Vec<Assumption>,
     funcs: Vec<Func>,
     nodes: Vec<Node>,
     by_entry: HashMap<u64, usize>,
 }
 
 impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
-    fn new(image: &'i Image, code: &'c Code<'a>, isa: &'c dyn Isa) -> Self {
+    fn new(image: &'i Image, code: &'c Code<'a>, isa: &'c dyn Isa, ann: &'c Annotations) -> Self {
         Analysis {
             image,
             code,
             isa,
+            ann,
+            assumptions: Vec::new(),
             funcs: functions(image, code),
             nodes: Vec::new(),
             by_entry: HashMap::new(),
         }
     }
 
-    fn run(mut self) -> StackReport {
+    fn run(mut self) -> Result<StackReport, Error> {
         for i in 0..self.funcs.len() {
             let f = &self.funcs[i];
             self.add_node(f.addr, Some(i), f.name.clone());
@@ -357,9 +390,16 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             self.decode(next);
             next += 1;
         }
+        let threads = self.thread_nodes()?;
         let cfi = self.cross_check_cfi();
-        self.worst_cases();
-        let (roots_from, roots) = self.roots(table);
+        self.annotate()?;
+        self.worst_cases()?;
+        let (roots_from, mut roots) = self.roots(table);
+        for (n, size) in threads {
+            let mut root = self.root(n, RootKind::Thread, Vec::new());
+            root.stack_size = size;
+            roots.push(root);
+        }
         let main_stack = self.main_stack(&roots);
         let functions = self.function_rows();
         let mut unknowns: Vec<Unknown> = self
@@ -369,7 +409,10 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             .collect();
         unknowns.sort();
         unknowns.dedup();
-        StackReport {
+        let mut assumptions = std::mem::take(&mut self.assumptions);
+        assumptions.sort();
+        assumptions.dedup();
+        Ok(StackReport {
             schema: "membudget.stack/1".into(),
             file: self.image.file_name.clone(),
             arch: self.isa.arch().to_string(),
@@ -378,8 +421,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             roots,
             main_stack,
             unknowns,
+            assumptions,
             cfi,
-        }
+        })
     }
 
     fn add_node(&mut self, entry: u64, func: Option<usize>, name: String) -> usize {
@@ -424,12 +468,13 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
         let mut unknowns: Vec<Unknown> = facts
             .unknowns
             .iter()
-            .map(|(address, kind)| Unknown {
+            .map(|(address, kind, depth)| Unknown {
                 kind: kind.clone(),
                 function: name.clone(),
                 address: *address,
                 cycle: Vec::new(),
                 frames: None,
+                depth: *depth,
             })
             .collect();
         if self.nodes[n].func.is_none() {
@@ -439,6 +484,7 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 address: entry,
                 cycle: Vec::new(),
                 frames: None,
+                depth: 0,
             });
         }
         let mut callees = Vec::with_capacity(facts.calls.len());
@@ -451,6 +497,7 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                     address: call.site,
                     cycle: Vec::new(),
                     frames: None,
+                    depth: 0,
                 });
             }
             callees.push(callee);
@@ -499,6 +546,7 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                         address: node.entry,
                         cycle: Vec::new(),
                         frames: Some((frame, cfi)),
+                        depth: 0,
                     });
                     node.facts.frame = cfi;
                 }
@@ -508,18 +556,33 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
     }
 
     /// Worst case of every node: an iterative depth-first walk (call chains can be long),
-    /// where a call back into a node still on the walk is recursion, counted once.
-    fn worst_cases(&mut self) {
+    /// where a call back into a node still on the walk is recursion: counted once and
+    /// listed, or, when the budget bounds its depth to N, counted N times around the cycle.
+    fn worst_cases(&mut self) -> Result<(), Error> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
             New,
             OnPath,
             Done,
         }
-        let mut mark = vec![Mark::New; self.nodes.len()];
-        let mut in_cycle = vec![false; self.nodes.len()];
+        let bounds: Vec<(Pattern, u32)> = self
+            .ann
+            .recursion
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let at = format!("budget.stack.analysis.recursion[{i}]");
+                Ok((Pattern::new(&r.function, &at)?, r.depth.max(1)))
+            })
+            .collect::<Result<_, Error>>()?;
+        let count = self.nodes.len();
+        let mut mark = vec![Mark::New; count];
+        let mut in_cycle = vec![false; count];
+        // Extra bytes for bounded recursion, per cycle member.
+        let mut extra = vec![0u64; count];
+        let mut bounded_edges: std::collections::HashSet<(usize, usize)> = Default::default();
         let mut cycles: Vec<Vec<usize>> = Vec::new();
-        for start in 0..self.nodes.len() {
+        for start in 0..count {
             if mark[start] != Mark::New {
                 continue;
             }
@@ -541,10 +604,37 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                             let from = path.iter().position(|&(p, _)| p == c).unwrap_or(0);
                             let members: Vec<usize> =
                                 path[from..].iter().map(|&(p, _)| p).collect();
-                            for &m in &members {
-                                in_cycle[m] = true;
+                            // Bytes one trip around the cycle adds: the call depths on it.
+                            let cost: u64 = path[from..]
+                                .iter()
+                                .map(|&(p, nx)| self.nodes[p].facts.calls[nx - 1].depth as u64)
+                                .sum();
+                            let bound = bounds.iter().find(|(pat, _)| {
+                                members.iter().any(|&m| pat.matches(&self.nodes[m].name))
+                            });
+                            match bound {
+                                Some(&(_, depth)) => {
+                                    bounded_edges.insert((n, i));
+                                    for &m in &members {
+                                        extra[m] = extra[m].max((depth as u64 - 1) * cost);
+                                    }
+                                    let mut names: Vec<String> = members
+                                        .iter()
+                                        .map(|&m| self.nodes[m].name.clone())
+                                        .collect();
+                                    names.sort();
+                                    self.assumptions.push(Assumption::RecursionDepth {
+                                        cycle: names,
+                                        depth,
+                                    });
+                                }
+                                None => {
+                                    for &m in &members {
+                                        in_cycle[m] = true;
+                                    }
+                                    cycles.push(members);
+                                }
                             }
-                            cycles.push(members);
                         }
                         Mark::Done => {}
                     }
@@ -559,7 +649,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                     let Some(c) = *callee else { continue };
                     let (w, ok) = match mark[c] {
                         Mark::Done => (self.nodes[c].worst, self.nodes[c].complete),
-                        // Recursion: the callee's frame once.
+                        // Bounded recursion: the trips around the cycle are in `extra`.
+                        _ if bounded_edges.contains(&(n, i)) => (0, true),
+                        // Unbounded recursion: the callee's frame once.
                         _ => (self.nodes[c].facts.frame as u64, false),
                     };
                     complete &= ok;
@@ -570,7 +662,7 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                     }
                 }
                 let node = &mut self.nodes[n];
-                node.worst = worst;
+                node.worst = worst + extra[n];
                 node.best = best;
                 node.complete = complete;
                 mark[n] = Mark::Done;
@@ -595,11 +687,176 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 address: self.nodes[first].entry,
                 cycle: names,
                 frames: None,
+                depth: 0,
             };
             if !self.nodes[first].unknowns.contains(&unknown) {
                 self.nodes[first].unknowns.push(unknown);
             }
         }
+        Ok(())
+    }
+
+    /// Nodes whose function name matches a pattern (function starts only).
+    fn matching(&self, pat: &Pattern) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&n| {
+                let node = &self.nodes[n];
+                node.func.is_some_and(|f| {
+                    self.funcs[f].addr == node.entry
+                        && (pat.matches(&self.funcs[f].name) || pat.matches(&self.funcs[f].raw))
+                })
+            })
+            .collect()
+    }
+
+    /// Apply the budget's frames, indirect-call targets and impossible calls.
+    fn annotate(&mut self) -> Result<(), Error> {
+        let ann = self.ann;
+        for (i, d) in ann.frames.iter().enumerate() {
+            let at = format!("budget.stack.analysis.frames[{i}]");
+            let nodes = self.matching(&Pattern::new(&d.function, &at)?);
+            if nodes.is_empty() {
+                return Err(Error::Budget(format!(
+                    "{at}: no function matches '{}'",
+                    d.function
+                )));
+            }
+            for n in nodes {
+                let node = &mut self.nodes[n];
+                node.facts.frame = d.frame.0.min(u32::MAX as u64) as u32;
+                node.unknowns.retain(|u| {
+                    !matches!(
+                        u.kind,
+                        UnknownKind::Undecodable | UnknownKind::DynamicSp | UnknownKind::CfiDeeper
+                    )
+                });
+                self.assumptions.push(Assumption::Frame {
+                    function: node.name.clone(),
+                    frame: d.frame.0,
+                });
+            }
+        }
+        for (i, d) in ann.indirect_calls.iter().enumerate() {
+            let at = format!("budget.stack.analysis.indirect_calls[{i}]");
+            let mut targets = Vec::new();
+            for t in &d.targets {
+                let found = self.matching(&Pattern::new(t, &at)?);
+                if found.is_empty() {
+                    return Err(Error::Budget(format!(
+                        "{at}: no function matches target '{t}'"
+                    )));
+                }
+                targets.extend(found);
+            }
+            targets.sort();
+            targets.dedup();
+            let mut used = false;
+            for n in self.matching(&Pattern::new(&d.function, &at)?) {
+                let sites: Vec<Unknown> = self.nodes[n]
+                    .unknowns
+                    .iter()
+                    .filter(|u| {
+                        matches!(
+                            u.kind,
+                            UnknownKind::IndirectCall | UnknownKind::IndirectJump
+                        ) && d.address.is_none_or(|a| a.0 == u.address)
+                    })
+                    .cloned()
+                    .collect();
+                for u in &sites {
+                    for &t in &targets {
+                        let target = self.nodes[t].entry;
+                        let node = &mut self.nodes[n];
+                        node.facts.calls.push(CallSite {
+                            site: u.address,
+                            target,
+                            depth: u.depth,
+                            tail: u.kind == UnknownKind::IndirectJump,
+                        });
+                        self.nodes[n].callees.push(Some(t));
+                    }
+                    self.assumptions.push(Assumption::IndirectTargets {
+                        function: self.nodes[n].name.clone(),
+                        address: u.address,
+                        targets: targets
+                            .iter()
+                            .map(|&t| self.nodes[t].name.clone())
+                            .collect(),
+                    });
+                    used = true;
+                }
+                self.nodes[n].unknowns.retain(|u| !sites.contains(u));
+            }
+            if !used {
+                return Err(Error::Budget(format!(
+                    "{at}: '{}' has no indirect call{}",
+                    d.function,
+                    d.address
+                        .map(|a| format!(" at {:#x}", a.0))
+                        .unwrap_or_default()
+                )));
+            }
+        }
+        for (i, d) in ann.no_calls.iter().enumerate() {
+            let at = format!("budget.stack.analysis.no_calls[{i}]");
+            let to = Pattern::new(&d.to, &at)?;
+            let mut cut = false;
+            for n in self.matching(&Pattern::new(&d.from, &at)?) {
+                for k in 0..self.nodes[n].callees.len() {
+                    let Some(c) = self.nodes[n].callees[k] else {
+                        continue;
+                    };
+                    let callee = &self.nodes[c];
+                    let name = callee
+                        .func
+                        .map_or(callee.name.as_str(), |f| self.funcs[f].name.as_str());
+                    if to.matches(name) {
+                        self.nodes[n].callees[k] = None;
+                        cut = true;
+                    }
+                }
+            }
+            if !cut {
+                return Err(Error::Budget(format!(
+                    "{at}: no call from '{}' to '{}'",
+                    d.from, d.to
+                )));
+            }
+            self.assumptions.push(Assumption::NoCall {
+                from: d.from.clone(),
+                to: d.to.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Thread entries named in the budget, with the size of the stack each runs on.
+    fn thread_nodes(&mut self) -> Result<Vec<(usize, Option<u64>)>, Error> {
+        let mut out = Vec::new();
+        for (i, t) in self.ann.threads.iter().enumerate() {
+            let at = format!("budget.stack.analysis.threads[{i}]");
+            let nodes = self.matching(&Pattern::new(&t.entry, &at)?);
+            let Some(&n) = nodes.first() else {
+                return Err(Error::Budget(format!(
+                    "{at}: no function matches '{}'",
+                    t.entry
+                )));
+            };
+            let size = match (&t.stack_symbol, t.stack_size) {
+                (Some(sym), _) => {
+                    let s = self
+                        .image
+                        .symbols
+                        .iter()
+                        .find(|s| s.raw == *sym || demangle(&s.raw) == *sym)
+                        .ok_or_else(|| Error::Budget(format!("{at}: no symbol '{sym}'")))?;
+                    Some(s.size)
+                }
+                (None, size) => size.map(|s| s.0),
+            };
+            out.push((n, size));
+        }
+        Ok(out)
     }
 
     fn path(&self, start: usize) -> Vec<PathStep> {
@@ -657,6 +914,7 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             complete: node.complete,
             path: self.path(n),
             unknowns: self.reachable_unknowns(n),
+            stack_size: None,
         }
     }
 
@@ -735,14 +993,14 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
         (from.to_string(), out)
     }
 
-    fn main_stack(&self, roots: &[Root]) -> MainStack {
+    fn main_stack(&mut self, roots: &[Root]) -> MainStack {
         let uses_fp = self.nodes.iter().any(|n| n.facts.uses_fp);
         let exception_frame = if uses_fp { 104 } else { 32 };
         let alignment = 4;
         let thread = roots
             .iter()
             .find(|r| matches!(r.kind, RootKind::Reset | RootKind::Entry));
-        let handlers: Vec<HandlerCost> = roots
+        let handlers: Vec<&Root> = roots
             .iter()
             .filter(|r| {
                 matches!(
@@ -750,26 +1008,57 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                     RootKind::Exception | RootKind::Interrupt | RootKind::DefaultHandler
                 )
             })
+            .collect();
+        let costs: Vec<HandlerCost> = handlers
+            .iter()
             .map(|r| HandlerCost {
                 name: r.name.clone(),
                 worst_case: r.worst_case,
                 cost: r.worst_case + exception_frame as u64 + alignment as u64,
             })
             .collect();
+        // Handlers of one priority group never nest: the group costs its deepest member.
+        let group_of = |r: &Root| -> Option<usize> {
+            self.ann
+                .priority_groups
+                .iter()
+                .position(|g| g.iter().any(|h| *h == r.name || r.vectors.contains(h)))
+        };
+        let mut group_max: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut nesting = 0;
+        for (r, c) in handlers.iter().zip(&costs) {
+            match group_of(r) {
+                Some(g) => {
+                    let e = group_max.entry(g).or_insert(0);
+                    *e = (*e).max(c.cost);
+                }
+                None => nesting += c.cost,
+            }
+        }
+        nesting += group_max.values().sum::<u64>();
+        for g in group_max.keys() {
+            self.assumptions.push(Assumption::PriorityGroup {
+                handlers: self.ann.priority_groups[*g].clone(),
+            });
+        }
         let thread_worst_case = thread.map_or(0, |t| t.worst_case);
         let complete = thread.is_none_or(|t| t.complete)
             && roots
                 .iter()
-                .filter(|r| r.kind != RootKind::Uncalled)
+                .filter(|r| !matches!(r.kind, RootKind::Uncalled | RootKind::Thread))
                 .all(|r| r.complete);
         MainStack {
-            assumption: "every_handler_once".into(),
+            assumption: if group_max.is_empty() {
+                "every_handler_once".into()
+            } else {
+                "priority_groups".into()
+            },
             thread: thread.map(|t| t.name.clone()),
             thread_worst_case,
             exception_frame,
             alignment,
-            total: thread_worst_case + handlers.iter().map(|h| h.cost).sum::<u64>(),
-            handlers,
+            total: thread_worst_case + nesting,
+            handlers: costs,
             complete,
         }
     }

@@ -177,3 +177,11 @@ func f_rec                        @ frame 8, recursion (not reached from a root)
     bl f_rec
     pop {r7, pc}
     .size f_rec, . - f_rec
+
+func f_thread                     @ frame 8; with the budget annotations of seqs.budget.json:
+    push {r7, lr}                 @ worst 8 + max(44, 32, 64) = 72
+    bl f_indirect                 @ blx r0 -> f_push: 8 + 36 = 44
+    bl f_rec                      @ 4 activations: 3 * 8 + 8 = 32
+    bl f_alloca                   @ frame given as 64
+    pop {r7, pc}
+    .size f_thread, . - f_thread

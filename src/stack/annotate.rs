@@ -1,0 +1,143 @@
+//! What a budget file tells the stack analysis that the machine code cannot: targets of
+//! indirect calls, how deep a recursion goes, frames of functions the decoder cannot
+//! follow, handlers that never nest, calls that never happen, and extra roots (RTOS thread
+//! entries with the stack each runs on). Lives in the budget as `budget.stack.analysis`.
+
+use std::path::Path;
+
+use globset::{Glob, GlobMatcher};
+use serde::{Deserialize, Serialize};
+
+use crate::budget::file::{Amount, Size};
+use crate::error::Error;
+
+/// `budget.stack.analysis`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Annotations {
+    /// Headroom `check` demands above the worst case: bytes or a percentage of it.
+    #[serde(default)]
+    pub margin: Option<Amount>,
+    /// Targets of indirect calls and jumps.
+    #[serde(default)]
+    pub indirect_calls: Vec<IndirectDecl>,
+    /// Maximum number of activations of a recursion (per cycle, named by a member).
+    #[serde(default)]
+    pub recursion: Vec<RecursionDecl>,
+    /// Frames of functions the decoder cannot follow (hand-written assembly).
+    #[serde(default)]
+    pub frames: Vec<FrameDecl>,
+    /// Calls that never happen at run time ("the panic handler does not panic again",
+    /// "this handler never returns into X").
+    #[serde(default)]
+    pub no_calls: Vec<NoCallDecl>,
+    /// Groups of handlers (root or vector names) with one priority: they never nest.
+    #[serde(default)]
+    pub priority_groups: Vec<Vec<String>>,
+    /// Extra roots: thread entry points, optionally with the stack they run on.
+    #[serde(default)]
+    pub threads: Vec<ThreadDecl>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndirectDecl {
+    /// The function holding the indirect call (name or glob, demangled).
+    pub function: String,
+    /// Only the call at this address (default: every indirect call in the function).
+    #[serde(default)]
+    pub address: Option<Size>,
+    /// The functions it may call.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecursionDecl {
+    pub function: String,
+    /// Maximum number of activations of the cycle at once (1 = never recurses).
+    pub depth: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameDecl {
+    pub function: String,
+    pub frame: Size,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoCallDecl {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadDecl {
+    /// The thread's entry function.
+    pub entry: String,
+    /// Symbol of the thread's stack (an array): its size is the stack `check` compares with.
+    #[serde(default)]
+    pub stack_symbol: Option<String>,
+    /// The stack size, when no symbol gives it.
+    #[serde(default)]
+    pub stack_size: Option<Size>,
+}
+
+/// An annotation the analysis used, for the report (so a reader sees every assumption).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Assumption {
+    IndirectTargets {
+        function: String,
+        address: u64,
+        targets: Vec<String>,
+    },
+    RecursionDepth {
+        cycle: Vec<String>,
+        depth: u32,
+    },
+    Frame {
+        function: String,
+        frame: u64,
+    },
+    NoCall {
+        from: String,
+        to: String,
+    },
+    PriorityGroup {
+        handlers: Vec<String>,
+    },
+}
+
+/// A name or glob over demangled (and raw) function names.
+pub struct Pattern(GlobMatcher, String);
+
+impl Pattern {
+    pub fn new(s: &str, at: &str) -> Result<Pattern, Error> {
+        let glob =
+            Glob::new(s).map_err(|e| Error::Budget(format!("{at}: invalid pattern '{s}': {e}")))?;
+        Ok(Pattern(glob.compile_matcher(), s.to_string()))
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        name == self.1 || self.0.is_match(name)
+    }
+}
+
+/// Read `budget.stack.analysis` from a budget file (absent: no annotations).
+pub fn load(path: &Path) -> Result<Annotations, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Budget(format!("{}: {e}", path.display())))?;
+    match v.pointer("/budget/stack/analysis") {
+        None => Ok(Annotations::default()),
+        Some(a) => serde_json::from_value(a.clone())
+            .map_err(|e| Error::Budget(format!("{}: budget.stack.analysis: {e}", path.display()))),
+    }
+}
