@@ -78,7 +78,7 @@ impl<'a> Code<'a> {
                 .map(|n| String::from_utf8_lossy(n).into_owned())
                 .unwrap_or_default();
             let sh_type = sh.sh_type(endian);
-            let flags = sh.sh_flags(endian).0 as u64;
+            let flags = sh.sh_flags(endian).0;
             if sh_type == object::elf::SHT_ARM_ATTRIBUTES {
                 code.attributes = sh.data(endian, data).ok();
                 continue;
@@ -87,7 +87,7 @@ impl<'a> Code<'a> {
                 code.debug_frame = sh.data(endian, data).ok();
                 continue;
             }
-            if flags & object::elf::SHF_ALLOC.0 as u64 == 0 || sh_type == object::elf::SHT_NOBITS {
+            if flags & object::elf::SHF_ALLOC.0 == 0 || sh_type == object::elf::SHT_NOBITS {
                 continue;
             }
             let Ok(bytes) = sh.data(endian, data) else {
@@ -100,7 +100,7 @@ impl<'a> Code<'a> {
             code.chunks.push(Chunk {
                 addr,
                 bytes,
-                exec: flags & object::elf::SHF_EXECINSTR.0 as u64 != 0,
+                exec: flags & object::elf::SHF_EXECINSTR.0 != 0,
                 name,
             });
         }
