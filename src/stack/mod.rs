@@ -318,6 +318,37 @@ pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
     }))
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    New,
+    OnPath,
+    Done,
+}
+
+/// State of the worst-case walk over the call graph.
+struct Walk {
+    mark: Vec<Mark>,
+    /// Member of an unbounded cycle: its bound is incomplete.
+    in_cycle: Vec<bool>,
+    /// Extra bytes from recursion bounded by the budget.
+    extra: Vec<u64>,
+    /// (node, call index) closing a bounded cycle.
+    bounded_edges: std::collections::HashSet<(usize, usize)>,
+    cycles: Vec<Vec<usize>>,
+}
+
+impl Walk {
+    fn new(n: usize) -> Walk {
+        Walk {
+            mark: vec![Mark::New; n],
+            in_cycle: vec![false; n],
+            extra: vec![0; n],
+            bounded_edges: Default::default(),
+            cycles: Vec::new(),
+        }
+    }
+}
+
 /// A function symbol, its code bounds and names.
 #[derive(Debug, Clone)]
 struct Func {
@@ -559,12 +590,6 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
     /// where a call back into a node still on the walk is recursion: counted once and
     /// listed, or, when the budget bounds its depth to N, counted N times around the cycle.
     fn worst_cases(&mut self) -> Result<(), Error> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            New,
-            OnPath,
-            Done,
-        }
         let bounds: Vec<(Pattern, u32)> = self
             .ann
             .recursion
@@ -575,100 +600,109 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 Ok((Pattern::new(&r.function, &at)?, r.depth.max(1)))
             })
             .collect::<Result<_, Error>>()?;
-        let count = self.nodes.len();
-        let mut mark = vec![Mark::New; count];
-        let mut in_cycle = vec![false; count];
-        // Extra bytes for bounded recursion, per cycle member.
-        let mut extra = vec![0u64; count];
-        let mut bounded_edges: std::collections::HashSet<(usize, usize)> = Default::default();
-        let mut cycles: Vec<Vec<usize>> = Vec::new();
-        for start in 0..count {
-            if mark[start] != Mark::New {
+        let mut walk = Walk::new(self.nodes.len());
+        for start in 0..self.nodes.len() {
+            if walk.mark[start] != Mark::New {
                 continue;
             }
             let mut path: Vec<(usize, usize)> = vec![(start, 0)];
-            mark[start] = Mark::OnPath;
+            walk.mark[start] = Mark::OnPath;
             while let Some(&mut (n, ref mut next)) = path.last_mut() {
-                if *next < self.nodes[n].callees.len() {
-                    let i = *next;
-                    *next += 1;
-                    let Some(c) = self.nodes[n].callees[i] else {
-                        continue;
-                    };
-                    match mark[c] {
-                        Mark::New => {
-                            mark[c] = Mark::OnPath;
-                            path.push((c, 0));
-                        }
-                        Mark::OnPath => {
-                            let from = path.iter().position(|&(p, _)| p == c).unwrap_or(0);
-                            let members: Vec<usize> =
-                                path[from..].iter().map(|&(p, _)| p).collect();
-                            // Bytes one trip around the cycle adds: the call depths on it.
-                            let cost: u64 = path[from..]
-                                .iter()
-                                .map(|&(p, nx)| self.nodes[p].facts.calls[nx - 1].depth as u64)
-                                .sum();
-                            let bound = bounds.iter().find(|(pat, _)| {
-                                members.iter().any(|&m| pat.matches(&self.nodes[m].name))
-                            });
-                            match bound {
-                                Some(&(_, depth)) => {
-                                    bounded_edges.insert((n, i));
-                                    for &m in &members {
-                                        extra[m] = extra[m].max((depth as u64 - 1) * cost);
-                                    }
-                                    let mut names: Vec<String> = members
-                                        .iter()
-                                        .map(|&m| self.nodes[m].name.clone())
-                                        .collect();
-                                    names.sort();
-                                    self.assumptions.push(Assumption::RecursionDepth {
-                                        cycle: names,
-                                        depth,
-                                    });
-                                }
-                                None => {
-                                    for &m in &members {
-                                        in_cycle[m] = true;
-                                    }
-                                    cycles.push(members);
-                                }
-                            }
-                        }
-                        Mark::Done => {}
-                    }
+                if *next >= self.nodes[n].callees.len() {
+                    self.finish(&mut walk, n);
+                    path.pop();
                     continue;
                 }
-                // All callees done (or on the path): finish n.
-                let node = &self.nodes[n];
-                let mut worst = node.facts.frame as u64;
-                let mut best = None;
-                let mut complete = node.unknowns.is_empty() && !in_cycle[n];
-                for (i, (call, callee)) in node.facts.calls.iter().zip(&node.callees).enumerate() {
-                    let Some(c) = *callee else { continue };
-                    let (w, ok) = match mark[c] {
-                        Mark::Done => (self.nodes[c].worst, self.nodes[c].complete),
-                        // Bounded recursion: the trips around the cycle are in `extra`.
-                        _ if bounded_edges.contains(&(n, i)) => (0, true),
-                        // Unbounded recursion: the callee's frame once.
-                        _ => (self.nodes[c].facts.frame as u64, false),
-                    };
-                    complete &= ok;
-                    let total = call.depth as u64 + w;
-                    if total > worst {
-                        worst = total;
-                        best = Some(i);
+                let i = *next;
+                *next += 1;
+                let Some(c) = self.nodes[n].callees[i] else {
+                    continue;
+                };
+                match walk.mark[c] {
+                    Mark::New => {
+                        walk.mark[c] = Mark::OnPath;
+                        path.push((c, 0));
                     }
+                    Mark::OnPath => self.back_edge(&mut walk, &bounds, &path, c, (n, i)),
+                    Mark::Done => {}
                 }
-                let node = &mut self.nodes[n];
-                node.worst = worst + extra[n];
-                node.best = best;
-                node.complete = complete;
-                mark[n] = Mark::Done;
-                path.pop();
             }
         }
+        self.record_cycles(walk.cycles);
+        Ok(())
+    }
+
+    /// A call from the top of `path` back to `c`, which is on it: a cycle.
+    fn back_edge(
+        &mut self,
+        walk: &mut Walk,
+        bounds: &[(Pattern, u32)],
+        path: &[(usize, usize)],
+        c: usize,
+        edge: (usize, usize),
+    ) {
+        let from = path.iter().position(|&(p, _)| p == c).unwrap_or(0);
+        let members: Vec<usize> = path[from..].iter().map(|&(p, _)| p).collect();
+        let bound = bounds
+            .iter()
+            .find(|(pat, _)| members.iter().any(|&m| pat.matches(&self.nodes[m].name)));
+        let Some(&(_, depth)) = bound else {
+            for &m in &members {
+                walk.in_cycle[m] = true;
+            }
+            walk.cycles.push(members);
+            return;
+        };
+        // Bytes one trip around the cycle adds: the call depths on it. Each member gets the
+        // extra trips (sound; exact for a function calling itself).
+        let cost: u64 = path[from..]
+            .iter()
+            .map(|&(p, next)| self.nodes[p].facts.calls[next - 1].depth as u64)
+            .sum();
+        walk.bounded_edges.insert(edge);
+        for &m in &members {
+            walk.extra[m] = walk.extra[m].max((depth as u64 - 1) * cost);
+        }
+        let mut cycle: Vec<String> = members
+            .iter()
+            .map(|&m| self.nodes[m].name.clone())
+            .collect();
+        cycle.sort();
+        self.assumptions
+            .push(Assumption::RecursionDepth { cycle, depth });
+    }
+
+    /// Every callee of `n` is done (or on the walk): its worst case and path.
+    fn finish(&mut self, walk: &mut Walk, n: usize) {
+        let node = &self.nodes[n];
+        let mut worst = node.facts.frame as u64;
+        let mut best = None;
+        let mut complete = node.unknowns.is_empty() && !walk.in_cycle[n];
+        for (i, (call, callee)) in node.facts.calls.iter().zip(&node.callees).enumerate() {
+            let Some(c) = *callee else { continue };
+            let (w, ok) = match walk.mark[c] {
+                Mark::Done => (self.nodes[c].worst, self.nodes[c].complete),
+                // Bounded recursion: the trips around the cycle are in `extra`.
+                _ if walk.bounded_edges.contains(&(n, i)) => (0, true),
+                // Unbounded recursion: the callee's frame once.
+                _ => (self.nodes[c].facts.frame as u64, false),
+            };
+            complete &= ok;
+            let total = call.depth as u64 + w;
+            if total > worst {
+                worst = total;
+                best = Some(i);
+            }
+        }
+        let node = &mut self.nodes[n];
+        node.worst = worst + walk.extra[n];
+        node.best = best;
+        node.complete = complete;
+        walk.mark[n] = Mark::Done;
+    }
+
+    /// One `recursion` unknown per unbounded cycle, on its lowest-addressed member.
+    fn record_cycles(&mut self, cycles: Vec<Vec<usize>>) {
         for members in cycles {
             let mut names: Vec<String> = members
                 .iter()
@@ -693,7 +727,6 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 self.nodes[first].unknowns.push(unknown);
             }
         }
-        Ok(())
     }
 
     /// Nodes whose function name matches a pattern (function starts only).
@@ -711,8 +744,13 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
 
     /// Apply the budget's frames, indirect-call targets and impossible calls.
     fn annotate(&mut self) -> Result<(), Error> {
-        let ann = self.ann;
-        for (i, d) in ann.frames.iter().enumerate() {
+        self.annotate_frames()?;
+        self.annotate_indirect()?;
+        self.annotate_no_calls()
+    }
+
+    fn annotate_frames(&mut self) -> Result<(), Error> {
+        for (i, d) in self.ann.frames.iter().enumerate() {
             let at = format!("budget.stack.analysis.frames[{i}]");
             let nodes = self.matching(&Pattern::new(&d.function, &at)?);
             if nodes.is_empty() {
@@ -736,7 +774,13 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 });
             }
         }
-        for (i, d) in ann.indirect_calls.iter().enumerate() {
+        Ok(())
+    }
+
+    /// Indirect calls and jumps the budget names targets for become call edges at the
+    /// depth of the call site.
+    fn annotate_indirect(&mut self) -> Result<(), Error> {
+        for (i, d) in self.ann.indirect_calls.iter().enumerate() {
             let at = format!("budget.stack.analysis.indirect_calls[{i}]");
             let mut targets = Vec::new();
             for t in &d.targets {
@@ -797,7 +841,11 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
                 )));
             }
         }
-        for (i, d) in ann.no_calls.iter().enumerate() {
+        Ok(())
+    }
+
+    fn annotate_no_calls(&mut self) -> Result<(), Error> {
+        for (i, d) in self.ann.no_calls.iter().enumerate() {
             let at = format!("budget.stack.analysis.no_calls[{i}]");
             let to = Pattern::new(&d.to, &at)?;
             let mut cut = false;
