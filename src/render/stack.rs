@@ -10,6 +10,7 @@ use crate::stack::{RootKind, StackReport, Unknown, UnknownKind};
 
 use super::{human, write_json, Format};
 
+/// Write `report` in `format`.
 pub fn render(report: &StackReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => write_json(report, out),

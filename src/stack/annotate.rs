@@ -8,16 +8,13 @@ use std::path::Path;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
-use crate::budget::file::{Amount, Size};
+use crate::budget::file::Size;
 use crate::error::Error;
 
 /// `budget.stack.analysis`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Annotations {
-    /// Headroom `check` demands above the worst case: bytes or a percentage of it.
-    #[serde(default)]
-    pub margin: Option<Amount>,
     /// Targets of indirect calls and jumps.
     #[serde(default)]
     pub indirect_calls: Vec<IndirectDecl>,
@@ -41,6 +38,7 @@ pub struct Annotations {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// Targets of the indirect calls in a function.
 pub struct IndirectDecl {
     /// The function holding the indirect call (name or glob, demangled).
     pub function: String,
@@ -53,7 +51,9 @@ pub struct IndirectDecl {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A bound on a recursion.
 pub struct RecursionDecl {
+    /// A function of the cycle (name or glob).
     pub function: String,
     /// Maximum number of activations of the cycle at once (1 = never recurses).
     pub depth: u32,
@@ -61,20 +61,27 @@ pub struct RecursionDecl {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// The frame of a function the decoder cannot follow.
 pub struct FrameDecl {
+    /// The function (name or glob).
     pub function: String,
+    /// Its frame in bytes.
     pub frame: Size,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A call that never happens.
 pub struct NoCallDecl {
+    /// Caller (name or glob).
     pub from: String,
+    /// Callee (name or glob).
     pub to: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// An RTOS thread: an extra root on its own stack.
 pub struct ThreadDecl {
     /// The thread's entry function.
     pub entry: String,
@@ -90,24 +97,39 @@ pub struct ThreadDecl {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Assumption {
+    /// An indirect call calls only these functions.
     IndirectTargets {
+        /// Function holding the call.
         function: String,
+        /// Address of the call.
         address: u64,
+        /// Functions it calls.
         targets: Vec<String>,
     },
+    /// A recursion is at most `depth` activations deep.
     RecursionDepth {
+        /// Functions of the cycle.
         cycle: Vec<String>,
+        /// Maximum activations.
         depth: u32,
     },
+    /// A function's frame, given by the budget.
     Frame {
+        /// The function.
         function: String,
+        /// Its frame in bytes.
         frame: u64,
     },
+    /// Calls from `from` to `to` never happen.
     NoCall {
+        /// Caller pattern.
         from: String,
+        /// Callee pattern.
         to: String,
     },
+    /// Handlers of one priority never nest.
     PriorityGroup {
+        /// Handler or vector names.
         handlers: Vec<String>,
     },
 }
@@ -116,12 +138,14 @@ pub enum Assumption {
 pub struct Pattern(GlobMatcher, String);
 
 impl Pattern {
+    /// Compile `s`; `at` names the budget field for errors.
     pub fn new(s: &str, at: &str) -> Result<Pattern, Error> {
         let glob =
             Glob::new(s).map_err(|e| Error::Budget(format!("{at}: invalid pattern '{s}': {e}")))?;
         Ok(Pattern(glob.compile_matcher(), s.to_string()))
     }
 
+    /// Whether `name` is the pattern or matches it as a glob.
     pub fn matches(&self, name: &str) -> bool {
         name == self.1 || self.0.is_match(name)
     }

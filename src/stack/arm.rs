@@ -10,6 +10,7 @@ use super::{CallSite, FunctionFacts, Isa, UnknownKind};
 
 /// The Thumb ISA of M-profile cores.
 pub struct Thumb {
+    /// Architecture label for the output.
     pub arch: String,
 }
 
@@ -219,6 +220,7 @@ impl Tracker<'_, '_> {
     }
 
     /// Apply one instruction to `st`; returns whether execution continues at the next one.
+    /// One arm per effect: the SP rules read best side by side.
     fn apply(&mut self, pc: u64, op: Op, hw1: u16, st: &mut State) -> bool {
         match op {
             Op::Push(n) => st.depth += n as i64,

@@ -11,34 +11,48 @@ use crate::error::Error;
 /// One allocated section with contents (code or data), for reading literals and vectors.
 #[derive(Debug, Clone)]
 pub struct Chunk<'a> {
+    /// Run address.
     pub addr: u64,
+    /// Contents.
     pub bytes: &'a [u8],
+    /// `SHF_EXECINSTR`.
     pub exec: bool,
+    /// Section name.
     pub name: String,
 }
 
 /// Raw ELF facts the [`crate::elf::Image`] does not keep.
 #[derive(Debug)]
 pub struct Code<'a> {
+    /// Allocated sections with contents, by address.
     pub chunks: Vec<Chunk<'a>>,
     /// Mapping symbols sorted by address: `true` for code (`$t`, `$a`), `false` for data.
     mapping: Vec<(u64, bool)>,
     /// `$a` seen: the image contains A32 code.
     pub has_arm_code: bool,
+    /// Data byte order.
     pub big_endian: bool,
     /// Instructions are little-endian (always, except legacy BE32 images).
     pub insn_le: bool,
+    /// ELF header flags.
     pub e_flags: u32,
+    /// ELF file type.
     pub e_type: u16,
+    /// Entry point.
     pub entry: u64,
+    /// `.ARM.attributes` contents.
     pub attributes: Option<&'a [u8]>,
+    /// `.debug_frame` contents.
     pub debug_frame: Option<&'a [u8]>,
+    /// `.eh_frame` address and contents.
     pub eh_frame: Option<(u64, &'a [u8])>,
     /// Raw values of function symbols (with the Thumb bit), for telling Thumb from A32.
     pub func_values: Vec<u64>,
 }
 
 impl<'a> Code<'a> {
+    /// Read the sections, mapping symbols and attributes of a 32-bit ELF (`label` names
+    /// it in errors).
     pub fn parse(data: &'a [u8], label: &str) -> Result<Code<'a>, Error> {
         let bad = |msg: String| Error::BadElf {
             path: label.to_string(),
@@ -203,6 +217,7 @@ impl<'a> Code<'a> {
         })
     }
 
+    /// A data halfword in the image's byte order.
     pub fn data16(&self, addr: u64) -> Option<u16> {
         let b: [u8; 2] = self.bytes_at(addr, 2)?.try_into().ok()?;
         Some(if self.big_endian {
@@ -212,6 +227,7 @@ impl<'a> Code<'a> {
         })
     }
 
+    /// A data byte.
     pub fn data8(&self, addr: u64) -> Option<u8> {
         self.bytes_at(addr, 1).map(|b| b[0])
     }

@@ -12,6 +12,8 @@
 //! Adding an ISA (RISC-V RV32IMC next) means one more module implementing [`Isa`] and one
 //! arm in [`select_isa`]; the graph, roots and renderers are shared.
 
+#![deny(missing_docs)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -44,6 +46,7 @@ pub trait Isa {
 pub struct FunctionFacts {
     /// Deepest stack use of the function itself, in bytes below its entry SP.
     pub frame: u32,
+    /// Calls and tail calls out of the function.
     pub calls: Vec<CallSite>,
     /// Unresolved things at an instruction address, with the stack depth there.
     pub unknowns: Vec<(u64, UnknownKind, u32)>,
@@ -54,10 +57,13 @@ pub struct FunctionFacts {
 /// A call (or tail call) out of a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallSite {
+    /// Address of the call instruction.
     pub site: u64,
+    /// Address called.
     pub target: u64,
     /// Bytes the caller has pushed below its entry SP at the call.
     pub depth: u32,
+    /// A branch out of the function (the caller's frame is gone or stays at `depth`).
     pub tail: bool,
 }
 
@@ -88,9 +94,11 @@ pub enum UnknownKind {
 /// An unresolved item, where it is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Unknown {
+    /// What is unresolved.
     pub kind: UnknownKind,
     /// Function (demangled) the instruction belongs to.
     pub function: String,
+    /// Instruction address (function entry for `no_symbol`, `recursion`, `cfi_deeper`).
     pub address: u64,
     /// For `recursion`: the functions of the cycle; for `no_symbol`/`outside_code`: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -106,30 +114,45 @@ pub struct Unknown {
 /// `membudget stack --format json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StackReport {
+    /// `membudget.stack/1`.
     pub schema: String,
+    /// ELF file name (no directories).
     pub file: String,
+    /// Architecture and profile (`ARMv7E-M with FPU`).
     pub arch: String,
     /// Where the roots came from (vector table symbols or section, entry point).
     pub roots_from: String,
+    /// Every function symbol in code, in address order.
     pub functions: Vec<Function>,
+    /// Where execution starts, in vector order.
     pub roots: Vec<Root>,
+    /// The bound of the main stack.
     pub main_stack: MainStack,
     /// Every unresolved item in the image (reachable from a root or not).
     pub unknowns: Vec<Unknown>,
     /// Budget annotations the bounds rely on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<Assumption>,
+    /// Decoded frames compared with DWARF CFI.
     pub cfi: CfiCheck,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// One function's stack use.
 pub struct Function {
+    /// Demangled name.
     pub name: String,
+    /// Symbol table name.
     pub raw_name: String,
+    /// Entry address (Thumb bit cleared).
     pub address: u64,
+    /// Symbol size.
     pub size: u64,
+    /// Bytes the function itself pushes and allocates, at its deepest point.
     pub frame: u32,
+    /// Bytes below the SP at its entry on its deepest path, callees included.
     pub worst_case: u64,
+    /// False when something unresolved is reachable: the bound is "at least".
     pub complete: bool,
     /// Largest SP-based CFA offset of its DWARF CFI, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,9 +161,13 @@ pub struct Function {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// What a root is.
 pub enum RootKind {
+    /// The reset handler: thread mode until an RTOS starts.
     Reset,
+    /// A system exception (NMI, HardFault, SysTick...).
     Exception,
+    /// An external interrupt.
     Interrupt,
     /// The handler most vectors share (cortex-m-rt's `DefaultHandler`, CMSIS's
     /// `Default_Handler`): one root, counted once.
@@ -154,16 +181,24 @@ pub enum RootKind {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// An entry point and its worst case.
 pub struct Root {
+    /// Demangled name of the handler or entry.
     pub name: String,
+    /// What kind of root.
     pub kind: RootKind,
     /// Vector names served by this handler (`Reset`, `SysTick`, `IRQ5`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vectors: Vec<String>,
+    /// Entry address.
     pub address: u64,
+    /// Deepest stack use from this root, in bytes.
     pub worst_case: u64,
+    /// False when something unresolved is reachable.
     pub complete: bool,
+    /// The deepest path, root first.
     pub path: Vec<PathStep>,
+    /// Everything unresolved reachable from this root.
     pub unknowns: Vec<Unknown>,
     /// Threads: the stack they run on (from the budget), in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,9 +206,13 @@ pub struct Root {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// One function on a worst path.
 pub struct PathStep {
+    /// Demangled name (`name+0xN` when entered in the middle).
     pub function: String,
+    /// Entry address.
     pub address: u64,
+    /// Its frame.
     pub frame: u32,
     /// Depth below this function's entry SP at the call to the next step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,20 +229,27 @@ pub struct MainStack {
     pub assumption: String,
     /// The thread-mode root (reset handler or entry point), if any.
     pub thread: Option<String>,
+    /// Worst case of the thread root.
     pub thread_worst_case: u64,
     /// Bytes an exception entry pushes: 32, or 104 when the image uses the FPU (lazy
     /// stacking still reserves the space).
     pub exception_frame: u32,
     /// Up to 4 bytes of padding to align the exception frame to 8 bytes.
     pub alignment: u32,
+    /// What each handler adds when it preempts.
     pub handlers: Vec<HandlerCost>,
+    /// Thread worst case plus handler nesting: the bound of the main stack.
     pub total: u64,
+    /// False when any root's bound is incomplete.
     pub complete: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+/// One handler's contribution to the main stack.
 pub struct HandlerCost {
+    /// Handler name.
     pub name: String,
+    /// Its worst case.
     pub worst_case: u64,
     /// `worst_case + exception_frame + alignment`.
     pub cost: u64,

@@ -16,25 +16,33 @@ pub enum Op {
     /// Grows the stack by `n` bytes with a store (push, stmdb sp!, vpush, str rX, [sp, #-n]!).
     Push(u32),
     /// Shrinks the stack by `n` bytes with a load; `pc` when it loads the return address.
+    #[allow(missing_docs)]
     Pop { bytes: u32, pc: bool, writes: u16 },
     /// `sp = sp + imm` (add/sub sp, sp, #imm).
     SpAddImm(i32),
     /// `sp = sp + rm` or `sp = sp - rm`.
+    #[allow(missing_docs)]
     SpAddReg { rm: u8, negate: bool },
     /// `rd = rn + imm`, where either side may be SP (frame pointer set-up and restore,
     /// `mov sp, r7`, `sub sp, r7, #8`, `add r7, sp, #0`).
+    #[allow(missing_docs)]
     AddImm { rd: u8, rn: u8, imm: i32 },
     /// `rd = constant` (movs, movw, mov.w, mvn, adr, ldr literal).
+    #[allow(missing_docs)]
     Const { rd: u8, value: u32 },
     /// `rd = value` for the low half only is known (movt keeps the low half).
+    #[allow(missing_docs)]
     Movt { rd: u8, high: u16 },
     /// `rd = literal at address` (ldr rd, [pc, #imm]): read from the image.
+    #[allow(missing_docs)]
     LoadLiteral { rd: u8, addr: u64 },
     /// `bl`/`blx` with an immediate target.
+    #[allow(missing_docs)]
     Call { target: u64, arm: bool },
     /// `blx rm`.
     CallReg(u8),
     /// `b`, `b.w`, `bcc`, `cbz`, `cbnz`.
+    #[allow(missing_docs)]
     Branch { target: u64, cond: bool },
     /// `bx rm`, `mov pc, rm`, `add pc, rm`.
     BranchReg(u8),
@@ -43,6 +51,7 @@ pub enum Op {
     /// Any other write to PC (ldr pc, [rX], ldm without SP...).
     BranchUnknown,
     /// `tbb`/`tbh [pc, rm]`: a table of forward offsets follows the instruction.
+    #[allow(missing_docs)]
     Table { half: bool },
     /// If-then: the next `n` instructions are conditional.
     It(u8),
@@ -51,17 +60,23 @@ pub enum Op {
     /// Permanently undefined (`udf`) or an encoding we do not know: the path ends here.
     Undefined,
     /// Anything else; may write the registers in the mask. `fp`: a floating-point instruction.
+    #[allow(missing_docs)]
     Other { writes: u16, fp: bool },
 }
 
+/// Register number of SP.
 pub const SP: u8 = 13;
+/// Register number of LR.
 pub const LR: u8 = 14;
+/// Register number of PC.
 pub const PC: u8 = 15;
 
 /// A decoded instruction.
 #[derive(Debug, Clone, Copy)]
 pub struct Insn {
+    /// 2 or 4 bytes.
     pub len: u8,
+    /// Its effect.
     pub op: Op,
 }
 
@@ -109,6 +124,8 @@ pub fn decode(pc: u64, hw1: u16, hw2: u16) -> Insn {
     }
 }
 
+// One arm per encoding group of the architecture manual's 16-bit table: a decode table
+// reads best as one match.
 fn decode16(pc: u64, i: u32) -> Op {
     let low3 = |hi: u32| reg_mask(bits(i, hi, hi - 2));
     match bits(i, 15, 11) {
@@ -313,6 +330,13 @@ fn thumb_expand_imm(imm12: u32) -> u32 {
 }
 
 fn decode32(pc: u64, h1: u32, h2: u32) -> Op {
+    if h1 == 0xe97f && h2 == 0xe97f {
+        // ARMv8-M `sg` (secure gateway): shares the ldrd-literal encoding space.
+        return Op::Other {
+            writes: 0,
+            fp: false,
+        };
+    }
     let op1 = bits(h1, 12, 11);
     match op1 {
         0b01 => {
@@ -898,6 +922,17 @@ mod tests {
             Op::Branch {
                 target: 0x1006,
                 cond: true
+            }
+        );
+    }
+
+    #[test]
+    fn armv8m_secure_gateway() {
+        assert_eq!(
+            d32(0xe97f, 0xe97f),
+            Op::Other {
+                writes: 0,
+                fp: false
             }
         );
     }
