@@ -1213,3 +1213,71 @@ fn functions(image: &Image, code: &Code) -> Vec<Func> {
     }
     out
 }
+
+/// The part of a [`StackReport`] that a memory report and a budget check need: the bound
+/// of the main stack and each root's worst case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackNeed {
+    /// Architecture analysed.
+    pub arch: String,
+    /// Bound of the main stack (thread + nested handlers).
+    pub total: u64,
+    /// False when the bound is "at least": something unresolved is reachable.
+    pub complete: bool,
+    /// How handlers were assumed to nest (`every_handler_once`, `priority_groups`).
+    pub assumption: String,
+    /// Bytes an exception entry pushes, alignment included (threads pay it on their stack).
+    pub exception_entry: u64,
+    /// Each root's worst case.
+    pub roots: Vec<RootNeed>,
+    /// Unresolved items reachable from a root.
+    pub unresolved: Vec<Unknown>,
+}
+
+/// One root's worst case, for the report and the baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootNeed {
+    /// Root name.
+    pub name: String,
+    /// What kind of root.
+    pub kind: RootKind,
+    /// Deepest stack use from it.
+    pub worst_case: u64,
+    /// False when the bound is "at least".
+    pub complete: bool,
+    /// Threads: the size of the stack they run on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_size: Option<u64>,
+}
+
+impl StackReport {
+    /// The summary a memory report carries.
+    pub fn need(&self) -> StackNeed {
+        let mut unresolved: Vec<Unknown> = self
+            .roots
+            .iter()
+            .flat_map(|r| r.unknowns.iter().cloned())
+            .collect();
+        unresolved.sort();
+        unresolved.dedup();
+        StackNeed {
+            arch: self.arch.clone(),
+            total: self.main_stack.total,
+            complete: self.main_stack.complete,
+            assumption: self.main_stack.assumption.clone(),
+            exception_entry: (self.main_stack.exception_frame + self.main_stack.alignment) as u64,
+            roots: self
+                .roots
+                .iter()
+                .map(|r| RootNeed {
+                    name: r.name.clone(),
+                    kind: r.kind,
+                    worst_case: r.worst_case,
+                    complete: r.complete,
+                    stack_size: r.stack_size,
+                })
+                .collect(),
+            unresolved,
+        }
+    }
+}
