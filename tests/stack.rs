@@ -109,6 +109,8 @@ fn tracker_on_hand_written_sequences() {
         ("f_midcaller", 8, 24, true),
         ("f_indirect", 8, 8, false),
         ("f_rec", 8, 16, false),
+        ("f_veneer_v7", 0, 36, true),
+        ("f_veneer_v6", 4, 36, true),
     ];
     let mut wrong = Vec::new();
     for &(name, frame, worst, complete) in expected {

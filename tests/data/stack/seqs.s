@@ -185,3 +185,19 @@ func f_thread                     @ frame 8; with the budget annotations of seqs
     bl f_alloca                   @ frame given as 64
     pop {r7, pc}
     .size f_thread, . - f_thread
+
+    .balign 4
+func f_veneer_v7                  @ frame 0, worst 36: a long-branch veneer (ldr pc, literal)
+    ldr.w pc, [pc, #-0]
+    .word f_push + 1
+    .size f_veneer_v7, . - f_veneer_v7
+
+func f_veneer_v6                  @ frame 4, worst 0 + 36: an ARMv6-M veneer through ip
+    push {r0}
+    ldr r0, 1f
+    mov ip, r0
+    pop {r0}
+    bx ip
+    .balign 4
+1:  .word f_push + 1
+    .size f_veneer_v6, . - f_veneer_v6
