@@ -10,7 +10,7 @@ use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader, Sym};
 use object::read::{ReadRef, StringTable};
 use object::Endianness;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
@@ -69,7 +69,7 @@ mod c {
 }
 
 /// What a section holds, as far as memory accounting is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SectionKind {
     /// Executable code.
@@ -148,7 +148,7 @@ impl Section {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SymbolKind {
     Func,
@@ -194,14 +194,16 @@ impl Segment {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ElfInfo {
     /// 32 or 64.
     pub class: u8,
-    pub endian: &'static str,
+    #[serde(deserialize_with = "known::endian")]
+    pub endian: known::Name,
     pub machine: String,
     #[serde(rename = "type")]
-    pub file_type: &'static str,
+    #[serde(deserialize_with = "known::file_type")]
+    pub file_type: known::Name,
     pub entry: u64,
     pub has_symbols: bool,
     pub has_debug_info: bool,
@@ -637,5 +639,35 @@ fn utf8_name(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// `ElfInfo`'s closed sets of strings, read back from report JSON as the same `'static`
+/// values the loader uses.
+mod known {
+    use serde::{de, Deserialize, Deserializer};
+
+    /// An alias, because serde_derive would make a `&'static str` field borrow from the
+    /// input (requiring `'de: 'static`) even with `deserialize_with`.
+    pub type Name = &'static str;
+
+    fn one_of<'de, D: Deserializer<'de>>(
+        d: D,
+        values: &'static [&'static str],
+    ) -> Result<&'static str, D::Error> {
+        let s = String::deserialize(d)?;
+        values
+            .iter()
+            .copied()
+            .find(|v| *v == s)
+            .ok_or_else(|| de::Error::unknown_variant(&s, values))
+    }
+
+    pub fn endian<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        one_of(d, &["little", "big"])
+    }
+
+    pub fn file_type<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        one_of(d, &["REL", "EXEC", "DYN", "CORE", "OTHER"])
     }
 }

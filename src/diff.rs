@@ -1,5 +1,6 @@
-//! A snapshot of what an image occupies (the baseline part of a budget file), and the
-//! changes between two snapshots: region and section deltas, and symbols added, removed,
+//! What changed between two builds. A [`Snapshot`] is a report reduced to what is
+//! compared (a budget's blessed baseline is one); a [`Delta`] is the changes between two
+//! snapshots: region and section deltas, and symbols added, removed,
 //! grown, shrunk or moved between regions, matched by a rename-stable key.
 
 use std::collections::BTreeMap;
@@ -129,92 +130,6 @@ impl Snapshot {
                 .then(b.bytes.cmp(&a.bytes))
                 .then(a.region.cmp(&b.region))
         });
-    }
-
-    /// A snapshot of a JSON report written by `membudget report --format json`.
-    pub fn from_report_json(
-        value: serde_json::Value,
-        threshold: u64,
-    ) -> Result<Snapshot, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct R {
-            file: String,
-            regions: Vec<Reg>,
-            sections: Vec<Sec>,
-            symbols: Vec<Sym>,
-            stack: Option<St>,
-        }
-        #[derive(Deserialize)]
-        struct Reg {
-            name: String,
-            length: u64,
-            used: u64,
-            reserved: u64,
-            free: u64,
-        }
-        #[derive(Deserialize)]
-        struct Sec {
-            name: String,
-            region: Option<String>,
-            load_region: Option<String>,
-            size: u64,
-        }
-        #[derive(Deserialize)]
-        struct Sym {
-            name: String,
-            section: String,
-            region: Option<String>,
-            bytes: u64,
-        }
-        #[derive(Deserialize)]
-        struct St {
-            region: Option<String>,
-            size: u64,
-        }
-        let r: R = serde_json::from_value(value)?;
-        let mut snap = Snapshot {
-            file: r.file,
-            symbol_threshold: threshold,
-            regions: r
-                .regions
-                .into_iter()
-                .map(|g| SnapRegion {
-                    name: g.name,
-                    length: g.length,
-                    used: g.used,
-                    reserved: g.reserved,
-                    free: g.free,
-                })
-                .collect(),
-            stack: r.stack.map(|s| SnapStack {
-                region: s.region,
-                size: s.size,
-            }),
-            sections: r
-                .sections
-                .into_iter()
-                .filter(|s| s.size > 0)
-                .map(|s| SnapSection {
-                    name: s.name,
-                    region: s.region,
-                    load_region: s.load_region,
-                    size: s.size,
-                })
-                .collect(),
-            symbols: r
-                .symbols
-                .into_iter()
-                .filter(|s| s.bytes > 0 && s.bytes >= threshold)
-                .map(|s| SnapSymbol {
-                    name: demangle::stable_key(&s.name),
-                    section: s.section,
-                    region: s.region,
-                    bytes: s.bytes,
-                })
-                .collect(),
-        };
-        snap.sort();
-        Ok(snap)
     }
 
     /// The baseline as it is written into a budget file: one line per region, section and

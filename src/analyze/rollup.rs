@@ -9,14 +9,42 @@ use serde::Serialize;
 
 use crate::report::Report;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
+    /// Per region.
     Region,
+    /// Per section.
     Section,
+    /// Per symbol.
     Symbol,
+    /// Per crate of the demangled Rust path.
     Crate,
+    /// Per `STT_FILE` source file.
     File,
+}
+
+impl By {
+    /// Every key, with its command-line name.
+    pub const ALL: [(&'static str, By); 5] = [
+        ("region", By::Region),
+        ("section", By::Section),
+        ("symbol", By::Symbol),
+        ("crate", By::Crate),
+        ("file", By::File),
+    ];
+}
+
+impl std::str::FromStr for By {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        By::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, b)| *b)
+            .ok_or_else(|| format!("unknown rollup key '{s}'"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
+use crate::analyze::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
 use crate::report::Report;
-use crate::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
 
 /// With a rollup, its rows; otherwise one row per labelled run of bytes (symbols,
 /// unattributed remainders, load images under their load region, reservations outside

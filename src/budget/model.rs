@@ -1,0 +1,373 @@
+//! The budget file model: what people write (regions, reservations, limits, groups,
+//! tolerances; `schema/budget.md`) and the blessed baseline. Plain data: parsing and
+//! validation are in [`super::file`], evaluation in [`super::eval`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::diff::Snapshot;
+use crate::memory::{Region, Reservation};
+
+pub use crate::memory::size::{parse_size, Size};
+
+/// Version of the budget file layout. Bump on any incompatible change.
+pub const BUDGET_SCHEMA: &str = "membudget.budget/1";
+
+/// Symbols smaller than this are left out of the baseline unless the budget says otherwise.
+pub const DEFAULT_SYMBOL_THRESHOLD: u64 = 64;
+
+// ---------------------------------------------------------------------------------------
+// Values: sizes, addresses, amounts.
+
+/// A limit: bytes (`"400K"`, `409600`) or a percentage of the region (`"90%"`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    Bytes(u64),
+    Percent(f64),
+}
+
+impl Amount {
+    /// The limit in bytes for a region of `length` bytes (percentages round down).
+    pub fn bytes_of(self, length: u64) -> u64 {
+        match self {
+            Amount::Bytes(b) => b,
+            Amount::Percent(p) => ((length as f64) * p / 100.0).floor() as u64,
+        }
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Amount::Bytes(b) => write!(f, "{b}"),
+            Amount::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// Parse a limit: a size, or a percentage `"0%"`..`"100%"`.
+pub fn parse_amount(s: &str) -> Result<Amount, String> {
+    let t = s.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        let v: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid percentage '{s}'"))?;
+        if !(0.0..=100.0).contains(&v) || !v.is_finite() {
+            return Err(format!("percentage '{s}' is not between 0% and 100%"));
+        }
+        return Ok(Amount::Percent(v));
+    }
+    parse_size(t).map(Amount::Bytes)
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a byte count (4096, \"4K\") or a percentage (\"90%\")")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount::Bytes(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                u64::try_from(v)
+                    .map(Amount::Bytes)
+                    .map_err(|_| E::custom(format!("limit {v} is negative")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Amount, E> {
+                parse_amount(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One glob or a list of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Globs(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Globs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(
+            match OneOrMany::deserialize(d).map_err(|_| {
+                de::Error::custom("expected a glob string or an array of glob strings")
+            })? {
+                OneOrMany::One(s) => Globs(vec![s]),
+                OneOrMany::Many(v) => Globs(v),
+            },
+        )
+    }
+}
+
+/// What exceeding a tolerance does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Fail,
+    Warn,
+    Ignore,
+}
+
+/// The whole file as read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    #[serde(rename = "$schema", default)]
+    _json_schema: Option<String>,
+    pub schema: String,
+    pub budget: Human,
+    #[serde(default)]
+    pub baseline: Option<Snapshot>,
+}
+
+/// The part people write. `bless` never rewrites it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Human {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// GNU ld script whose MEMORY command declares the regions, relative to the budget file.
+    #[serde(default)]
+    pub linker_script: Option<String>,
+    #[serde(default)]
+    pub regions: Vec<RegionDecl>,
+    #[serde(default)]
+    pub reservations: Vec<ReservationDecl>,
+    #[serde(default)]
+    pub limits: Vec<LimitDecl>,
+    #[serde(default)]
+    pub stack: Option<StackDecl>,
+    #[serde(default)]
+    pub groups: Vec<GroupDecl>,
+    #[serde(default)]
+    pub tolerance: Option<ToleranceDecl>,
+    /// Symbols at least this large are recorded in the baseline.
+    #[serde(default)]
+    pub symbol_threshold: Option<Size>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionDecl {
+    pub name: String,
+    pub origin: Size,
+    pub length: Size,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReservationDecl {
+    pub name: String,
+    /// Region the reservation must lie in (checked when given).
+    #[serde(default)]
+    pub region: Option<String>,
+    pub origin: Size,
+    pub length: Size,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl ReservationDecl {
+    /// The reserved range.
+    pub fn reservation(&self) -> Reservation {
+        Reservation {
+            name: Cow::Owned(self.name.clone()),
+            origin: self.origin.0,
+            length: self.length.0,
+        }
+    }
+}
+
+/// Occupancy limit of a region: `used + reserved` (everything but free space).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitDecl {
+    pub region: String,
+    #[serde(default)]
+    pub warn: Option<Amount>,
+    #[serde(default)]
+    pub fail: Option<Amount>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Minimum room for the stack (the sized stack, or the free space it grows into).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackDecl {
+    #[serde(default)]
+    pub warn_below: Option<Size>,
+    #[serde(default)]
+    pub fail_below: Option<Size>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDecl {
+    pub name: String,
+    #[serde(rename = "match")]
+    pub matcher: MatchDecl,
+    #[serde(default)]
+    pub warn: Option<Size>,
+    #[serde(default)]
+    pub fail: Option<Size>,
+    /// Regions the group's symbols may live in.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A symbol matches when, for every key given, one of its globs matches.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchDecl {
+    #[serde(default)]
+    pub symbol: Globs,
+    #[serde(rename = "crate", default)]
+    pub krate: Globs,
+    #[serde(default)]
+    pub section: Globs,
+    #[serde(default)]
+    pub file: Globs,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToleranceDecl {
+    /// Default growth tolerance of every region's `used + reserved`.
+    #[serde(default)]
+    pub region: Option<Growth>,
+    /// Per-region overrides.
+    #[serde(default)]
+    pub regions: Vec<RegionGrowth>,
+    /// Default growth tolerance of every baseline symbol.
+    #[serde(default)]
+    pub symbol: Option<Growth>,
+    /// Per-symbol overrides, first matching glob (on the demangled name) wins.
+    #[serde(default)]
+    pub symbols: Vec<SymbolGrowth>,
+    /// What a baseline symbol moving to another region does (default: warn).
+    #[serde(default)]
+    pub moved: Option<Level>,
+}
+
+/// Growth allowed against the baseline. With both given, growth fails only past the
+/// larger of the two (a byte floor for small things, a percentage for big ones).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Growth {
+    #[serde(default)]
+    pub bytes: Option<Size>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub level: Level,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionGrowth {
+    pub region: String,
+    #[serde(default)]
+    pub bytes: Option<Size>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub level: Level,
+}
+
+impl RegionGrowth {
+    pub fn growth(&self) -> Growth {
+        Growth {
+            bytes: self.bytes,
+            percent: self.percent,
+            level: self.level,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymbolGrowth {
+    #[serde(rename = "match")]
+    pub pattern: String,
+    #[serde(default)]
+    pub bytes: Option<Size>,
+    #[serde(default)]
+    pub percent: Option<f64>,
+    #[serde(default)]
+    pub level: Level,
+}
+
+impl SymbolGrowth {
+    pub fn growth(&self) -> Growth {
+        Growth {
+            bytes: self.bytes,
+            percent: self.percent,
+            level: self.level,
+        }
+    }
+}
+
+/// A loaded, validated budget file.
+#[derive(Debug, Clone)]
+pub struct BudgetFile {
+    /// The path as given (for messages).
+    pub path: PathBuf,
+    /// File name without directories (for output).
+    pub label: String,
+    pub text: String,
+    pub human: Human,
+    pub baseline: Option<Snapshot>,
+    /// Regions the budget declares (inline or from its linker script); empty if neither.
+    pub regions: Vec<Region>,
+}
+
+impl BudgetFile {
+    pub fn symbol_threshold(&self) -> u64 {
+        self.human
+            .symbol_threshold
+            .map(|s| s.0)
+            .unwrap_or(DEFAULT_SYMBOL_THRESHOLD)
+    }
+
+    /// The declared reservations, as the analysis takes them.
+    pub fn reservations(&self) -> Vec<Reservation> {
+        self.human
+            .reservations
+            .iter()
+            .map(ReservationDecl::reservation)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount("90%"), Ok(Amount::Percent(90.0)));
+        assert!(parse_amount("120%").is_err());
+        assert_eq!(Amount::Percent(50.0).bytes_of(1001), 500);
+    }
+}
