@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::demangle;
 use crate::report::Report;
 
+/// A report reduced to what is compared between builds (a budget's baseline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
@@ -18,20 +19,30 @@ pub struct Snapshot {
     pub file: String,
     /// Symbols smaller than this were left out.
     pub symbol_threshold: u64,
+    /// Every region.
     pub regions: Vec<SnapRegion>,
+    /// The stack, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<SnapStack>,
+    /// Non-empty sections.
     pub sections: Vec<SnapSection>,
+    /// Symbols of at least `symbol_threshold` bytes, by name.
     pub symbols: Vec<SnapSymbol>,
 }
 
+/// A region's totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapRegion {
+    /// Region name.
     pub name: String,
+    /// Size.
     pub length: u64,
+    /// Bytes of sections and load images.
     pub used: u64,
+    /// Bytes of stack, heap and reservations.
     pub reserved: u64,
+    /// Bytes left.
     pub free: u64,
 }
 
@@ -42,30 +53,42 @@ impl SnapRegion {
     }
 }
 
+/// The stack's room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapStack {
+    /// Its region.
     pub region: Option<String>,
+    /// Its size.
     pub size: u64,
 }
 
+/// A section's placement and size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSection {
+    /// Section name.
     pub name: String,
+    /// Run region.
     pub region: Option<String>,
+    /// Load region, when it is copied from elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_region: Option<String>,
+    /// Size.
     pub size: u64,
 }
 
+/// A symbol's bytes and placement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSymbol {
     /// The rename-stable key of the demangled name ([`demangle::stable_key`]).
     pub name: String,
+    /// Section.
     pub section: String,
+    /// Run region.
     pub region: Option<String>,
+    /// Bytes attributed to it.
     pub bytes: u64,
 }
 
@@ -207,50 +230,74 @@ impl serde_json::ser::Formatter for Spaced {
 // ---------------------------------------------------------------------------------------
 // Changes between two snapshots.
 
+/// What changed between two snapshots.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Delta {
     /// Labels of the two sides (file names).
     pub old: String,
+    /// Label of the new side.
     pub new: String,
     /// Every region of either side, in the new side's order, then regions that disappeared.
     pub regions: Vec<RegionDelta>,
     /// Sections whose size or region changed, or that appeared or disappeared.
     pub sections: Vec<SectionDelta>,
+    /// Symbol changes.
     pub symbols: SymbolDelta,
 }
 
+/// A region's change of `used + reserved`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionDelta {
+    /// Region name.
     pub name: String,
+    /// Size (new side, or old when it disappeared).
     pub length: u64,
     /// `used + reserved` before and after (`None`: the region is absent on that side).
     pub old: Option<u64>,
+    /// `used + reserved` after (`None`: absent).
     pub new: Option<u64>,
+    /// `new - old`.
     pub delta: i64,
+    /// Free bytes before.
     pub old_free: Option<u64>,
+    /// Free bytes after.
     pub new_free: Option<u64>,
 }
 
+/// A section that changed size or region, or appeared or disappeared.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectionDelta {
+    /// Section name.
     pub name: String,
+    /// Run region before.
     pub old_region: Option<String>,
+    /// Run region after.
     pub new_region: Option<String>,
+    /// Size before.
     pub old: Option<u64>,
+    /// Size after.
     pub new: Option<u64>,
+    /// `new - old`.
     pub delta: i64,
 }
 
+/// Symbol changes by kind, largest first.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SymbolDelta {
+    /// Moved to another region.
     pub moved: Vec<SymbolChange>,
+    /// Grew in place.
     pub grown: Vec<SymbolChange>,
+    /// New.
     pub added: Vec<SymbolChange>,
+    /// Shrunk in place.
     pub shrunk: Vec<SymbolChange>,
+    /// Gone.
     pub removed: Vec<SymbolChange>,
 }
 
 impl SymbolDelta {
+    /// No symbol changed.
     pub fn is_empty(&self) -> bool {
         self.moved.is_empty()
             && self.grown.is_empty()
@@ -259,6 +306,7 @@ impl SymbolDelta {
             && self.removed.is_empty()
     }
 
+    /// Number of changed symbols.
     pub fn count(&self) -> usize {
         self.moved.len()
             + self.grown.len()
@@ -271,20 +319,29 @@ impl SymbolDelta {
 /// Where a symbol was, or is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Placement {
+    /// Section.
     pub section: String,
+    /// Region.
     pub region: Option<String>,
+    /// Bytes.
     pub bytes: u64,
 }
 
+/// One symbol's change.
 #[derive(Debug, Clone, Serialize)]
 pub struct SymbolChange {
+    /// Rename-stable name.
     pub name: String,
+    /// Before (`None`: new).
     pub old: Option<Placement>,
+    /// After (`None`: removed).
     pub new: Option<Placement>,
+    /// Change of bytes.
     pub delta: i64,
 }
 
 impl Delta {
+    /// Nothing changed.
     pub fn is_empty(&self) -> bool {
         self.regions
             .iter()
@@ -293,6 +350,7 @@ impl Delta {
             && self.symbols.is_empty()
     }
 
+    /// The change of one region.
     pub fn region(&self, name: &str) -> Option<&RegionDelta> {
         self.regions.iter().find(|r| r.name == name)
     }

@@ -22,7 +22,7 @@
 //! The `membudget` binary (`src/cli/`) is the only place that parses arguments, reads
 //! environment variables and files, writes output, and maps outcomes to exit codes.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod analyze;
 pub mod budget;

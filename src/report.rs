@@ -9,35 +9,53 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::elf::{ElfInfo, SectionKind, SymbolKind};
 pub use crate::memory::source::RegionSource;
+use crate::memory::RegionBounds;
 
 /// Version of the JSON report layout (`schema/report.schema.json`). Bump on any
 /// incompatible change.
 pub const REPORT_SCHEMA: &str = "membudget.report/1";
 
+/// Everything the analysis found about one image: the value every renderer formats.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// `membudget.report/1`.
     pub schema: String,
+    /// ELF file name (no directories).
     pub file: String,
+    /// What the ELF header says.
     pub elf: ElfInfo,
+    /// Where the regions came from.
     pub regions_source: RegionSource,
+    /// Regions in declaration order.
     pub regions: Vec<RegionUsage>,
+    /// Allocated sections in header order.
     pub sections: Vec<SectionUsage>,
+    /// Symbols by attributed bytes, then size, then name.
     pub symbols: Vec<SymbolUsage>,
+    /// The stack, when one is found.
     pub stack: Option<Stack>,
+    /// Heap arenas.
     pub heap: Vec<HeapArena>,
+    /// Reservations and what overlaps them.
     pub reservations: Vec<ReservationUsage>,
     /// Allocated sections that fall in no region (they still count in `sections`).
     pub unmapped: Vec<String>,
+    /// What the analysis noticed.
     pub warnings: Vec<Warning>,
 }
 
 /// Bytes per kind of content.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ByKind {
+    /// Code.
     pub code: u64,
+    /// Read-only data.
     pub rodata: u64,
+    /// Initialised data.
     pub data: u64,
+    /// Zeroed data.
     pub bss: u64,
+    /// Uninitialised data.
     pub uninit: u64,
     /// Initialiser images of sections that run elsewhere (`.data`'s copy in flash).
     pub load_image: u64,
@@ -55,15 +73,20 @@ impl ByKind {
         }
     }
 
+    /// All bytes.
     pub fn total(&self) -> u64 {
         self.code + self.rodata + self.data + self.bss + self.uninit + self.load_image
     }
 }
 
+/// A region's usage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegionUsage {
+    /// Region name.
     pub name: String,
+    /// First address.
     pub origin: u64,
+    /// Size in bytes.
     pub length: u64,
     /// True when the region was inferred from load segments, not declared: its length is
     /// what the image occupies, not the capacity of the memory.
@@ -71,6 +94,7 @@ pub struct RegionUsage {
     /// Bytes occupied by sections and load images (statics, code, constants), not
     /// counting stack and heap reservations.
     pub used: u64,
+    /// `used` per kind of content.
     pub by_kind: ByKind,
     /// Stack reserved in this region (a sized stack; see `Report::stack`).
     pub stack: u64,
@@ -90,13 +114,32 @@ pub struct RegionUsage {
     pub sections: Vec<String>,
 }
 
+impl RegionBounds for RegionUsage {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn origin(&self) -> u64 {
+        self.origin
+    }
+    fn end(&self) -> u64 {
+        self.origin.saturating_add(self.length)
+    }
+}
+
+/// A section and where it lies.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SectionUsage {
+    /// Section name.
     pub name: String,
+    /// What it holds.
     pub kind: SectionKind,
+    /// Run address.
     pub addr: u64,
+    /// Load address (BFD's rule).
     pub load_addr: u64,
+    /// Size.
     pub size: u64,
+    /// Run region (`None`: outside every region).
     pub region: Option<String>,
     /// Region holding the load image, when the section is copied from elsewhere.
     pub load_region: Option<String>,
@@ -106,35 +149,47 @@ pub struct SectionUsage {
     pub unattributed: u64,
 }
 
+/// A symbol and the bytes attributed to it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SymbolUsage {
     /// Demangled name (Rust hash dropped).
     pub name: String,
+    /// The name as stored in the ELF.
     pub raw: String,
+    /// Address (Thumb bit cleared).
     pub addr: u64,
     /// `st_size`, as `nm -S` prints it.
     pub size: u64,
     /// Bytes attributed to this symbol alone (overlaps go to the first symbol).
     pub bytes: u64,
+    /// Its type.
     pub kind: SymbolKind,
+    /// Its section.
     pub section: String,
+    /// Run region.
     pub region: Option<String>,
+    /// Load region, for sections copied from elsewhere.
     pub load_region: Option<String>,
+    /// Crate of a Rust symbol.
     #[serde(rename = "crate")]
     pub krate: Option<String>,
+    /// Source file (`STT_FILE`; local symbols only).
     pub file: Option<String>,
     /// Other names at the same address with the same size.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
 }
 
+/// The stack as linker symbols or a `.stack` section declare it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stack {
     /// Lowest address the stack may reach.
     pub bottom: u64,
     /// Initial stack pointer (the stack grows down from here).
     pub top: u64,
+    /// `top - bottom`.
     pub size: u64,
+    /// Its region.
     pub region: Option<String>,
     /// False when nothing bounds the stack but the statics below it (cortex-m-rt's
     /// default): then it shares the region's free space and is not counted as reserved.
@@ -143,29 +198,44 @@ pub struct Stack {
     pub source: String,
 }
 
+/// A heap arena.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HeapArena {
+    /// Symbol or section name.
     pub name: String,
+    /// First address.
     pub addr: u64,
+    /// Size.
     pub size: u64,
+    /// Its region.
     pub region: Option<String>,
+    /// What it was read from.
     pub source: String,
 }
 
+/// A reservation and what overlaps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReservationUsage {
+    /// Reservation name.
     pub name: String,
+    /// Its region.
     pub region: Option<String>,
+    /// First reserved address.
     pub origin: u64,
+    /// Reserved bytes.
     pub length: u64,
     /// Bytes of the image's sections inside the reservation.
     pub overlap: u64,
+    /// Sections inside it.
     pub sections: Vec<Overlap>,
 }
 
+/// Bytes of one section inside a reservation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Overlap {
+    /// Section name.
     pub section: String,
+    /// Bytes inside.
     pub bytes: u64,
 }
 

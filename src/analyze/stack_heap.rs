@@ -1,7 +1,7 @@
 //! Stack and heap: read from linker-defined symbols, `.stack`/`.heap` sections, or static
 //! arenas handed to an allocator, by the conventions of common start-up code.
 
-use crate::elf::{Image, SymbolKind};
+use crate::elf::{Image, Section, SymbolKind};
 use crate::memory::Region;
 use crate::report::{HeapArena, Stack, SymbolUsage};
 
@@ -39,6 +39,25 @@ const STACK_SIZE: &[&str] = &[
 pub(crate) const END_OF_STATICS: &[&str] =
     &["__euninit", "__ebss", "_ebss", "__bss_end__", "_end", "end"];
 
+/// The highest end (clipped at `top`) of the non-empty sections starting below `top` that
+/// `keep` accepts.
+fn highest_end_below(image: &Image, top: u64, keep: impl Fn(&Section) -> bool) -> Option<u64> {
+    image
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory() && s.size > 0 && s.addr < top && keep(s))
+        .map(|s| s.end().min(top))
+        .max()
+}
+
+/// A non-empty `.stack` (or CMSIS `.stack_dummy`) section.
+fn stack_section(image: &Image) -> Option<&Section> {
+    image.sections.iter().find(|s| {
+        s.kind.occupies_memory() && s.size > 0 && (s.name == ".stack" || s.name == ".stack_dummy")
+    })
+}
+
+/// The stack: a `.stack` section, or the linker symbols of common start-up code.
 pub(crate) fn find_stack(
     image: &Image,
     regions: &[Region],
@@ -50,9 +69,7 @@ pub(crate) fn find_stack(
             .map(|r| regions[r].name.clone())
     };
     // A `.stack` section is the most explicit declaration.
-    if let Some(s) = image.sections.iter().find(|s| {
-        s.kind.occupies_memory() && s.size > 0 && (s.name == ".stack" || s.name == ".stack_dummy")
-    }) {
+    if let Some(s) = stack_section(image) {
         return Some(Stack {
             bottom: s.addr,
             top: s.end(),
@@ -85,17 +102,7 @@ pub(crate) fn find_stack(
         _ => {
             // Nothing bounds the stack but what lies below it in the region.
             let r = lookup.find(top.saturating_sub(1), 1)?;
-            let floor = image
-                .sections
-                .iter()
-                .filter(|s| {
-                    s.kind.occupies_memory()
-                        && s.size > 0
-                        && s.addr < top
-                        && regions[r].contains(s.addr)
-                })
-                .map(|s| s.end().min(top))
-                .max()
+            let floor = highest_end_below(image, top, |s| regions[r].contains(s.addr))
                 .unwrap_or(regions[r].origin);
             (floor, false, format!("{top_name} down to the statics"))
         }
@@ -105,13 +112,7 @@ pub(crate) fn find_stack(
     let bottom = if sized {
         bottom
     } else {
-        image
-            .sections
-            .iter()
-            .filter(|s| s.kind.occupies_memory() && s.size > 0 && s.addr >= bottom && s.addr < top)
-            .map(|s| s.end().min(top))
-            .max()
-            .map_or(bottom, |b| b.max(bottom))
+        highest_end_below(image, top, |s| s.addr >= bottom).map_or(bottom, |b| b.max(bottom))
     };
     Some(Stack {
         bottom,

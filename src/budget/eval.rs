@@ -14,24 +14,38 @@ use super::model::{BudgetFile, GroupDecl, Growth, Level, StackDecl};
 /// Version of the JSON check result layout.
 pub const CHECK_SCHEMA: &str = "membudget.check/1";
 
+/// The verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Within budget, no warnings.
     Pass,
+    /// Within budget, with warnings.
     Warn,
+    /// Over budget.
     Fail,
 }
 
+/// The outcome of checking one report against one budget.
 #[derive(Debug, Clone)]
 pub struct CheckResult {
+    /// `membudget.check/1`.
     pub schema: String,
+    /// ELF file name.
     pub file: String,
+    /// Budget file name.
     pub budget: String,
+    /// The verdict.
     pub status: Status,
+    /// Broken rules.
     pub failures: Vec<Finding>,
+    /// Rules close to breaking, or remarks (no baseline, empty group...).
     pub warnings: Vec<Finding>,
+    /// One row per region.
     pub regions: Vec<RegionRow>,
+    /// The stack row, when the budget sets a stack minimum and there is a stack.
     pub stack: Option<StackRow>,
+    /// One row per group.
     pub groups: Vec<GroupRow>,
     /// Changes since the baseline (`None` when the budget has no baseline yet).
     pub changes: Option<Delta>,
@@ -39,38 +53,60 @@ pub struct CheckResult {
     pub notes: Vec<Warning>,
 }
 
+/// A region with its limits.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionRow {
+    /// Region name.
     pub name: String,
+    /// First address.
     pub origin: u64,
+    /// Size in bytes.
     pub length: u64,
+    /// Bytes of sections and load images.
     pub used: u64,
+    /// Bytes of stack, heap and reservations.
     pub reserved: u64,
+    /// Bytes left.
     pub free: u64,
+    /// `(used + reserved) / length`, in percent.
     pub percent_used: f64,
     /// Warning and failure levels of `used + reserved`, in bytes, when the budget sets them.
     pub warn_at: Option<u64>,
+    /// Failure limit of `used + reserved`, in bytes.
     pub fail_at: Option<u64>,
     /// Change of `used + reserved` since the baseline.
     pub delta: Option<i64>,
 }
 
+/// The stack against its minimum.
 #[derive(Debug, Clone, Serialize)]
 pub struct StackRow {
+    /// Region of the stack.
     pub region: Option<String>,
+    /// Room the stack has.
     pub size: u64,
+    /// Whether the stack has a size of its own (or grows into free space).
     pub sized: bool,
+    /// Warning level.
     pub warn_below: Option<u64>,
+    /// Failure limit.
     pub fail_below: Option<u64>,
+    /// Change of size since the baseline.
     pub delta: Option<i64>,
 }
 
+/// A group of symbols with its limits.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupRow {
+    /// Group name.
     pub name: String,
+    /// Bytes of its symbols.
     pub bytes: u64,
+    /// Number of symbols.
     pub symbols: usize,
+    /// Warning level.
     pub warn_at: Option<u64>,
+    /// Failure limit.
     pub fail_at: Option<u64>,
     /// Regions the group may live in, when restricted.
     pub regions: Option<Vec<String>>,
@@ -79,6 +115,7 @@ pub struct GroupRow {
 }
 
 impl CheckResult {
+    /// 0 when within budget, 1 when over (or when warned and `deny_warnings`).
     pub fn exit_code(&self, deny_warnings: bool) -> i32 {
         if !self.failures.is_empty() || (deny_warnings && !self.warnings.is_empty()) {
             crate::error::EXIT_OVER_BUDGET

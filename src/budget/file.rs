@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::memory::Region;
+use crate::memory::{Region, RegionBounds};
 
 use super::matching::compile_glob;
 use super::model::*;
@@ -131,22 +131,22 @@ fn declared_regions(
     Ok(out)
 }
 
-fn region_names(regions: &[Region]) -> String {
+fn region_names<R: RegionBounds>(regions: &[R]) -> String {
     regions
         .iter()
-        .map(|r| r.name.as_str())
+        .map(|r| r.name())
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// Check that a region name exists (when the regions are known).
-pub fn check_region_name(
+pub fn check_region_name<R: RegionBounds>(
     file: &BudgetFile,
-    regions: &[Region],
+    regions: &[R],
     name: &str,
     path: &[Seg],
 ) -> Result<(), Error> {
-    if regions.is_empty() || regions.iter().any(|r| r.name == name) {
+    if regions.is_empty() || regions.iter().any(|r| r.name() == name) {
         return Ok(());
     }
     Err(error_at(
@@ -161,7 +161,7 @@ pub fn check_region_name(
 
 /// Region references in reservations, limits, groups and tolerances, against `regions`
 /// (the declared ones at load time, the analysed ones when `--memory` overrides them).
-pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Error> {
+pub fn check_region_refs<R: RegionBounds>(file: &BudgetFile, regions: &[R]) -> Result<(), Error> {
     let h = &file.human;
     for (i, r) in h.reservations.iter().enumerate() {
         let at = |k| {
@@ -174,9 +174,9 @@ pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Er
         };
         if let Some(name) = &r.region {
             check_region_name(file, regions, name, &at("region"))?;
-            if let Some(reg) = regions.iter().find(|x| &x.name == name) {
+            if let Some(reg) = regions.iter().find(|x| x.name() == name) {
                 let end = r.origin.0.saturating_add(r.length.0);
-                if r.origin.0 < reg.origin || end > reg.end() {
+                if r.origin.0 < reg.origin() || end > reg.end() {
                     return Err(error_at(
             file,
                         &at("origin"),
@@ -185,8 +185,8 @@ pub fn check_region_refs(file: &BudgetFile, regions: &[Region]) -> Result<(), Er
                             r.name,
                             r.origin.0,
                             end,
-                            reg.name,
-                            reg.origin,
+                            reg.name(),
+                            reg.origin(),
                             reg.end()
                         ),
                     ));
@@ -258,8 +258,17 @@ fn check_growth(file: &BudgetFile, g: &Growth, path: &[Seg]) -> Result<(), Error
 }
 
 fn validate(file: &BudgetFile) -> Result<(), Error> {
-    let h = &file.human;
     check_region_refs(file, &file.regions)?;
+    validate_reservations(file)?;
+    validate_limits(file)?;
+    validate_stack(file)?;
+    validate_groups(file)?;
+    validate_tolerance(file)
+}
+
+/// Reservations: not empty, named once, inside a region.
+fn validate_reservations(file: &BudgetFile) -> Result<(), Error> {
+    let h = &file.human;
     let mut names: Vec<&str> = Vec::new();
     for (i, r) in h.reservations.iter().enumerate() {
         let at = |k| {
@@ -295,6 +304,12 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Limits: at least one level, warn not above fail.
+fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
+    let h = &file.human;
     for (i, l) in h.limits.iter().enumerate() {
         let at = |k| {
             [
@@ -326,6 +341,12 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
             }
         }
     }
+    Ok(())
+}
+
+/// The stack minimum: at least one level.
+fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
+    let h = &file.human;
     if let Some(s) = &h.stack {
         if s.warn_below.is_none() && s.fail_below.is_none() {
             return Err(error_at(
@@ -335,6 +356,12 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Groups: named once, something to match, globs that compile, a limit.
+fn validate_groups(file: &BudgetFile) -> Result<(), Error> {
+    let h = &file.human;
     let mut group_names: Vec<&str> = Vec::new();
     for (i, g) in h.groups.iter().enumerate() {
         let at = |k| {
@@ -402,6 +429,12 @@ fn validate(file: &BudgetFile) -> Result<(), Error> {
             }
         }
     }
+    Ok(())
+}
+
+/// Tolerances: percentages that make sense, globs that compile.
+fn validate_tolerance(file: &BudgetFile) -> Result<(), Error> {
+    let h = &file.human;
     if let Some(t) = &h.tolerance {
         let base = [Seg::Key("budget"), Seg::Key("tolerance")];
         if let Some(g) = &t.region {

@@ -26,7 +26,9 @@ pub const DEFAULT_SYMBOL_THRESHOLD: u64 = 64;
 /// A limit: bytes (`"400K"`, `409600`) or a percentage of the region (`"90%"`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {
+    /// A number of bytes.
     Bytes(u64),
+    /// A percentage of the region.
     Percent(f64),
 }
 
@@ -116,9 +118,12 @@ impl<'de> Deserialize<'de> for Globs {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// Fail the check.
     #[default]
     Fail,
+    /// Warn only.
     Warn,
+    /// Do nothing.
     Ignore,
 }
 
@@ -138,21 +143,28 @@ pub(crate) struct RawFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Human {
+    /// Free text for people.
     #[serde(default)]
     pub description: Option<String>,
     /// GNU ld script whose MEMORY command declares the regions, relative to the budget file.
     #[serde(default)]
     pub linker_script: Option<String>,
+    /// Regions, when there is no linker script.
     #[serde(default)]
     pub regions: Vec<RegionDecl>,
+    /// Ranges the image must leave alone.
     #[serde(default)]
     pub reservations: Vec<ReservationDecl>,
+    /// Occupancy limits per region.
     #[serde(default)]
     pub limits: Vec<LimitDecl>,
+    /// Minimum room for the stack.
     #[serde(default)]
     pub stack: Option<StackDecl>,
+    /// Budgets of groups of symbols.
     #[serde(default)]
     pub groups: Vec<GroupDecl>,
+    /// Growth allowed since the baseline.
     #[serde(default)]
     pub tolerance: Option<ToleranceDecl>,
     /// Symbols at least this large are recorded in the baseline.
@@ -160,25 +172,35 @@ pub struct Human {
     pub symbol_threshold: Option<Size>,
 }
 
+/// A region declared in the budget.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionDecl {
+    /// Region name.
     pub name: String,
+    /// First address.
     pub origin: Size,
+    /// Size.
     pub length: Size,
+    /// Free text.
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// A reservation as the budget file declares it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReservationDecl {
+    /// Name shown in findings.
     pub name: String,
     /// Region the reservation must lie in (checked when given).
     #[serde(default)]
     pub region: Option<String>,
+    /// First reserved address.
     pub origin: Size,
+    /// Reserved bytes.
     pub length: Size,
+    /// Who reserves it, and why.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -198,11 +220,15 @@ impl ReservationDecl {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitDecl {
+    /// Region name.
     pub region: String,
+    /// Warning level.
     #[serde(default)]
     pub warn: Option<Amount>,
+    /// Failure limit.
     #[serde(default)]
     pub fail: Option<Amount>,
+    /// Free text.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -211,27 +237,36 @@ pub struct LimitDecl {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackDecl {
+    /// Warn when the stack has less room.
     #[serde(default)]
     pub warn_below: Option<Size>,
+    /// Fail when the stack has less room.
     #[serde(default)]
     pub fail_below: Option<Size>,
+    /// Free text.
     #[serde(default)]
     pub note: Option<String>,
 }
 
+/// A budget for a group of symbols.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDecl {
+    /// Group name.
     pub name: String,
+    /// Which symbols belong to it.
     #[serde(rename = "match")]
     pub matcher: MatchDecl,
+    /// Warning level of its bytes.
     #[serde(default)]
     pub warn: Option<Size>,
+    /// Failure limit of its bytes.
     #[serde(default)]
     pub fail: Option<Size>,
     /// Regions the group's symbols may live in.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
+    /// Free text.
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -240,16 +275,21 @@ pub struct GroupDecl {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchDecl {
+    /// Globs on the demangled name (or an alias).
     #[serde(default)]
     pub symbol: Globs,
+    /// Globs on the crate.
     #[serde(rename = "crate", default)]
     pub krate: Globs,
+    /// Globs on the section name.
     #[serde(default)]
     pub section: Globs,
+    /// Globs on the source file.
     #[serde(default)]
     pub file: Globs,
 }
 
+/// Growth tolerances against the baseline.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToleranceDecl {
@@ -275,27 +315,36 @@ pub struct ToleranceDecl {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Growth {
+    /// Byte allowance.
     #[serde(default)]
     pub bytes: Option<Size>,
+    /// Percentage allowance.
     #[serde(default)]
     pub percent: Option<f64>,
+    /// What exceeding it does.
     #[serde(default)]
     pub level: Level,
 }
 
+/// A region's own growth tolerance.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionGrowth {
+    /// Region name.
     pub region: String,
+    /// Byte allowance.
     #[serde(default)]
     pub bytes: Option<Size>,
+    /// Percentage allowance.
     #[serde(default)]
     pub percent: Option<f64>,
+    /// What exceeding it does.
     #[serde(default)]
     pub level: Level,
 }
 
 impl RegionGrowth {
+    /// The tolerance.
     pub fn growth(&self) -> Growth {
         Growth {
             bytes: self.bytes,
@@ -305,20 +354,26 @@ impl RegionGrowth {
     }
 }
 
+/// A growth tolerance for symbols matching a glob.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SymbolGrowth {
+    /// Glob on the demangled name.
     #[serde(rename = "match")]
     pub pattern: String,
+    /// Byte allowance.
     #[serde(default)]
     pub bytes: Option<Size>,
+    /// Percentage allowance.
     #[serde(default)]
     pub percent: Option<f64>,
+    /// What exceeding it does.
     #[serde(default)]
     pub level: Level,
 }
 
 impl SymbolGrowth {
+    /// The tolerance.
     pub fn growth(&self) -> Growth {
         Growth {
             bytes: self.bytes,
@@ -335,14 +390,18 @@ pub struct BudgetFile {
     pub path: PathBuf,
     /// File name without directories (for output).
     pub label: String,
+    /// The text as read (for error positions).
     pub text: String,
+    /// What people write.
     pub human: Human,
+    /// What `bless` recorded.
     pub baseline: Option<Snapshot>,
     /// Regions the budget declares (inline or from its linker script); empty if neither.
     pub regions: Vec<Region>,
 }
 
 impl BudgetFile {
+    /// Symbols at least this large are recorded in the baseline.
     pub fn symbol_threshold(&self) -> u64 {
         self.human
             .symbol_threshold

@@ -10,10 +10,13 @@ use crate::error::Error;
 /// One step of a JSON path.
 #[derive(Debug, Clone, Copy)]
 pub enum Seg<'a> {
+    /// A member of an object.
     Key(&'a str),
+    /// An element of an array.
     Index(usize),
 }
 
+/// The path as `budget.limits[2].region`.
 pub fn path_string(path: &[Seg]) -> String {
     let mut s = String::new();
     for seg in path {

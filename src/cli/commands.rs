@@ -9,7 +9,7 @@ use membudget::budget::{self, BudgetFile};
 use membudget::diff::{self, Snapshot};
 use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
-use membudget::memory::{chips, source, Region};
+use membudget::memory::{chips, source};
 use membudget::render::{self, View};
 use membudget::report::Report;
 
@@ -63,12 +63,7 @@ fn analyze_for(
     let map = source::resolve(memory, Some(&budget_regions(budget)), None)?;
     let image = elf::load_path(elf_path)?;
     let report = analyze::analyze(&image, &Options::from(map))?;
-    let analysed: Vec<Region> = report
-        .regions
-        .iter()
-        .map(|r| Region::new(r.name.clone(), r.origin, r.length))
-        .collect();
-    budget::file::check_region_refs(budget, &analysed)?;
+    budget::file::check_region_refs(budget, &report.regions)?;
     Ok(report)
 }
 

@@ -12,15 +12,18 @@ use std::borrow::Cow;
 
 use crate::memory::{Region, Reservation};
 
+/// A chip or board's memory map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChipPreset {
     /// Canonical, lowercase name (what `--chip` prints).
     pub name: &'static str,
+    /// One line for `membudget chips`.
     pub description: &'static str,
     /// Other names accepted by [`find`] (lowercase; `-`, `_` and spaces are ignored when matching).
     pub aliases: &'static [&'static str],
     /// `(name, origin, length)`, in address order.
     pub regions: &'static [(&'static str, u64, u64)],
+    /// Parts of regions the application cannot use.
     pub reservations: &'static [PresetReservation],
 }
 
@@ -36,6 +39,7 @@ pub struct PresetReservation {
 }
 
 impl ChipPreset {
+    /// The regions as [`Region`]s.
     pub fn regions(&self) -> Vec<Region> {
         self.regions
             .iter()
@@ -195,6 +199,7 @@ static PRESETS: &[ChipPreset] = &[
     },
 ];
 
+/// Every preset.
 pub fn presets() -> &'static [ChipPreset] {
     PRESETS
 }

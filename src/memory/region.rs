@@ -42,6 +42,29 @@ impl Region {
     }
 }
 
+/// A region's name and bounds, whether declared ([`Region`]) or analysed
+/// ([`crate::report::RegionUsage`]), for checks that need only those.
+pub trait RegionBounds {
+    /// Region name.
+    fn name(&self) -> &str;
+    /// First address.
+    fn origin(&self) -> u64;
+    /// One past the last byte.
+    fn end(&self) -> u64;
+}
+
+impl RegionBounds for Region {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn origin(&self) -> u64 {
+        self.origin
+    }
+    fn end(&self) -> u64 {
+        Region::end(self)
+    }
+}
+
 /// A range the image must leave alone (Particle Device OS's RAM, a bootloader, a
 /// filesystem...). The one reservation type of the crate: chip presets
 /// ([`crate::memory::chips::PresetReservation`]) and budget files declare them, the analysis
