@@ -8,7 +8,11 @@ use crate::report::Report;
 /// sections), so that a spreadsheet sum per region equals the region's `used + reserved`.
 pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let err = |e: csv::Error| io::Error::other(e);
+    // Keep I/O errors as they are, so that a closed pipe is still recognised as one.
+    let err = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), io.to_string()),
+        _ => io::Error::other(e),
+    };
     if let Some(r) = rollup {
         w.write_record(["region", "key", "bytes", "symbols"])
             .map_err(err)?;

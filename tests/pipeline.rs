@@ -1,0 +1,113 @@
+//! End-to-end behaviour of the pipeline that the other test files do not cover: every
+//! command treats a reader that stops early (`membudget diff a b --format json | head -c1`)
+//! as success, never as an error.
+
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Run membudget with a stdout whose reader is already gone, so that its first write
+/// fails with EPIPE whatever the output size (a pipe to `head` would let small outputs
+/// fit in the pipe buffer and pass by luck).
+fn run_with_closed_stdout(args: &[&str]) -> Output {
+    let (ours, theirs) = UnixStream::pair().expect("socket pair");
+    drop(ours);
+    Command::new(env!("CARGO_BIN_EXE_membudget"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::from(OwnedFd::from(theirs)))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("membudget runs")
+}
+
+fn assert_quiet_success(args: &[&str], expected: i32) {
+    let out = run_with_closed_stdout(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
+        "membudget {}: stderr: {stderr}",
+        args.join(" ")
+    );
+    assert!(
+        stderr.is_empty(),
+        "membudget {}: stderr: {stderr}",
+        args.join(" ")
+    );
+}
+
+#[test]
+fn closed_stdout_is_success_for_report() {
+    for format in ["table", "json", "csv", "markdown"] {
+        assert_quiet_success(
+            &[
+                "report",
+                "fixtures/p2.elf",
+                "--chip",
+                "p2",
+                "--format",
+                format,
+            ],
+            0,
+        );
+    }
+}
+
+#[test]
+fn closed_stdout_is_success_for_diff() {
+    for format in ["table", "json", "markdown"] {
+        assert_quiet_success(
+            &[
+                "diff",
+                "fixtures/cpp-m4.elf",
+                "fixtures/p2.elf",
+                "--format",
+                format,
+            ],
+            0,
+        );
+    }
+}
+
+#[test]
+fn closed_stdout_keeps_the_verdict_of_check() {
+    for format in ["table", "json", "markdown"] {
+        let budget = "golden/p2.budget.json";
+        assert_quiet_success(
+            &[
+                "check",
+                "fixtures/p2.elf",
+                "--budget",
+                budget,
+                "--format",
+                format,
+            ],
+            0,
+        );
+    }
+}
+
+#[test]
+fn closed_stdout_is_success_for_chips_and_bless() {
+    assert_quiet_success(&["chips"], 0);
+    assert_quiet_success(&["report", "--chip", "list"], 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let budget = dir.path().join("p2.budget.json");
+    // A copy, with its linker script found from the copy's directory.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("golden/p2.budget.json")).expect("golden");
+    let script = root.join("firmware/layouts/p2/memory.x");
+    let text = text.replace(
+        "\"../firmware/layouts/p2/memory.x\"",
+        &serde_json::to_string(&script).expect("path as JSON"),
+    );
+    assert!(
+        text.contains(&*script.to_string_lossy()),
+        "golden names its script"
+    );
+    std::fs::write(&budget, text).expect("write copy");
+    let budget = budget.to_str().expect("utf-8 temp path");
+    assert_quiet_success(&["bless", "fixtures/p2.elf", "--budget", budget], 0);
+}
