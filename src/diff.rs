@@ -4,7 +4,6 @@
 //! grown, shrunk or moved between regions, matched by a rename-stable key.
 
 use std::collections::BTreeMap;
-use std::io;
 
 use serde::{Deserialize, Serialize};
 
@@ -153,77 +152,6 @@ impl Snapshot {
                 .then(b.bytes.cmp(&a.bytes))
                 .then(a.region.cmp(&b.region))
         });
-    }
-
-    /// The baseline as it is written into a budget file: one line per region, section and
-    /// symbol, indented as the value of a top-level member.
-    pub fn to_json_text(&self) -> String {
-        fn line<T: Serialize>(v: &T) -> String {
-            let mut buf = Vec::new();
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, Spaced);
-            v.serialize(&mut ser)
-                .expect("serialising plain data cannot fail");
-            String::from_utf8(buf).expect("serde_json writes UTF-8")
-        }
-        fn list<T: Serialize>(out: &mut String, key: &str, items: &[T], last: bool) {
-            if items.is_empty() {
-                out.push_str(&format!("    \"{key}\": []"));
-            } else {
-                out.push_str(&format!("    \"{key}\": [\n"));
-                for (i, it) in items.iter().enumerate() {
-                    out.push_str("      ");
-                    out.push_str(&line(it));
-                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
-                }
-                out.push_str("    ]");
-            }
-            out.push_str(if last { "\n" } else { ",\n" });
-        }
-        let mut out = String::from("{\n");
-        out.push_str(&format!("    \"file\": {},\n", line(&self.file)));
-        out.push_str(&format!(
-            "    \"symbol_threshold\": {},\n",
-            self.symbol_threshold
-        ));
-        list(&mut out, "regions", &self.regions, false);
-        if let Some(s) = &self.stack {
-            out.push_str(&format!("    \"stack\": {},\n", line(s)));
-        }
-        list(&mut out, "sections", &self.sections, false);
-        list(&mut out, "symbols", &self.symbols, true);
-        out.push_str("  }");
-        out
-    }
-}
-
-/// Compact JSON with a space after `:` and `,`, for one-line entries that read well in a diff.
-struct Spaced;
-
-impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
     }
 }
 
@@ -693,10 +621,7 @@ mod tests {
             reserved: 0,
             free: 900,
         });
-        let text = s.to_json_text();
-        assert!(text.contains(
-            "      {\"name\": \"a\", \"section\": \".bss\", \"region\": \"RAM\", \"bytes\": 100}\n"
-        ));
+        let text = serde_json::to_string_pretty(&s).unwrap();
         let back: Snapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);
     }

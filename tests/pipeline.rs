@@ -111,3 +111,74 @@ fn closed_stdout_is_success_for_chips_and_bless() {
     let budget = budget.to_str().expect("utf-8 temp path");
     assert_quiet_success(&["bless", "fixtures/p2.elf", "--budget", budget], 0);
 }
+
+fn membudget(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_membudget"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("membudget runs")
+}
+
+/// Budget format 1 (baseline inside the budget file) still loads, and `bless` migrates it
+/// to format 2: on copies of the goldens as they were before the migration
+/// (`tests/data/budget/v1/`), the checks agree with today's goldens before and after, and
+/// the baseline bless writes is byte for byte the committed one.
+#[test]
+fn bless_migrates_version_1_budgets() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for layout in ["p2", "daisy", "qemu-an386", "qemu-an505"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = format!("{layout}.budget.json");
+        let v1 = std::fs::read_to_string(root.join("tests/data/budget/v1").join(&name)).unwrap();
+        assert!(v1.contains("\"schema\": \"membudget.budget/1\""));
+        assert!(v1.contains("\n  \"baseline\": {"));
+        // Its linker script, found from the copy's directory.
+        let script = format!("../firmware/layouts/{layout}/memory.x");
+        let absolute = serde_json::to_string(&root.join(&script[3..])).unwrap();
+        let v1 = v1.replace(&format!("\"{script}\""), &absolute);
+        let budget = dir.path().join(&name);
+        std::fs::write(&budget, &v1).unwrap();
+        let budget = budget.to_str().unwrap();
+        let elf = format!("fixtures/{layout}.elf");
+        let golden = format!("golden/{name}");
+        let check = |b: &str| membudget(&["check", &elf, "--budget", b, "--format", "json"]);
+        let today = check(&golden);
+        assert_eq!(today.status.code(), Some(0), "{layout}");
+
+        let before = check(budget);
+        assert_eq!(before.stdout, today.stdout, "{layout}: version 1 loads");
+
+        let o = membudget(&["bless", &elf, "--budget", budget]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let migrated = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&migrated).unwrap();
+        assert_eq!(value["schema"], "membudget.budget/2");
+        assert!(value.get("baseline").is_none());
+        let old: serde_json::Value = serde_json::from_str(&v1).unwrap();
+        assert_eq!(
+            value["budget"], old["budget"],
+            "{layout}: the human part keeps its values"
+        );
+        let baseline = format!("{layout}.baseline.json");
+        assert_eq!(
+            std::fs::read(dir.path().join(&baseline)).unwrap(),
+            std::fs::read(root.join("golden").join(&baseline)).unwrap(),
+            "{layout}: the migrated baseline is the committed one"
+        );
+
+        let after = check(budget);
+        assert_eq!(
+            after.stdout, today.stdout,
+            "{layout}: same check after migrating"
+        );
+        let again = membudget(&["bless", &elf, "--budget", budget]);
+        let again = String::from_utf8_lossy(&again.stdout).into_owned();
+        assert!(again.starts_with("unchanged"), "{layout}: {again}");
+    }
+}

@@ -38,21 +38,39 @@ pub fn parse(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
+    let version = match raw.schema.as_str() {
+        BUDGET_SCHEMA => 2,
+        BUDGET_SCHEMA_V1 => 1,
+        _ => 0,
+    };
+    let has_baseline = raw.baseline.is_some();
     let mut file = BudgetFile {
         path: path.to_path_buf(),
         label,
         text,
+        version,
         human: raw.budget,
         baseline: raw.baseline,
         regions: Vec::new(),
     };
-    if raw.schema != BUDGET_SCHEMA {
+    if version == 0 {
         return Err(error_at(
             &file,
             &[Seg::Key("schema")],
             format!(
-                "unsupported schema '{}' (expected '{BUDGET_SCHEMA}')",
+                "unsupported schema '{}' (expected '{BUDGET_SCHEMA}' or '{BUDGET_SCHEMA_V1}')",
                 raw.schema
+            ),
+        ));
+    }
+    if version == 2 && has_baseline {
+        let moved = baseline_path(path);
+        return Err(error_at(
+            &file,
+            &[Seg::Key("baseline")],
+            format!(
+                "in {BUDGET_SCHEMA} the baseline lives in {} (run membudget bless)",
+                moved.display()
             ),
         ));
     }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,38 @@ use crate::memory::{Region, Reservation};
 pub use crate::memory::size::{parse_size, Size};
 
 /// Version of the budget file layout. Bump on any incompatible change.
-pub const BUDGET_SCHEMA: &str = "membudget.budget/1";
+pub const BUDGET_SCHEMA: &str = "membudget.budget/2";
+
+/// Version 1 of the budget file layout: the baseline was a member of the budget file.
+/// Still read; `bless` migrates it to version 2.
+pub const BUDGET_SCHEMA_V1: &str = "membudget.budget/1";
+
+/// Version of the baseline file layout (`X.baseline.json` beside `X.budget.json`).
+pub const BASELINE_SCHEMA: &str = "membudget.baseline/1";
+
+/// The baseline file: what `bless` recorded, written by serde alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineFile {
+    /// [`BASELINE_SCHEMA`].
+    pub schema: String,
+    /// The image as it was accepted.
+    pub baseline: Snapshot,
+}
+
+/// Where the baseline of a budget file lives: `X.baseline.json` beside `X.budget.json`
+/// (or beside `X.json`).
+pub fn baseline_path(budget: &Path) -> PathBuf {
+    let name = budget
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".budget.json")
+        .or_else(|| name.strip_suffix(".json"))
+        .unwrap_or(&name);
+    budget.with_file_name(format!("{stem}.baseline.json"))
+}
 
 /// Symbols smaller than this are left out of the baseline unless the budget says otherwise.
 pub const DEFAULT_SYMBOL_THRESHOLD: u64 = 64;
@@ -392,6 +423,8 @@ pub struct BudgetFile {
     pub label: String,
     /// The text as read (for error positions).
     pub text: String,
+    /// Layout version: 1 (baseline inside the file) or 2 (baseline in its own file).
+    pub version: u32,
     /// What people write.
     pub human: Human,
     /// What `bless` recorded.

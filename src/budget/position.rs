@@ -54,7 +54,7 @@ pub fn located(file: &Path, text: &str, path: &[Seg], msg: impl fmt::Display) ->
 
 // ---------------------------------------------------------------------------------------
 // A minimal scanner over already-valid JSON text: where a path's value starts (for error
-// positions) and where the top-level members are (to replace the baseline in place).
+// positions).
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
@@ -194,31 +194,6 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// The file's text with the baseline replaced (or appended as the last member). Everything
-/// else, the human part included, is kept byte for byte.
-pub fn splice_baseline(text: &str, baseline_json: &str) -> String {
-    let b = text.as_bytes();
-    let start = skip_ws(b, 0);
-    let ms = members(text, start);
-    if let Some(m) = ms.iter().find(|m| m.key == "baseline") {
-        let mut out = String::with_capacity(text.len() + baseline_json.len());
-        out.push_str(&text[..m.value.0]);
-        out.push_str(baseline_json);
-        out.push_str(&text[m.value.1..]);
-        return out;
-    }
-    let last_end = ms.last().map(|m| m.value.1).unwrap_or(start + 1);
-    let mut out = String::with_capacity(text.len() + baseline_json.len() + 20);
-    out.push_str(&text[..last_end]);
-    if !ms.is_empty() {
-        out.push(',');
-    }
-    out.push_str("\n  \"baseline\": ");
-    out.push_str(baseline_json);
-    out.push_str(&text[last_end..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,14 +209,5 @@ mod tests {
             path_string(&[Seg::Key("budget"), Seg::Key("limits"), Seg::Index(2)]),
             "budget.limits[2]"
         );
-    }
-
-    #[test]
-    fn splice_keeps_everything_else() {
-        let text = "{\n  \"schema\": \"s\",\n  \"budget\": {\"x\":   1, \"s\": \"}\\\"\"}\n}\n";
-        let once = splice_baseline(text, "{\"n\": 1}");
-        assert_eq!(once, "{\n  \"schema\": \"s\",\n  \"budget\": {\"x\":   1, \"s\": \"}\\\"\"},\n  \"baseline\": {\"n\": 1}\n}\n");
-        let twice = splice_baseline(&once, "{\"n\": 2}");
-        assert_eq!(twice, once.replace("\"n\": 1", "\"n\": 2"));
     }
 }

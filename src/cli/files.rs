@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use membudget::analyze::{self, Options};
 use membudget::budget::file::{self as budget_file, Script};
+use membudget::budget::model::{baseline_path, BaselineFile, BASELINE_SCHEMA, BUDGET_SCHEMA};
 use membudget::budget::BudgetFile;
 use membudget::diff::Snapshot;
+use membudget::elf;
 use membudget::error::Error;
 use membudget::memory::linker;
 use membudget::memory::source::BudgetRegions;
 use membudget::report::Report;
-use membudget::{budget, elf};
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
@@ -32,7 +33,11 @@ pub fn load_budget(path: &Path) -> Result<BudgetFile, Error> {
         }
         Ok(Script::Regions(linker::parse_memory_file(&script_path)?))
     };
-    budget_file::parse(path, text, &read_script)
+    let mut budget = budget_file::parse(path, text, &read_script)?;
+    if budget.version >= 2 {
+        budget.baseline = load_baseline(path)?;
+    }
+    Ok(budget)
 }
 
 /// The regions and reservations a budget declares, for the memory map.
@@ -44,31 +49,66 @@ pub fn budget_regions(budget: &BudgetFile) -> BudgetRegions {
     }
 }
 
-/// Replace the baseline part of the budget file, atomically (temporary file in the same
-/// directory, then rename). Returns false when the file already held this baseline.
+/// Write the baseline beside the budget file (plain serde, atomically); a version-1 budget
+/// file is migrated to version 2 (its embedded baseline dropped). Returns false when
+/// nothing changed.
 pub fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<bool, Error> {
-    let new_text = budget::position::splice_baseline(&budget.text, &snap.to_json_text());
-    if new_text == budget.text {
-        return Ok(false);
-    }
-    // The human part must come out exactly as it went in.
-    let human = |t: &str| {
-        serde_json::from_str::<serde_json::Value>(t)
-            .ok()
-            .and_then(|v| v.get("budget").cloned())
+    let path = baseline_path(&budget.path);
+    let doc = BaselineFile {
+        schema: BASELINE_SCHEMA.to_string(),
+        baseline: snap.clone(),
     };
-    let reparsed: Option<Snapshot> = serde_json::from_str::<serde_json::Value>(&new_text)
-        .ok()
-        .and_then(|v| v.get("baseline").cloned())
-        .and_then(|b| serde_json::from_value(b).ok());
-    if human(&budget.text) != human(&new_text) || reparsed.as_ref() != Some(snap) {
-        return Err(Error::Internal(format!(
-            "{}: rewriting the baseline would change the file's meaning",
-            budget.path.display()
+    let text = pretty_json(&doc)?;
+    let same = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+    if !same {
+        write_atomically(&path, text.as_bytes())?;
+    }
+    if budget.version == 1 {
+        write_atomically(&budget.path, migrated(budget)?.as_bytes())?;
+        return Ok(true);
+    }
+    Ok(!same)
+}
+
+/// A version-1 budget file as version 2: the same members in the same order, `schema`
+/// bumped and `baseline` dropped. serde_json (with `preserve_order`) rewrites it, so the
+/// layout becomes serde's; the values do not change.
+fn migrated(budget: &BudgetFile) -> Result<String, Error> {
+    let mut value: serde_json::Value = serde_json::from_str(&budget.text)
+        .map_err(|e| Error::Internal(format!("{}: {e}", budget.path.display())))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("schema".into(), BUDGET_SCHEMA.into());
+        obj.shift_remove("baseline");
+    }
+    pretty_json(&value)
+}
+
+/// Pretty JSON with a trailing newline: byte-identical for equal values.
+fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The baseline file of a version-2 budget, if it has been blessed.
+fn load_baseline(budget: &Path) -> Result<Option<Snapshot>, Error> {
+    let path = baseline_path(budget);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(&path)(e)),
+    };
+    let doc: BaselineFile =
+        serde_json::from_str(&text).map_err(|e| Error::Budget(json_message(&path, &e)))?;
+    if doc.schema != BASELINE_SCHEMA {
+        return Err(Error::Budget(format!(
+            "{}: unsupported schema '{}' (expected '{BASELINE_SCHEMA}')",
+            path.display(),
+            doc.schema
         )));
     }
-    write_atomically(&budget.path, new_text.as_bytes())?;
-    Ok(true)
+    Ok(Some(doc.baseline))
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename,
@@ -93,16 +133,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// `serde_json` errors carry the position; say it the way compilers do.
-fn json_error(path: &Path, e: &serde_json::Error) -> Error {
+fn json_message(path: &Path, e: &serde_json::Error) -> String {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
-    Error::Usage(format!(
+    format!(
         "{}:{}:{}: {}",
         path.display(),
         e.line(),
         e.column(),
         msg.strip_suffix(&suffix).unwrap_or(&msg)
-    ))
+    )
 }
 
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
@@ -120,7 +160,8 @@ pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot
         ))
     };
     let text = String::from_utf8(bytes).map_err(|_| not_ours())?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| json_error(path, &e))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
     let schema = value
         .get("schema")
         .and_then(|s| s.as_str())
@@ -134,6 +175,11 @@ pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot
             ))
         })?;
         return Ok(Snapshot::from_report(&report, threshold));
+    }
+    if schema.starts_with("membudget.baseline/") {
+        let doc: BaselineFile = serde_json::from_value(value)
+            .map_err(|e| Error::Usage(format!("{}: not a usable baseline: {e}", path.display())))?;
+        return Ok(doc.baseline);
     }
     if schema.starts_with("membudget.budget/") {
         let budget = load_budget(path)?;
