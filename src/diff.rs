@@ -11,7 +11,7 @@ use crate::demangle;
 use crate::report::Report;
 
 /// A report reduced to what is compared between builds (a budget's baseline).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// ELF file name (no directories).
@@ -30,7 +30,7 @@ pub struct Snapshot {
 }
 
 /// A region's totals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapRegion {
     /// Region name.
@@ -53,7 +53,7 @@ impl SnapRegion {
 }
 
 /// The stack's room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapStack {
     /// Its region.
@@ -63,7 +63,7 @@ pub struct SnapStack {
 }
 
 /// A section's placement and size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSection {
     /// Section name.
@@ -78,7 +78,7 @@ pub struct SnapSection {
 }
 
 /// A symbol's bytes and placement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSymbol {
     /// The rename-stable key of the demangled name ([`demangle::stable_key`]).
@@ -159,7 +159,8 @@ impl Snapshot {
 // Changes between two snapshots.
 
 /// What changed between two snapshots.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Delta {
     /// Labels of the two sides (file names).
     pub old: String,
@@ -174,7 +175,8 @@ pub struct Delta {
 }
 
 /// A region's change of `used + reserved`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionDelta {
     /// Region name.
     pub name: String,
@@ -193,7 +195,8 @@ pub struct RegionDelta {
 }
 
 /// A section that changed size or region, or appeared or disappeared.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SectionDelta {
     /// Section name.
     pub name: String,
@@ -210,7 +213,8 @@ pub struct SectionDelta {
 }
 
 /// Symbol changes by kind, largest first.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SymbolDelta {
     /// Moved to another region.
     pub moved: Vec<SymbolChange>,
@@ -245,7 +249,8 @@ impl SymbolDelta {
 }
 
 /// Where a symbol was, or is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Placement {
     /// Section.
     pub section: String,
@@ -256,7 +261,8 @@ pub struct Placement {
 }
 
 /// One symbol's change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SymbolChange {
     /// Rename-stable name.
     pub name: String,

@@ -69,7 +69,19 @@ mod c {
 }
 
 /// What a section holds, as far as memory accounting is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SectionKind {
     /// Executable code.
@@ -159,7 +171,7 @@ impl Section {
 }
 
 /// What a symbol is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SymbolKind {
     /// `STT_FUNC`.
@@ -224,7 +236,8 @@ impl Segment {
 }
 
 /// What the ELF header and tables say about the file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ElfInfo {
     /// 32 or 64.
     pub class: u8,

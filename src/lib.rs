@@ -19,6 +19,9 @@
 //! 7. [`render`]: one [`render::Format`] enum; table, Markdown, CSV and JSON views of a
 //!    report, a check result and a diff. Renderers compute nothing; they make the sentences.
 //!
+//! 8. [`schema`]: the JSON Schemas of report, check, diff, budget and baseline documents,
+//!    generated from these types.
+//!
 //! The `membudget` binary (`src/cli/`) is the only place that parses arguments, reads
 //! environment variables and files, writes output, and maps outcomes to exit codes.
 
@@ -33,5 +36,6 @@ pub mod error;
 pub mod memory;
 pub mod render;
 pub mod report;
+pub mod schema;
 
 pub use error::Error;

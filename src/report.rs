@@ -16,9 +16,11 @@ use crate::memory::RegionBounds;
 pub const REPORT_SCHEMA: &str = "membudget.report/1";
 
 /// Everything the analysis found about one image: the value every renderer formats.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Report {
     /// `membudget.report/1`.
+    #[schemars(extend("const" = REPORT_SCHEMA))]
     pub schema: String,
     /// ELF file name (no directories).
     pub file: String,
@@ -45,7 +47,8 @@ pub struct Report {
 }
 
 /// Bytes per kind of content.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ByKind {
     /// Code.
     pub code: u64,
@@ -80,7 +83,8 @@ impl ByKind {
 }
 
 /// A region's usage.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionUsage {
     /// Region name.
     pub name: String,
@@ -127,7 +131,8 @@ impl RegionBounds for RegionUsage {
 }
 
 /// A section and where it lies.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SectionUsage {
     /// Section name.
     pub name: String,
@@ -150,7 +155,8 @@ pub struct SectionUsage {
 }
 
 /// A symbol and the bytes attributed to it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SymbolUsage {
     /// Demangled name (Rust hash dropped).
     pub name: String,
@@ -181,7 +187,8 @@ pub struct SymbolUsage {
 }
 
 /// The stack as linker symbols or a `.stack` section declare it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Stack {
     /// Lowest address the stack may reach.
     pub bottom: u64,
@@ -199,7 +206,8 @@ pub struct Stack {
 }
 
 /// A heap arena.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct HeapArena {
     /// Symbol or section name.
     pub name: String,
@@ -214,7 +222,8 @@ pub struct HeapArena {
 }
 
 /// A reservation and what overlaps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ReservationUsage {
     /// Reservation name.
     pub name: String,
@@ -231,7 +240,8 @@ pub struct ReservationUsage {
 }
 
 /// Bytes of one section inside a reservation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Overlap {
     /// Section name.
     pub section: String,
@@ -348,6 +358,19 @@ impl FromStr for Warning {
 impl Serialize for Warning {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for Warning {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Warning".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "Something the analysis noticed, as one sentence."
+        })
     }
 }
 

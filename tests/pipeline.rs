@@ -182,3 +182,97 @@ fn bless_migrates_version_1_budgets() {
         assert!(again.starts_with("unchanged"), "{layout}: {again}");
     }
 }
+
+/// The committed JSON Schemas are the ones generated from the types.
+#[test]
+fn committed_schemas() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let update = std::env::var_os("UPDATE_SCHEMAS").is_some_and(|v| !v.is_empty() && v != "0");
+    let mut stale = Vec::new();
+    for (name, schema) in membudget::schema::schemas() {
+        let path = root.join("schema").join(format!("{name}.schema.json"));
+        let text = membudget::schema::to_text(&schema);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            if update {
+                std::fs::write(&path, &text).expect("write schema");
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{stale:?} differ from the schemas generated from the types; regenerate them with \
+         UPDATE_SCHEMAS=1 cargo test --test pipeline committed_schemas"
+    );
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema")
+        .join(format!("{name}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, doc: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let o = membudget(args);
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+/// Real check, diff and baseline documents follow their generated schemas, and carry
+/// their `schema` tags.
+#[test]
+fn documents_follow_their_schemas() {
+    let check = validator("check");
+    for (elf, layout) in [
+        ("p2", "p2"),
+        ("p2-overflow", "p2"),
+        ("p2-moved", "p2"),
+        ("daisy", "daisy"),
+    ] {
+        let v = json_of(&[
+            "check",
+            &format!("fixtures/{elf}.elf"),
+            "--budget",
+            &format!("golden/{layout}.budget.json"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(v["schema"], "membudget.check/1");
+        assert_valid(&check, &v, elf);
+    }
+    let diff = validator("diff");
+    let v = json_of(&[
+        "diff",
+        "golden/p2.budget.json",
+        "fixtures/p2-overflow.elf",
+        "--budget",
+        "golden/p2.budget.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["schema"], "membudget.diff/1");
+    assert_valid(&diff, &v, "diff");
+    let mut wrong = v.clone();
+    wrong["schema"] = "membudget.diff/0".into();
+    assert!(!diff.is_valid(&wrong), "a wrong tag must not validate");
+    let baseline = validator("baseline");
+    for layout in ["p2", "daisy", "qemu-an386", "qemu-an505"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("golden")
+            .join(format!("{layout}.baseline.json"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_valid(&baseline, &v, layout);
+    }
+}

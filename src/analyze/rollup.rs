@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::report::{Report, SectionUsage, SymbolUsage};
 
 /// A key to group bytes by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     /// Per region.
@@ -49,7 +49,8 @@ impl std::str::FromStr for By {
 }
 
 /// One row of a rollup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RollupRow {
     /// Region the bytes are in; `None` for sections outside every region.
     pub region: Option<String>,
@@ -62,7 +63,8 @@ pub struct RollupRow {
 }
 
 /// A report's bytes grouped by one key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Rollup {
     /// The key.
     pub by: By,

@@ -15,7 +15,7 @@ use super::model::{BudgetFile, GroupDecl, Growth, Level, StackDecl};
 pub const CHECK_SCHEMA: &str = "membudget.check/1";
 
 /// The verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Within budget, no warnings.
@@ -54,7 +54,8 @@ pub struct CheckResult {
 }
 
 /// A region with its limits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionRow {
     /// Region name.
     pub name: String,
@@ -79,7 +80,8 @@ pub struct RegionRow {
 }
 
 /// The stack against its minimum.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct StackRow {
     /// Region of the stack.
     pub region: Option<String>,
@@ -96,7 +98,8 @@ pub struct StackRow {
 }
 
 /// A group of symbols with its limits.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct GroupRow {
     /// Group name.
     pub name: String,

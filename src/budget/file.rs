@@ -33,7 +33,7 @@ pub fn parse(
     text: String,
     read_script: &dyn Fn(&str) -> Result<Script, Error>,
 ) -> Result<BudgetFile, Error> {
-    let raw: RawFile = serde_json::from_str(&text).map_err(|e| serde_error(path, &e))?;
+    let raw: BudgetDocument = serde_json::from_str(&text).map_err(|e| serde_error(path, &e))?;
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -25,10 +25,11 @@ pub const BUDGET_SCHEMA_V1: &str = "membudget.budget/1";
 pub const BASELINE_SCHEMA: &str = "membudget.baseline/1";
 
 /// The baseline file: what `bless` recorded, written by serde alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineFile {
     /// [`BASELINE_SCHEMA`].
+    #[schemars(extend("const" = BASELINE_SCHEMA))]
     pub schema: String,
     /// The image as it was accepted.
     pub baseline: Snapshot,
@@ -122,13 +123,46 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+impl schemars::JsonSchema for Amount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Amount".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let size = generator.subschema_for::<Size>();
+        schemars::json_schema!({
+            "description": "A limit: a size or a percentage of the region's length, \"0%\" to \"100%\".",
+            "oneOf": [
+                size,
+                { "type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$" }
+            ]
+        })
+    }
+}
+
+impl schemars::JsonSchema for Globs {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Globs".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A glob or a list of globs. '*' and '?' match any character, '::' and '/' included; '[abc]' classes; '\\' escapes.",
+            "oneOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
+    }
+}
+
 /// One glob or a list of them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Globs(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for Globs {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
+        #[derive(Deserialize, schemars::JsonSchema)]
         #[serde(untagged)]
         enum OneOrMany {
             One(String),
@@ -146,7 +180,9 @@ impl<'de> Deserialize<'de> for Globs {
 }
 
 /// What exceeding a tolerance does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Fail the check.
@@ -158,20 +194,25 @@ pub enum Level {
     Ignore,
 }
 
-/// The whole file as read.
-#[derive(Debug, Deserialize)]
+/// The whole budget file (`schema/budget.schema.json`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawFile {
+pub struct BudgetDocument {
+    /// Optional: path or URL of the JSON Schema, for editors.
     #[serde(rename = "$schema", default)]
-    _json_schema: Option<String>,
+    pub json_schema: Option<String>,
+    /// Layout version: [`BUDGET_SCHEMA`], or [`BUDGET_SCHEMA_V1`].
+    #[schemars(extend("enum" = ["membudget.budget/2", "membudget.budget/1"]))]
     pub schema: String,
+    /// What people write.
     pub budget: Human,
+    /// Version 1 only: the baseline, now in its own file.
     #[serde(default)]
     pub baseline: Option<Snapshot>,
 }
 
 /// The part people write. `bless` never rewrites it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Human {
     /// Free text for people.
@@ -204,7 +245,7 @@ pub struct Human {
 }
 
 /// A region declared in the budget.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionDecl {
     /// Region name.
@@ -219,7 +260,7 @@ pub struct RegionDecl {
 }
 
 /// A reservation as the budget file declares it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReservationDecl {
     /// Name shown in findings.
@@ -248,7 +289,7 @@ impl ReservationDecl {
 }
 
 /// Occupancy limit of a region: `used + reserved` (everything but free space).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LimitDecl {
     /// Region name.
@@ -265,7 +306,7 @@ pub struct LimitDecl {
 }
 
 /// Minimum room for the stack (the sized stack, or the free space it grows into).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StackDecl {
     /// Warn when the stack has less room.
@@ -280,7 +321,7 @@ pub struct StackDecl {
 }
 
 /// A budget for a group of symbols.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDecl {
     /// Group name.
@@ -303,7 +344,7 @@ pub struct GroupDecl {
 }
 
 /// A symbol matches when, for every key given, one of its globs matches.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchDecl {
     /// Globs on the demangled name (or an alias).
@@ -321,7 +362,7 @@ pub struct MatchDecl {
 }
 
 /// Growth tolerances against the baseline.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToleranceDecl {
     /// Default growth tolerance of every region's `used + reserved`.
@@ -343,7 +384,7 @@ pub struct ToleranceDecl {
 
 /// Growth allowed against the baseline. With both given, growth fails only past the
 /// larger of the two (a byte floor for small things, a percentage for big ones).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Growth {
     /// Byte allowance.
@@ -358,7 +399,7 @@ pub struct Growth {
 }
 
 /// A region's own growth tolerance.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionGrowth {
     /// Region name.
@@ -386,7 +427,7 @@ impl RegionGrowth {
 }
 
 /// A growth tolerance for symbols matching a glob.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SymbolGrowth {
     /// Glob on the demangled name.

@@ -67,6 +67,26 @@ impl<'de> Deserialize<'de> for Size {
     }
 }
 
+impl schemars::JsonSchema for Size {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Size".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A byte count or address: a non-negative integer, or a string such as \"4096\", \"0x1000\", \"4K\", \"32 KiB\", \"1M\" (K, M, G are 1024-based).",
+            "oneOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "string", "pattern": SIZE_PATTERN }
+            ]
+        })
+    }
+}
+
+/// What [`parse_size`] accepts, as a JSON Schema pattern.
+pub const SIZE_PATTERN: &str =
+    r"^\s*(0[xX][0-9a-fA-F_]+|[0-9][0-9_]*\s*([kKmMgG]([iI]?[bB])?|[bB])?)\s*$";
+
 /// `deserialize_with` helper for plain `u64` fields that accept a [`Size`].
 pub fn deserialize_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Size::deserialize(d).map(|s| s.0)

@@ -9,7 +9,8 @@ use crate::error::Error;
 use crate::memory::{chips, linker, Region, Reservation};
 
 /// Where the region list came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionSource {
     /// `linker-script`, `chip`, `budget` or `inferred`.
     pub kind: String,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::budget::eval::{GroupRow, RegionRow, StackRow};
+use crate::budget::eval::{GroupRow, RegionRow, StackRow, CHECK_SCHEMA};
 use crate::budget::finding::Tolerance;
 use crate::budget::model::{Amount, Level};
 use crate::budget::{CheckResult, Finding, Status};
@@ -211,25 +211,39 @@ fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Resul
     Ok(())
 }
 
-/// The check result as JSON: findings with their sentences.
-#[derive(Serialize)]
-struct JsonCheck<'a> {
+/// The check result as JSON (`schema/check.schema.json`): findings with their sentences.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct JsonCheck<'a> {
+    /// `membudget.check/1`.
+    #[schemars(extend("const" = CHECK_SCHEMA))]
     schema: &'a str,
+    /// ELF file name.
     file: &'a str,
+    /// Budget file name.
     budget: &'a str,
+    /// The verdict.
     status: Status,
+    /// Broken rules.
     failures: Vec<FindingView>,
+    /// Rules close to breaking, and remarks.
     warnings: Vec<FindingView>,
+    /// One row per region.
     regions: &'a [RegionRow],
+    /// The stack against its minimum.
     #[serde(skip_serializing_if = "Option::is_none")]
     stack: Option<&'a StackRow>,
+    /// One row per group.
     groups: &'a [GroupRow],
+    /// Changes since the baseline (`null` without one).
     changes: Option<&'a Delta>,
+    /// Analysis warnings that are not budget findings.
     notes: &'a [Warning],
 }
 
 impl<'a> JsonCheck<'a> {
-    fn new(r: &'a CheckResult) -> Self {
+    /// The JSON view of a check result.
+    pub fn new(r: &'a CheckResult) -> Self {
         JsonCheck {
             schema: &r.schema,
             file: &r.file,
@@ -248,14 +262,22 @@ impl<'a> JsonCheck<'a> {
 
 /// A finding in words: what was checked, its limit, the actual value, the excess, and
 /// the whole finding as one sentence.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct FindingView {
+    /// The rule: `reservation`, `overflow`, `unmapped`, `region-limit`, `stack`,
+    /// `group-limit`, `group-region`, `group-empty`, `region-growth`, `symbol-growth`,
+    /// `moved`, `no-baseline`.
     kind: &'static str,
+    /// The thing checked: `region RAM`, `group "display buffers"`, `symbol foo::BAR`...
     what: String,
+    /// Its limit.
     limit: String,
+    /// Its actual value.
     actual: String,
+    /// Bytes over the limit, when that is a number of bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     over_by: Option<u64>,
+    /// The whole finding as one sentence.
     message: String,
 }
 

@@ -8,10 +8,31 @@ use crate::diff::{Delta, Placement, SymbolChange};
 use super::table::{cell, code, human, plural, print_table, signed, table, title};
 use super::{write_json, Format};
 
+/// Version of the JSON diff layout (`schema/diff.schema.json`).
+pub const DIFF_SCHEMA: &str = "membudget.diff/1";
+
+/// The diff as JSON: a `schema` tag, then the delta.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct JsonDiff<'a> {
+    /// [`DIFF_SCHEMA`].
+    #[schemars(extend("const" = DIFF_SCHEMA))]
+    pub schema: &'a str,
+    /// The changes.
+    #[serde(flatten)]
+    pub delta: &'a Delta,
+}
+
 /// Write a diff; `top` symbol changes per kind (0: all).
 pub fn render_diff(d: &Delta, format: Format, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if format == Format::Json {
-        return write_json(d, out);
+        return write_json(
+            &JsonDiff {
+                schema: DIFF_SCHEMA,
+                delta: d,
+            },
+            out,
+        );
     }
     let md = format == Format::Markdown;
     if md {

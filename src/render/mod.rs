@@ -19,8 +19,8 @@ pub mod diff;
 mod report;
 pub mod table;
 
-pub use check::render_check;
-pub use diff::render_diff;
+pub use check::{render_check, JsonCheck};
+pub use diff::{render_diff, JsonDiff};
 pub use table::{bar, human};
 
 /// Output format of every command.
@@ -73,11 +73,13 @@ impl Default for View {
     }
 }
 
-/// The JSON document: the report, plus the requested rollup.
-#[derive(Serialize)]
-struct JsonReport<'a> {
+/// The report as JSON (`schema/report.schema.json`): the report, plus the requested rollup.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct JsonReport<'a> {
     #[serde(flatten)]
     report: &'a Report,
+    /// The rollup, with `--by`.
     #[serde(skip_serializing_if = "Option::is_none")]
     rollup: Option<Rollup>,
 }
