@@ -36,18 +36,6 @@ impl By {
     ];
 }
 
-impl std::str::FromStr for By {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        By::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, b)| *b)
-            .ok_or_else(|| format!("unknown rollup key '{s}'"))
-    }
-}
-
 /// One row of a rollup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -12,6 +12,16 @@ use super::matching::compile_glob;
 use super::model::*;
 use super::position::{located, Seg};
 
+/// The path `budget.<list>[i].<key>`.
+fn member(list: &'static str, i: usize, key: &'static str) -> [Seg<'static>; 4] {
+    [
+        Seg::Key("budget"),
+        Seg::Key(list),
+        Seg::Index(i),
+        Seg::Key(key),
+    ]
+}
+
 /// An error located at a JSON path of `file`: `file:line:column: path: message`.
 pub fn error_at(file: &BudgetFile, path: &[Seg], msg: impl fmt::Display) -> Error {
     located(&file.path, &file.text, path, msg)
@@ -116,14 +126,7 @@ fn declared_regions(
     }
     let mut out: Vec<Region> = Vec::new();
     for (i, r) in h.regions.iter().enumerate() {
-        let at = |k| {
-            [
-                Seg::Key("budget"),
-                Seg::Key("regions"),
-                Seg::Index(i),
-                Seg::Key(k),
-            ]
-        };
+        let at = |k| member("regions", i, k);
         if r.name.is_empty() {
             return Err(error_at(file, &at("name"), "region name is empty"));
         }
@@ -182,14 +185,7 @@ pub fn check_region_name<R: RegionBounds>(
 pub fn check_region_refs<R: RegionBounds>(file: &BudgetFile, regions: &[R]) -> Result<(), Error> {
     let h = &file.human;
     for (i, r) in h.reservations.iter().enumerate() {
-        let at = |k| {
-            [
-                Seg::Key("budget"),
-                Seg::Key("reservations"),
-                Seg::Index(i),
-                Seg::Key(k),
-            ]
-        };
+        let at = |k| member("reservations", i, k);
         if let Some(name) = &r.region {
             check_region_name(file, regions, name, &at("region"))?;
             if let Some(reg) = regions.iter().find(|x| x.name() == name) {
@@ -213,17 +209,7 @@ pub fn check_region_refs<R: RegionBounds>(file: &BudgetFile, regions: &[R]) -> R
         }
     }
     for (i, l) in h.limits.iter().enumerate() {
-        check_region_name(
-            file,
-            regions,
-            &l.region,
-            &[
-                Seg::Key("budget"),
-                Seg::Key("limits"),
-                Seg::Index(i),
-                Seg::Key("region"),
-            ],
-        )?;
+        check_region_name(file, regions, &l.region, &member("limits", i, "region"))?;
     }
     for (i, g) in h.groups.iter().enumerate() {
         for (j, name) in g.regions.iter().flatten().enumerate() {
@@ -231,13 +217,7 @@ pub fn check_region_refs<R: RegionBounds>(file: &BudgetFile, regions: &[R]) -> R
                 file,
                 regions,
                 name,
-                &[
-                    Seg::Key("budget"),
-                    Seg::Key("groups"),
-                    Seg::Index(i),
-                    Seg::Key("regions"),
-                    Seg::Index(j),
-                ],
+                &[&member("groups", i, "regions")[..], &[Seg::Index(j)]].concat(),
             )?;
         }
     }
@@ -289,14 +269,7 @@ fn validate_reservations(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     let mut names: Vec<&str> = Vec::new();
     for (i, r) in h.reservations.iter().enumerate() {
-        let at = |k| {
-            [
-                Seg::Key("budget"),
-                Seg::Key("reservations"),
-                Seg::Index(i),
-                Seg::Key(k),
-            ]
-        };
+        let at = |k| member("reservations", i, k);
         if r.length.0 == 0 {
             return Err(error_at(file, &at("length"), "reservation length is 0"));
         }
@@ -329,14 +302,7 @@ fn validate_reservations(file: &BudgetFile) -> Result<(), Error> {
 fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     for (i, l) in h.limits.iter().enumerate() {
-        let at = |k| {
-            [
-                Seg::Key("budget"),
-                Seg::Key("limits"),
-                Seg::Index(i),
-                Seg::Key(k),
-            ]
-        };
+        let at = |k| member("limits", i, k);
         if l.warn.is_none() && l.fail.is_none() {
             return Err(error_at(
                 file,
@@ -382,14 +348,7 @@ fn validate_groups(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     let mut group_names: Vec<&str> = Vec::new();
     for (i, g) in h.groups.iter().enumerate() {
-        let at = |k| {
-            [
-                Seg::Key("budget"),
-                Seg::Key("groups"),
-                Seg::Index(i),
-                Seg::Key(k),
-            ]
-        };
+        let at = |k| member("groups", i, k);
         if group_names.contains(&g.name.as_str()) {
             return Err(error_at(
                 file,

@@ -9,7 +9,8 @@ use membudget::budget::{self, BudgetFile};
 use membudget::diff::{self, Snapshot};
 use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
-use membudget::memory::{chips, source};
+use membudget::memory::chips;
+use membudget::memory::source::{self, MemoryMap};
 use membudget::render::{self, View};
 use membudget::report::Report;
 
@@ -26,15 +27,24 @@ pub fn chips(out: &mut dyn Write) -> Result<i32, Error> {
     Ok(EXIT_OK)
 }
 
-/// `membudget report`.
-pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let budget = match &args.budget {
+/// The memory map of `--memory`, `--budget` and `--chip`.
+fn memory_map(
+    memory: Option<&Path>,
+    budget: Option<&Path>,
+    chip: Option<&str>,
+) -> Result<MemoryMap, Error> {
+    let budget = match budget {
         Some(path) => Some(budget_regions(&load_budget(path)?)),
         None => None,
     };
-    let map = source::resolve(
+    source::resolve(memory, budget.as_ref(), chip)
+}
+
+/// `membudget report`.
+pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let map = memory_map(
         args.memory.as_deref(),
-        budget.as_ref(),
+        args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
     let Some(path) = &args.elf else {
@@ -121,13 +131,9 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let regions = match &args.budget {
-        Some(p) => Some(budget_regions(&load_budget(p)?)),
-        None => None,
-    };
-    let map = source::resolve(
+    let map = memory_map(
         args.memory.as_deref(),
-        regions.as_ref(),
+        args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);

@@ -48,9 +48,23 @@ enum Command {
     Chips,
 }
 
+/// A parser of the names in `table` (or of `names`, a subset of them).
+fn named<T: Copy + Send + Sync + 'static>(
+    table: &'static [(&'static str, T)],
+    names: impl IntoIterator<Item = &'static str>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(names).try_map(move |s| {
+        table
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| format!("unknown value '{s}'"))
+    })
+}
+
 /// A `--format` parser accepting `names` (a subset of [`Format::ALL`]).
 fn formats(names: &'static [&'static str]) -> impl TypedValueParser<Value = Format> {
-    PossibleValuesParser::new(names).try_map(|s| s.parse::<Format>())
+    named(&Format::ALL, names.iter().copied())
 }
 
 /// Formats of the check and diff views.
@@ -76,7 +90,7 @@ pub(crate) struct ReportArgs {
     #[arg(long, default_value_t = 20)]
     pub top: usize,
     /// Add a rollup of the bytes by this key.
-    #[arg(long, value_parser = PossibleValuesParser::new(By::ALL.map(|(n, _)| n)).try_map(|s| s.parse::<By>()))]
+    #[arg(long, value_parser = named(&By::ALL, By::ALL.map(|(n, _)| n)))]
     pub by: Option<By>,
     #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub format: Format,

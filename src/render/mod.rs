@@ -5,7 +5,6 @@
 //! A new view goes in a module of its own here, using the helpers of [`table`].
 
 use std::io::{self, Write};
-use std::str::FromStr;
 
 use serde::Serialize;
 
@@ -44,18 +43,6 @@ impl Format {
         ("csv", Format::Csv),
         ("markdown", Format::Markdown),
     ];
-}
-
-impl FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, f)| *f)
-            .ok_or_else(|| format!("unknown format '{s}'"))
-    }
 }
 
 /// What a report view shows besides the report itself.
