@@ -398,7 +398,9 @@ pub struct Growth {
     pub level: Level,
 }
 
-/// A region's own growth tolerance.
+/// A region's own growth tolerance. (Its fields repeat [`Growth`]'s rather than
+/// `#[serde(flatten)]` it: serde does not support `flatten` with `deny_unknown_fields`, and
+/// a misspelt key in a budget must be an error.)
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionGrowth {
