@@ -684,3 +684,136 @@ fn stale_or_malformed_annotations_are_bad_input() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+/// A budget for seqs.elf (4 KiB stack from `__StackTop`/`__StackLimit`) with this
+/// `stack` object and tolerance, in a fresh directory.
+fn seqs_budget(dir: &Path, stack: &str, tolerance: &str) -> PathBuf {
+    let path = dir.join("seqs.budget.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"schema": "membudget.budget/1", "budget": {{
+                "regions": [{{"name": "FLASH", "origin": "0x0", "length": "64K"}},
+                            {{"name": "RAM", "origin": "0x20000000", "length": "64K"}}],
+                "stack": {stack}{tolerance}}}}}"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn check(budget: &Path, format: &str) -> (i32, String) {
+    let out = Command::new(BIN)
+        .args(["check", "--format", format, "--budget"])
+        .arg(budget)
+        .arg(repo("tests/data/stack/seqs.elf"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    (out.status.code().unwrap(), text)
+}
+
+fn failure_kinds(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect(json);
+    v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn check_gates_the_worst_case_against_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
+    let analysis = v["budget"]["stack"]["analysis"].to_string();
+
+    // 2176 B (priority groups) + 10% fits the 4 KiB stack; the table shows the need.
+    let b = seqs_budget(
+        dir.path(),
+        &format!(r#"{{"margin": "10%", "analysis": {analysis}}}"#),
+        "",
+    );
+    let (code, text) = check(&b, "table");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("stack needed (worst case)"), "{text}");
+
+    // The same with a 100% margin does not: 2176 + 2176 > 4096; nor does the thread's
+    // 72 B + 108 B exception frame, doubled, fit its 256 B.
+    let b = seqs_budget(
+        dir.path(),
+        &format!(r#"{{"margin": "100%", "analysis": {analysis}}}"#),
+        "",
+    );
+    let (code, json) = check(&b, "json");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(failure_kinds(&json), ["stack-need", "thread-stack"]);
+    let (_, text) = check(&b, "table");
+    assert!(
+        text.contains("the main stack needs 2176 bytes + a 2176 byte margin in the worst case, 256 more than the 4096 bytes it has"),
+        "{text}"
+    );
+
+    // A thread whose calls are not annotated: the bound is incomplete, and its stack of
+    // 128 B is too small for 8 B + an exception frame of 108 B + 10%.
+    let b = seqs_budget(
+        dir.path(),
+        r#"{"margin": "10%", "analysis": {"threads": [{"entry": "f_thread", "stack_size": 128}]}}"#,
+        "",
+    );
+    let (code, json) = check(&b, "json");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(failure_kinds(&json), ["thread-stack", "stack-incomplete"]);
+    let (_, text) = check(&b, "markdown");
+    assert!(text.contains("indirect call at"), "{text}");
+    assert!(text.contains("recursion through f_rec"), "{text}");
+}
+
+#[test]
+fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
+    let analysis = v["budget"]["stack"]["analysis"].to_string();
+    let b = seqs_budget(
+        dir.path(),
+        &format!(r#"{{"analysis": {analysis}}}"#),
+        r#", "tolerance": {"stack": {"bytes": 64}}"#,
+    );
+    let bless = Command::new(BIN)
+        .args(["bless", "--budget"])
+        .arg(&b)
+        .arg(repo("tests/data/stack/seqs.elf"))
+        .output()
+        .unwrap();
+    assert_eq!(bless.status.code(), Some(0), "{bless:?}");
+    let baseline_path = dir.path().join("seqs.baseline.json");
+    let text = std::fs::read_to_string(&baseline_path).unwrap();
+    let mut base: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let at = if base.pointer("/baseline/stack_roots").is_some() {
+        "/baseline/stack_roots"
+    } else {
+        "/stack_roots"
+    };
+    let roots = base
+        .pointer_mut(at)
+        .expect("the baseline records the worst case per root");
+    let reset = roots
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["name"] == "Reset_Handler")
+        .unwrap();
+    assert_eq!(reset["worst_case"], 2052);
+    // Pretend the baseline needed 1 KiB less: the PR "added" 1024 B, past 64 B.
+    reset["worst_case"] = 1028.into();
+    std::fs::write(&baseline_path, serde_json::to_string_pretty(&base).unwrap()).unwrap();
+    let (code, json) = check(&b, "json");
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(failure_kinds(&json), ["stack-growth"]);
+    let (_, md) = check(&b, "markdown");
+    assert!(md.contains("Worst-case stack"), "{md}");
+    assert!(md.contains("+1024"), "{md}");
+}

@@ -8,11 +8,11 @@ use std::path::Path;
 use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
-use crate::budget::file::Size;
 use crate::error::Error;
+use crate::memory::size::Size;
 
 /// `budget.stack.analysis`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Annotations {
     /// Targets of indirect calls and jumps.
@@ -36,7 +36,7 @@ pub struct Annotations {
     pub threads: Vec<ThreadDecl>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 /// Targets of the indirect calls in a function.
 pub struct IndirectDecl {
@@ -49,7 +49,7 @@ pub struct IndirectDecl {
     pub targets: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 /// A bound on a recursion.
 pub struct RecursionDecl {
@@ -59,7 +59,7 @@ pub struct RecursionDecl {
     pub depth: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 /// The frame of a function the decoder cannot follow.
 pub struct FrameDecl {
@@ -69,7 +69,7 @@ pub struct FrameDecl {
     pub frame: Size,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 /// A call that never happens.
 pub struct NoCallDecl {
@@ -79,7 +79,7 @@ pub struct NoCallDecl {
     pub to: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 /// An RTOS thread: an extra root on its own stack.
 pub struct ThreadDecl {

@@ -68,7 +68,9 @@ pub struct CallSite {
 }
 
 /// Why a bound is incomplete.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownKind {
     /// `blx rX` to a computed target (function pointers, `dyn` calls).
@@ -92,7 +94,9 @@ pub enum UnknownKind {
 }
 
 /// An unresolved item, where it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Unknown {
     /// What is unresolved.
     pub kind: UnknownKind,
@@ -159,9 +163,9 @@ pub struct Function {
     pub cfi_frame: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 /// What a root is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum RootKind {
     /// The reset handler: thread mode until an RTOS starts.
     Reset,
@@ -1216,7 +1220,7 @@ fn functions(image: &Image, code: &Code) -> Vec<Func> {
 
 /// The part of a [`StackReport`] that a memory report and a budget check need: the bound
 /// of the main stack and each root's worst case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StackNeed {
     /// Architecture analysed.
     pub arch: String,
@@ -1235,7 +1239,7 @@ pub struct StackNeed {
 }
 
 /// One root's worst case, for the report and the baseline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RootNeed {
     /// Root name.
     pub name: String,
