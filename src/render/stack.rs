@@ -106,15 +106,24 @@ fn right(s: impl ToString) -> Cell {
     Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
 }
 
+fn heading(out: &mut dyn Write, markdown: bool, s: &str) -> io::Result<()> {
+    if markdown {
+        writeln!(out, "\n### {s}\n")
+    } else {
+        writeln!(out, "\n{s}")
+    }
+}
+
 fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+    summary(r, markdown, out)?;
+    roots_table(r, markdown, out)?;
+    worst_path(r, markdown, out)?;
+    unresolved(r, markdown, out)
+}
+
+/// The bound, and the assumption it rests on.
+fn summary(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
     let m = &r.main_stack;
-    let heading = |out: &mut dyn Write, s: &str| -> io::Result<()> {
-        if markdown {
-            writeln!(out, "\n### {s}\n")
-        } else {
-            writeln!(out, "\n{s}")
-        }
-    };
     writeln!(
         out,
         "{}: {}, main stack needs {} ({})",
@@ -137,9 +146,12 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
         m.alignment,
         if m.exception_frame > 32 { ", the FPU is used" } else { "" }
     )?;
-    writeln!(out, "Roots from {}.", r.roots_from)?;
+    writeln!(out, "Roots from {}.", r.roots_from)
+}
 
-    heading(out, "Roots")?;
+/// One row per root, with its deepest path in short.
+fn roots_table(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, markdown, "Roots")?;
     let mut t = table(
         markdown,
         &["root", "kind", "vectors", "worst case", "deepest path"],
@@ -163,10 +175,14 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
             Cell::new(truncate_path(&path, markdown)),
         ]);
     }
-    writeln!(out, "{t}")?;
+    writeln!(out, "{t}")
+}
 
+/// The thread root's worst path, function by function.
+fn worst_path(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
+    let m = &r.main_stack;
     if let Some(thread) = r.roots.iter().find(|x| Some(&x.name) == m.thread.as_ref()) {
-        heading(out, &format!("Worst path of {}", thread.name))?;
+        heading(out, markdown, &format!("Worst path of {}", thread.name))?;
         let mut t = table(markdown, &["function", "address", "frame", "depth at call"]);
         for s in &thread.path {
             t.add_row(vec![
@@ -178,7 +194,11 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
         }
         writeln!(out, "{t}")?;
     }
+    Ok(())
+}
 
+/// What is unresolved, what the budget assumed, and the CFI cross-check.
+fn unresolved(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
     let reachable: Vec<&Unknown> = {
         let mut v: Vec<&Unknown> = r.roots.iter().flat_map(|x| x.unknowns.iter()).collect();
         v.sort();
@@ -188,6 +208,7 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
     if !reachable.is_empty() {
         heading(
             out,
+            markdown,
             &format!("Unresolved, reachable from a root ({})", reachable.len()),
         )?;
         for u in reachable {
@@ -195,7 +216,7 @@ fn text(r: &StackReport, markdown: bool, out: &mut dyn Write) -> io::Result<()> 
         }
     }
     if !r.assumptions.is_empty() {
-        heading(out, "Assumed from the budget")?;
+        heading(out, markdown, "Assumed from the budget")?;
         for a in &r.assumptions {
             writeln!(out, "- {}", assumption_sentence(a))?;
         }

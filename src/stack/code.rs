@@ -119,6 +119,18 @@ impl<'a> Code<'a> {
             });
         }
         code.chunks.sort_by_key(|c| c.addr);
+        code.read_symbols(endian, data, shdrs);
+        Ok(code)
+    }
+
+    /// Raw function symbol values and the ARM mapping symbols.
+    fn read_symbols(
+        &mut self,
+        endian: Endianness,
+        data: &'a [u8],
+        shdrs: &[object::elf::SectionHeader32<Endianness>],
+    ) {
+        let code = self;
         let symtab = shdrs
             .iter()
             .find(|sh| sh.sh_type(endian) == object::elf::SHT_SYMTAB);
@@ -158,7 +170,6 @@ impl<'a> Code<'a> {
         }
         code.mapping.sort();
         code.mapping.dedup_by_key(|m| m.0);
-        Ok(code)
     }
 
     fn empty() -> Code<'a> {
