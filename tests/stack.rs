@@ -817,3 +817,43 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     assert!(md.contains("Worst-case stack"), "{md}");
     assert!(md.contains("+1024"), "{md}");
 }
+
+#[test]
+fn corrupt_elves_never_panic() {
+    // `report` runs the stack analysis on every ARM image: truncated and corrupted files
+    // must give an error or a result, never a panic.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut tried = 0;
+    for elf in all_elves() {
+        let data = std::fs::read(&elf).unwrap();
+        if stack::analyze_bytes(&data, "x.elf").is_err() {
+            continue;
+        }
+        for round in 0..40 {
+            let mut d = data.clone();
+            if round % 4 == 0 {
+                d.truncate((next() % d.len() as u64) as usize);
+            } else {
+                for _ in 0..1 + round % 8 {
+                    // Headers and tables live at both ends of the file.
+                    let span = d.len().min(4096) as u64;
+                    let at = if next() % 2 == 0 {
+                        next() % span
+                    } else {
+                        d.len() as u64 - 1 - next() % span
+                    } as usize;
+                    d[at] = next() as u8;
+                }
+            }
+            let _ = stack::analyze_bytes(&d, "corrupt.elf");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 300, "only {tried} variants");
+}
