@@ -1,0 +1,52 @@
+//! The integration tests: one binary, run by `cargo test --release`.
+//!
+//! The built-in harness is off (`harness = false`): [`libtest_mimic`] runs every test as a
+//! named trial, which gives the corpus one trial per ELF and per check
+//! (`corpus::size_a::NAME.elf`, filter with `cargo test --release -- NAME`) and lets a test
+//! whose tool or input file is missing say so: it is reported as *ignored* with its reason,
+//! listed again after the summary, and fails when `CI=true` (see [`support::skip`]).
+//!
+//! Modules (each has a `trials()` listing its tests):
+//! - `cli`: the binary's exit codes, errors, formats and determinism on synthetic ELFs.
+//! - `budget`: `check`, `bless` and `diff` on the firmware fixtures and goldens.
+//! - `synthetic`: one test per accounting rule, on ELFs built in memory.
+//! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
+//! - `presets`: chip presets against the figures of their datasheets.
+//! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
+//!   the C++ fixture, and freshly built toolchain output.
+//! - `on_target`: the report against what the firmware measured on QEMU.
+
+#[path = "tests/budget.rs"]
+mod budget;
+#[path = "tests/cli.rs"]
+mod cli;
+#[path = "tests/corpus.rs"]
+mod corpus;
+#[path = "tests/on_target.rs"]
+mod on_target;
+#[path = "tests/presets.rs"]
+mod presets;
+#[path = "tests/snapshots.rs"]
+mod snapshots;
+#[path = "tests/support.rs"]
+mod support;
+#[path = "tests/synthetic.rs"]
+mod synthetic;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    support::install_panic_hook();
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = Vec::new();
+    trials.extend(cli::trials());
+    trials.extend(budget::trials());
+    trials.extend(synthetic::trials());
+    trials.extend(snapshots::trials());
+    trials.extend(presets::trials());
+    trials.extend(corpus::trials());
+    trials.extend(on_target::trials());
+    let conclusion = libtest_mimic::run(&args, trials);
+    support::skip::print_summary();
+    conclusion.exit_code()
+}
