@@ -63,12 +63,7 @@ fn golden_passes(layout: &str) {
         s(&golden(layout)),
         "--deny-warnings",
     ]);
-    assert_eq!(
-        o.code, 0,
-        "{layout}:\n{}{}",
-        o.stdout,
-        o.stderr
-    );
+    assert_eq!(o.code, 0, "{layout}:\n{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("within budget"), "{}", o.stdout);
 }
 
@@ -184,7 +179,10 @@ fn region_over_its_limit() {
 }
 
 fn group_over_its_budget() {
-    let (code, v) = check_json(&fixture("p2.elf"), &data("budget/p2-tight-group.budget.json"));
+    let (code, v) = check_json(
+        &fixture("p2.elf"),
+        &data("budget/p2-tight-group.budget.json"),
+    );
     assert_eq!(code, 1);
     let f = findings(&v, "failures", "group-limit");
     assert_eq!(f.len(), 1, "{v:#}");
@@ -195,7 +193,10 @@ fn group_over_its_budget() {
 }
 
 fn stack_headroom_below_minimum() {
-    let (code, v) = check_json(&fixture("p2.elf"), &data("budget/p2-tight-stack.budget.json"));
+    let (code, v) = check_json(
+        &fixture("p2.elf"),
+        &data("budget/p2-tight-stack.budget.json"),
+    );
     assert_eq!(code, 1);
     let f = findings(&v, "failures", "stack");
     assert_eq!(f.len(), 1, "{v:#}");
@@ -265,7 +266,7 @@ fn markdown_summary() {
         "markdown",
     ]);
     assert_eq!(o.code, 1);
-    let md = o.stdout;
+    let md = o.stdout.clone();
     assert!(
         md.starts_with("### :x: membudget: `p2-moved.elf` OVER BUDGET"),
         "{md}"
@@ -391,7 +392,7 @@ fn update_goldens_env_blesses_during_check() {
     assert!(!findings(&v, "failures", "moved").is_empty());
 
     let o = run_env(
-&root(),
+        &root(),
         &["check", s(&elf), "--budget", s(&budget), "--format", "json"],
         &[("UPDATE_GOLDENS", "1")],
     );
@@ -416,7 +417,7 @@ fn malformed_budget_is_left_untouched() {
     std::fs::write(&budget, &bad).unwrap();
     for cmd in ["bless", "check"] {
         let o = run_env(
-&root(),
+            &root(),
             &[cmd, s(&fixture("p2-moved.elf")), "--budget", s(&budget)],
             &[("UPDATE_GOLDENS", "1")],
         );
@@ -572,5 +573,7 @@ fn diff_rejects_unknown_inputs() {
     std::fs::write(&f, "{\"schema\": \"something/1\"}").unwrap();
     let o = run(&["diff", s(&f), s(&f)]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("not an ELF file, a membudget JSON report or a budget file"));
+    assert!(o
+        .stderr
+        .contains("not an ELF file, a membudget JSON report or a budget file"));
 }

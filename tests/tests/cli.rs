@@ -333,7 +333,11 @@ fn presets_with_reservations() -> Vec<String> {
         .filter(|n| names.iter().any(|x| x == *n))
         .map(|n| n.to_string())
         .collect();
-    assert!(!chosen.is_empty(), "no known preset in the list:\n{}", r.stdout);
+    assert!(
+        !chosen.is_empty(),
+        "no known preset in the list:\n{}",
+        r.stdout
+    );
     chosen
 }
 

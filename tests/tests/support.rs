@@ -38,7 +38,10 @@ impl Outcome for Result<(), Skip> {
 
 /// A named trial running `test`. A skip is reported as ignored with its reason and recorded
 /// for [`skip::print_summary`]; with `CI=true` it is a failure.
-pub fn trial<R: Outcome>(name: impl Into<String>, test: impl FnOnce() -> R + Send + 'static) -> Trial {
+pub fn trial<R: Outcome>(
+    name: impl Into<String>,
+    test: impl FnOnce() -> R + Send + 'static,
+) -> Trial {
     let name = name.into();
     let recorded = name.clone();
     Trial::ignorable_test(name, move || match test().into_result() {

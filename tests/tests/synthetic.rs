@@ -1,14 +1,14 @@
 //! One test per accounting rule of `report::analyze`, on synthetic ELF files built in
 //! memory (see `support/elf_spec.rs`), with exact expected numbers.
 
+use crate::support::elf_spec::*;
+use crate::support::trials;
 use membudget::elf::{self, SectionKind, SymbolKind};
 use membudget::memory::Region;
 use membudget::render::{self, Format, View};
 use membudget::report::{
     self, Options, RegionUsage, Report, Reservation, SectionUsage, SymbolUsage,
 };
-use crate::support::elf_spec::*;
-use crate::support::trials;
 
 trials![
     data_is_charged_in_run_region_and_load_region,

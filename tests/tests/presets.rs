@@ -1,0 +1,4 @@
+//! Presets.
+use crate::support::trials;
+trials![placeholder];
+fn placeholder() {}
