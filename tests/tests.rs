@@ -11,7 +11,6 @@
 //! - `budget`: `check`, `bless` and `diff` on the firmware fixtures and goldens.
 //! - `synthetic`: one test per accounting rule, on ELFs built in memory.
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
-//! - `presets`: chip presets against the figures of their datasheets.
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
 //! - `on_target`: the report against what the firmware measured on QEMU.
@@ -24,8 +23,6 @@ mod cli;
 mod corpus;
 #[path = "tests/on_target.rs"]
 mod on_target;
-#[path = "tests/presets.rs"]
-mod presets;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
 #[path = "tests/support.rs"]
@@ -43,7 +40,6 @@ fn main() -> ExitCode {
     trials.extend(budget::trials());
     trials.extend(synthetic::trials());
     trials.extend(snapshots::trials());
-    trials.extend(presets::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());
     let conclusion = libtest_mimic::run(&args, trials);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{data, fixture, golden, root, run, run_env, s, trials};
+use crate::support::{data, fixture, golden, root, run, run_env, s, trials, Run};
 
 trials![
     golden_qemu_an386,
@@ -33,13 +33,25 @@ trials![
 
 /// `check --format json`: the exit code and the result.
 fn check_json(elf: &Path, budget: &Path) -> (i32, Value) {
-    let o = run(&["check", s(elf), "--budget", s(budget), "--format", "json"]);
+    let o = check(elf, budget, &["--format", "json"]);
     let code = o.code;
     assert!(code == 0 || code == 1, "exit {code}: {}", o.stderr);
     (
         code,
         serde_json::from_str(&o.stdout).expect("check --format json prints JSON"),
     )
+}
+
+/// `membudget check ELF --budget BUDGET EXTRA...`.
+fn check(elf: &Path, budget: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["check", s(elf), "--budget", s(budget)];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// `membudget bless ELF --budget BUDGET`.
+fn bless(elf: &Path, budget: &Path) -> Run {
+    run(&["bless", s(elf), "--budget", s(budget)])
 }
 
 fn findings<'a>(v: &'a Value, list: &str, kind: &str) -> Vec<&'a Value> {
@@ -56,13 +68,7 @@ fn findings<'a>(v: &'a Value, list: &str, kind: &str) -> Vec<&'a Value> {
 
 fn golden_passes(layout: &str) {
     let elf = fixture(&format!("{layout}.elf"));
-    let o = run(&[
-        "check",
-        s(&elf),
-        "--budget",
-        s(&golden(layout)),
-        "--deny-warnings",
-    ]);
+    let o = check(&elf, &golden(layout), &["--deny-warnings"]);
     assert_eq!(o.code, 0, "{layout}:\n{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("within budget"), "{}", o.stdout);
 }
@@ -154,12 +160,7 @@ fn p2_overflow_hits_the_device_os_reservation() {
     assert!(msg.contains(&format!("by {over} bytes")), "{msg}");
     assert!(msg.contains("section ."), "{msg}");
     // The table says it too, failures first.
-    let o = run(&[
-        "check",
-        s(&fixture("p2-overflow.elf")),
-        "--budget",
-        s(&golden("p2")),
-    ]);
+    let o = check(&fixture("p2-overflow.elf"), &golden("p2"), &[]);
     assert_eq!(o.code, 1);
     let text = o.stdout;
     assert!(text.contains("OVER BUDGET"), "{text}");
@@ -257,14 +258,11 @@ fn symbol_moved_from_psram_to_sram() {
 }
 
 fn markdown_summary() {
-    let o = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--format",
-        "markdown",
-    ]);
+    let o = check(
+        &fixture("p2-moved.elf"),
+        &golden("p2"),
+        &["--format", "markdown"],
+    );
     assert_eq!(o.code, 1);
     let md = o.stdout.clone();
     assert!(
@@ -282,14 +280,11 @@ fn markdown_summary() {
     );
     assert!(md.contains("| moved "), "{md}");
     // Deterministic.
-    let again = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--format",
-        "markdown",
-    ]);
+    let again = check(
+        &fixture("p2-moved.elf"),
+        &golden("p2"),
+        &["--format", "markdown"],
+    );
     assert_eq!(o.stdout, again.stdout);
 }
 
@@ -299,7 +294,7 @@ fn warnings_fail_only_when_denied() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
     std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
-    let o = run(&["bless", s(&fixture("p2-moved.elf")), "--budget", s(&budget)]);
+    let o = bless(&fixture("p2-moved.elf"), &budget);
     assert_eq!(o.code, 0, "{}", o.stderr);
     // The group-region failure remains: drop the group for this test.
     let text = std::fs::read_to_string(&budget).unwrap();
@@ -314,13 +309,7 @@ fn warnings_fail_only_when_denied() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["status"], "warn");
     assert_eq!(findings(&v, "warnings", "region-limit").len(), 1);
-    let o = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&budget),
-        "--deny-warnings",
-    ]);
+    let o = check(&fixture("p2-moved.elf"), &budget, &["--deny-warnings"]);
     assert_eq!(o.code, 1);
 }
 
@@ -339,7 +328,7 @@ fn bless_then_check_round_trip() {
     assert_eq!(code, 0);
     assert_eq!(findings(&v, "warnings", "no-baseline").len(), 1);
 
-    let o = run(&["bless", s(&elf), "--budget", s(&budget)]);
+    let o = bless(&elf, &budget);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let once = std::fs::read(&budget).unwrap();
     let once_text = String::from_utf8(once.clone()).unwrap();
@@ -355,10 +344,10 @@ fn bless_then_check_round_trip() {
     assert!(!once_text.contains(dir.path().to_str().unwrap()));
     assert!(!once_text.contains(root().to_str().unwrap()));
 
-    let o = run(&["check", s(&elf), "--budget", s(&budget), "--deny-warnings"]);
+    let o = check(&elf, &budget, &["--deny-warnings"]);
     assert_eq!(o.code, 0, "{}", o.stdout);
 
-    let o = run(&["bless", s(&elf), "--budget", s(&budget)]);
+    let o = bless(&elf, &budget);
     assert_eq!(o.code, 0);
     assert!(o.stdout.starts_with("unchanged"), "{}", o.stdout);
     assert_eq!(
@@ -368,12 +357,12 @@ fn bless_then_check_round_trip() {
     );
 
     // Blessing another image replaces only the baseline, and back again gives the same bytes.
-    let o = run(&["bless", s(&fixture("p2-moved.elf")), "--budget", s(&budget)]);
+    let o = bless(&fixture("p2-moved.elf"), &budget);
     assert_eq!(o.code, 0);
     let moved = std::fs::read_to_string(&budget).unwrap();
     assert!(moved.starts_with(human_end));
     assert_ne!(moved.as_bytes(), &once[..]);
-    run(&["bless", s(&elf), "--budget", s(&budget)]);
+    bless(&elf, &budget);
     assert_eq!(std::fs::read(&budget).unwrap(), once);
 
     // Only the budget file is in the directory: the temporary file was renamed over it.
@@ -385,7 +374,7 @@ fn update_goldens_env_blesses_during_check() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
     std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
-    run(&["bless", s(&fixture("p2.elf")), "--budget", s(&budget)]);
+    bless(&fixture("p2.elf"), &budget);
     let elf = fixture("p2-moved.elf");
     let (code, v) = check_json(&elf, &budget);
     assert_eq!(code, 1);
@@ -409,7 +398,7 @@ fn malformed_budget_is_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
     std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
-    run(&["bless", s(&fixture("p2.elf")), "--budget", s(&budget)]);
+    bless(&fixture("p2.elf"), &budget);
     // Break it: drop a comma in the human part.
     let good = std::fs::read_to_string(&budget).unwrap();
     let bad = good.replacen("\"length\": \"1536K\" },", "\"length\": \"1536K\" }", 1);
@@ -437,7 +426,7 @@ fn malformed_budget_is_left_untouched() {
     std::fs::write(&budget, &good).unwrap();
     let not_elf = dir.path().join("not.elf");
     std::fs::write(&not_elf, b"hello").unwrap();
-    let o = run(&["bless", s(&not_elf), "--budget", s(&budget)]);
+    let o = bless(&not_elf, &budget);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("not an ELF"), "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(&budget).unwrap(), good);
@@ -463,7 +452,7 @@ fn malformed_budgets_name_file_line_column() {
     ];
     for (name, want) in cases {
         let path = data(&format!("budget/{name}.budget.json"));
-        let o = run(&["check", s(&fixture("p2.elf")), "--budget", s(&path)]);
+        let o = check(&fixture("p2.elf"), &path, &[]);
         assert_eq!(o.code, 2, "{name}");
         let err = o.stderr;
         assert!(
@@ -477,14 +466,11 @@ fn malformed_budgets_name_file_line_column() {
 
 fn memory_override_with_unknown_region_names_the_budget() {
     // --memory replaces the regions; the budget's region names must still exist.
-    let o = run(&[
-        "check",
-        s(&fixture("p2.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--memory",
-        "firmware/layouts/qemu-an386/memory.x",
-    ]);
+    let o = check(
+        &fixture("p2.elf"),
+        &golden("p2"),
+        &["--memory", "firmware/layouts/qemu-an386/memory.x"],
+    );
     assert_eq!(o.code, 2);
     let err = o.stderr;
     // The first reference that no longer fits: the Device OS reservation (RAM moved).

@@ -259,17 +259,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "aliases.elf",
-            ElfSpec::new()
-                .rodata(".rodata", FLASH, 0x100)
-                .object("a", ".rodata", FLASH, 0x20)
-                .symbol(
-                    "b",
-                    Some(".rodata"),
-                    FLASH,
-                    0x20,
-                    SymType::Object,
-                    Bind::Weak,
-                )
+            aliases()
                 .symbol(
                     "local_c",
                     Some(".rodata"),
@@ -374,17 +364,7 @@ fn csv_sums_per_region_equal_json_used_plus_reserved() {
         ("fw.elf", firmware().build()),
         (
             "aliases.elf",
-            ElfSpec::new()
-                .rodata(".rodata", FLASH, 0x100)
-                .object("a", ".rodata", FLASH, 0x20)
-                .symbol(
-                    "b",
-                    Some(".rodata"),
-                    FLASH,
-                    0x20,
-                    SymType::Object,
-                    Bind::Weak,
-                )
+            aliases()
                 .object("c", ".rodata", FLASH + 0x10, 0x40)
                 .data(".data", RAM, FLASH + 0x100, 0x30)
                 .object("d", ".data", RAM + 4, 0x8)
@@ -424,22 +404,10 @@ fn csv_sums_per_region_equal_json_used_plus_reserved() {
         }
 
         // With a rollup the CSV rows of a region add up to its used + reserved bytes too.
-        let r = run_in(
-            dir.path(),
-            &[
-                "report", name, "--memory", "memory.x", "--format", "csv", "--by", "crate",
-            ],
-        );
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let mut rdr = csv::Reader::from_reader(r.stdout.as_bytes());
-        let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("CSV row")).collect();
+        let sums = rollup_csv_sums(dir.path(), name, "crate");
         for reg in v["regions"].as_array().unwrap() {
             let rname = reg["name"].as_str().unwrap();
-            let sum: u64 = rows
-                .iter()
-                .filter(|r| &r[0] == rname)
-                .map(|r| r[2].parse::<u64>().unwrap())
-                .sum();
+            let sum = sums.get(rname).copied().unwrap_or(0);
             assert_eq!(sum, occupied(reg), "{name} --by crate: region {rname}");
         }
     }
@@ -476,22 +444,10 @@ fn csv_and_rollup_sums_equal_used_with_heap_and_overflow() {
         write(dir.path(), name, &bytes);
         let (_, v) = report_json(dir.path(), &[name, "--memory", "memory.x"]);
         for by in ["section", "symbol", "crate", "file"] {
-            let r = run_in(
-                dir.path(),
-                &[
-                    "report", name, "--memory", "memory.x", "--format", "csv", "--by", by,
-                ],
-            );
-            assert_eq!(r.code, 0, "{}", r.stderr);
-            let mut rdr = csv::Reader::from_reader(r.stdout.as_bytes());
-            let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+            let sums = rollup_csv_sums(dir.path(), name, by);
             for reg in v["regions"].as_array().unwrap() {
                 let rname = reg["name"].as_str().unwrap();
-                let sum: u64 = rows
-                    .iter()
-                    .filter(|r| &r[0] == rname)
-                    .map(|r| r[2].parse::<u64>().unwrap())
-                    .sum();
+                let sum = sums.get(rname).copied().unwrap_or(0);
                 if sum != occupied(reg) {
                     failures.push(format!(
                         "{name} --by {by}: {rname} rows sum to {sum}, used + reserved is {}",
@@ -508,13 +464,7 @@ fn csv_and_rollup_sums_equal_used_with_heap_and_overflow() {
 /// address space.
 fn top_of_address_space_renders_in_every_format() {
     let dir = tempdir();
-    let top = 0xFFFF_FFFF_FFFF_F000u64;
-    let elf = ElfSpec::new()
-        .machine(EM_RISCV)
-        .class64()
-        .text(".text", top - 0x1000, 0x1000)
-        .nobits(".heap", top, 0x1000)
-        .build();
+    let elf = top_of_address_space().build();
     write(dir.path(), "top.elf", &elf);
     for format in ["table", "markdown", "json", "csv"] {
         let r = run_in(dir.path(), &["report", "top.elf", "--format", format]);
@@ -635,6 +585,23 @@ fn relative_and_absolute_paths_give_identical_json() {
     );
     assert_eq!(rel, abs);
     assert_eq!(rel, dotted);
+}
+
+/// `report NAME --memory memory.x --format csv --by BY`: the bytes of the rollup rows added
+/// up per region (column 0 region, column 2 bytes).
+fn rollup_csv_sums(dir: &Path, name: &str, by: &str) -> std::collections::BTreeMap<String, u64> {
+    let args = [
+        "report", name, "--memory", "memory.x", "--format", "csv", "--by", by,
+    ];
+    let r = run_in(dir, &args);
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    let mut sums = std::collections::BTreeMap::new();
+    for row in csv::Reader::from_reader(r.stdout.as_bytes()).records() {
+        let row = row.expect("CSV row");
+        let bytes: u64 = row[2].parse().expect("bytes column is an integer");
+        *sums.entry(row[0].to_string()).or_insert(0) += bytes;
+    }
+    sums
 }
 
 /// What the rows of a region add up to: every occupied byte, statics and reservations.

@@ -13,175 +13,50 @@ use libtest_mimic::Trial;
 
 use crate::support::{root, run, trial};
 
+/// One command, snapshotted in each of `formats` (`NAME_FORMAT.snap`).
 struct Case {
-    /// Trial and snapshot name.
     name: &'static str,
-    args: &'static [&'static str],
+    /// The arguments, split at spaces.
+    command: &'static str,
+    formats: &'static [&'static str],
     /// The documented exit code: 0 ok, 1 over budget.
     code: i32,
 }
 
-const AN386: &str = "fixtures/qemu-an386.elf";
-const AN386_MEMORY: &str = "firmware/layouts/qemu-an386/memory.x";
-
 const CASES: &[Case] = &[
-    // The report of the QEMU firmware: regions, stack and heap, sections, symbols.
+    // The report of the QEMU firmware: regions, stack and heap, sections, symbols (JSON and
+    // CSV carry every symbol whatever `--top` says).
     Case {
-        name: "report_table",
-        args: &["report", AN386, "--memory", AN386_MEMORY, "--top", "5"],
+        name: "report",
+        command: "report fixtures/qemu-an386.elf --memory firmware/layouts/qemu-an386/memory.x --top 5",
+        formats: &["table", "markdown", "csv", "json"],
         code: 0,
     },
     Case {
-        name: "report_markdown",
-        args: &[
-            "report",
-            AN386,
-            "--memory",
-            AN386_MEMORY,
-            "--top",
-            "5",
-            "--format",
-            "markdown",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "report_csv",
-        args: &["report", AN386, "--memory", AN386_MEMORY, "--format", "csv"],
-        code: 0,
-    },
-    Case {
-        name: "report_json",
-        args: &[
-            "report",
-            AN386,
-            "--memory",
-            AN386_MEMORY,
-            "--format",
-            "json",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "report_by_crate_table",
-        args: &[
-            "report",
-            AN386,
-            "--memory",
-            AN386_MEMORY,
-            "--top",
-            "3",
-            "--by",
-            "crate",
-        ],
+        name: "report_by_crate",
+        command: "report fixtures/qemu-an386.elf --memory firmware/layouts/qemu-an386/memory.x --top 3 --by crate",
+        formats: &["table"],
         code: 0,
     },
     // A golden that passes.
     Case {
-        name: "check_pass_table",
-        args: &[
-            "check",
-            "fixtures/p2.elf",
-            "--budget",
-            "golden/p2.budget.json",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "check_pass_markdown",
-        args: &[
-            "check",
-            "fixtures/p2.elf",
-            "--budget",
-            "golden/p2.budget.json",
-            "--format",
-            "markdown",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "check_pass_json",
-        args: &[
-            "check",
-            "fixtures/p2.elf",
-            "--budget",
-            "golden/p2.budget.json",
-            "--format",
-            "json",
-        ],
+        name: "check_pass",
+        command: "check fixtures/p2.elf --budget golden/p2.budget.json",
+        formats: &["table", "markdown", "json"],
         code: 0,
     },
     // The variant whose log buffer grows into the Device OS reservation.
     Case {
-        name: "check_fail_table",
-        args: &[
-            "check",
-            "fixtures/p2-overflow.elf",
-            "--budget",
-            "golden/p2.budget.json",
-        ],
-        code: 1,
-    },
-    Case {
-        name: "check_fail_markdown",
-        args: &[
-            "check",
-            "fixtures/p2-overflow.elf",
-            "--budget",
-            "golden/p2.budget.json",
-            "--format",
-            "markdown",
-        ],
-        code: 1,
-    },
-    Case {
-        name: "check_fail_json",
-        args: &[
-            "check",
-            "fixtures/p2-overflow.elf",
-            "--budget",
-            "golden/p2.budget.json",
-            "--format",
-            "json",
-        ],
+        name: "check_fail",
+        command: "check fixtures/p2-overflow.elf --budget golden/p2.budget.json",
+        formats: &["table", "markdown", "json"],
         code: 1,
     },
     // A buffer moved from PSRAM to SRAM.
     Case {
-        name: "diff_table",
-        args: &[
-            "diff",
-            "fixtures/p2.elf",
-            "fixtures/p2-moved.elf",
-            "--memory",
-            "firmware/layouts/p2/memory.x",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "diff_markdown",
-        args: &[
-            "diff",
-            "fixtures/p2.elf",
-            "fixtures/p2-moved.elf",
-            "--memory",
-            "firmware/layouts/p2/memory.x",
-            "--format",
-            "markdown",
-        ],
-        code: 0,
-    },
-    Case {
-        name: "diff_json",
-        args: &[
-            "diff",
-            "fixtures/p2.elf",
-            "fixtures/p2-moved.elf",
-            "--memory",
-            "firmware/layouts/p2/memory.x",
-            "--format",
-            "json",
-        ],
+        name: "diff",
+        command: "diff fixtures/p2.elf fixtures/p2-moved.elf --memory firmware/layouts/p2/memory.x",
+        formats: &["table", "markdown", "json"],
         code: 0,
     },
 ];
@@ -189,13 +64,22 @@ const CASES: &[Case] = &[
 pub fn trials() -> Vec<Trial> {
     CASES
         .iter()
-        .map(|case| trial(format!("snapshots::{}", case.name), move || snapshot(case)))
+        .flat_map(|case| {
+            case.formats.iter().map(move |&format| {
+                let name = format!("{}_{format}", case.name);
+                trial(format!("snapshots::{name}"), move || {
+                    snapshot(&name, case, format)
+                })
+            })
+        })
         .collect()
 }
 
-fn snapshot(case: &Case) {
-    let r = run(case.args);
-    let command = format!("membudget {}", case.args.join(" "));
+fn snapshot(name: &str, case: &Case, format: &str) {
+    let mut args: Vec<&str> = case.command.split(' ').collect();
+    args.extend(["--format", format]);
+    let r = run(&args);
+    let command = format!("membudget {}", args.join(" "));
     assert_eq!(r.code, case.code, "{command}: exit code\n{}", r.stderr);
     assert_eq!(r.stderr, "", "{command}: nothing on stderr");
     let mut settings = insta::Settings::clone_current();
@@ -203,5 +87,5 @@ fn snapshot(case: &Case) {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(command);
-    settings.bind(|| insta::assert_snapshot!(case.name, r.stdout));
+    settings.bind(|| insta::assert_snapshot!(name, r.stdout));
 }

@@ -702,13 +702,8 @@ fn json_rendering_is_deterministic() {
 
 fn heap_at_top_of_address_space_does_not_overflow() {
     // A 64-bit image whose `.heap` ends exactly at 2^64, plus a heap-named static in it.
-    let top = 0xFFFF_FFFF_FFFF_F000u64;
-    let elf = ElfSpec::new()
-        .machine(EM_RISCV)
-        .class64()
-        .text(".text", top - 0x1000, 0x1000)
-        .nobits(".heap", top, 0x1000)
-        .object("big_heap", ".heap", top, 0x1000)
+    let elf = top_of_address_space()
+        .object("big_heap", ".heap", TOP_PAGE, 0x1000)
         .build();
     let image = elf::load_bytes(&elf, "top.elf").unwrap();
     let r = report::analyze(&image, &Options::default()).expect("no panic, no error");

@@ -1,4 +1,0 @@
-//! Presets.
-use crate::support::trials;
-trials![placeholder];
-fn placeholder() {}
