@@ -681,6 +681,10 @@ pub fn trials() -> Vec<Trial> {
     trials.push(trial("toolchain::generated", toolchain_generated));
     trials.push(trial(named("parsers"), parsers));
     trials.push(trial(
+        named("lma_oracle_sees_a_wrong_load_address"),
+        lma_oracle_sees_a_wrong_load_address,
+    ));
+    trials.push(trial(
         named("demangle_like_libiberty"),
         demangle_like_libiberty,
     ));
@@ -1227,6 +1231,30 @@ fn parsers() {
         }
     );
     assert!(!rows[2].alloc);
+}
+
+/// The `lma` check can fail: the real `objdump -h` of a synthetic image with `.data` loaded
+/// in flash agrees with us, and the same output with `.data`'s LMA moved does not.
+fn lma_oracle_sees_a_wrong_load_address() -> Result<(), Skip> {
+    use crate::support::elf_spec::{firmware, FLASH, RAM};
+    let objdump = tool(&["objdump", "arm-none-eabi-objdump"])?;
+    let dir = crate::support::tempdir();
+    let path = crate::support::write(dir.path(), "fw.elf", &firmware().build());
+    let image = load(&path);
+    let text = tool_output(Command::new(objdump).arg("-h").arg(&path));
+    assert_eq!(compare_lma(&image, &text), Vec::<String>::new());
+    let (vma, lma) = (format!("{RAM:08x}"), format!("{:08x}", FLASH + 0x600));
+    let row = format!("{vma}  {lma}");
+    assert!(text.contains(&row), ".data row {row:?} in\n{text}");
+    let wrong = text.replace(&row, &format!("{vma}  {:08x}", FLASH + 0x700));
+    let lines = compare_lma(&image, &wrong);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(".data: objdump VMA 0x20000000 size 64 LMA 0x8000700"),
+        "{}",
+        lines[0]
+    );
+    Ok(())
 }
 
 /// libiberty's spelling (as `nm -C` prints it) of forms where cpp_demangle's own output
