@@ -12,14 +12,16 @@
 //! * `fixture::CHECK::cpp-m4.elf`: the same checks on the project's C++ Cortex-M4 fixture
 //!   (`scripts/build-cpp-fixture.sh`) and its committed binutils outputs, plus
 //!   `fixture::cpp_m4_expectations` (demangled names, `STT_FILE` attribution).
-//! * `toolchain::generated`: objects and images freshly built with `arm-none-eabi-gcc`
-//!   against the live `size -A`, `objdump -h`, `nm -S` and `nm -SC`.
+//! * `toolchain::NAME`: objects and images freshly built with `arm-none-eabi-gcc` (COMDAT
+//!   groups, `--emit-relocs`, shared, PIE, `ld -r`, zeroed `p_paddr`) against the live
+//!   `size -A`, `objdump -h`, `nm -S` and `nm -SC`.
 //!
 //! A missing corpus, reference output or tool is a loud skip (a failure with `CI=true`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use libtest_mimic::Trial;
 use membudget::elf::{self, Image};
@@ -678,7 +680,11 @@ pub fn trials() -> Vec<Trial> {
     trials.extend(file_trials("fixture", &root().join("fixtures/cpp-m4.elf")));
     let named = |test: &str| trial_name(module_path!(), test);
     trials.push(trial("fixture::cpp_m4_expectations", cpp_fixture));
-    trials.push(trial("toolchain::generated", toolchain_generated));
+    for name in TOOLCHAIN_OUTPUTS {
+        trials.push(trial(format!("toolchain::{name}"), move || {
+            toolchain_file(name)
+        }));
+    }
     trials.push(trial(named("parsers"), parsers));
     trials.push(trial(
         named("lma_oracle_sees_a_wrong_load_address"),
@@ -1031,16 +1037,97 @@ SECTIONS {
 }
 "#;
 
-fn toolchain_generated() -> Result<(), Skip> {
-    let (gcc, gxx, size, nm) = (arm("gcc")?, arm("g++")?, arm("size")?, arm("nm")?);
-    let objdump = arm("objdump")?;
+/// What [`build_toolchain_outputs`] writes (and the C++ fixture, checked with the live tools
+/// too): each is a `toolchain::NAME` trial.
+const TOOLCHAIN_OUTPUTS: &[&str] = &[
+    "comdat.o",
+    "comdat-O2.o",
+    "prog.elf",
+    "prog-relocs.elf",
+    "prog.so",
+    "prog-pie.elf",
+    "partial.o",
+    "prog-paddr0.elf",
+    "cpp-m4.elf",
+];
+
+/// The built outputs and `arm-none-eabi-` `size`, `nm`, `objdump`.
+struct Built {
+    dir: tempfile::TempDir,
+    tools: [String; 3],
+}
+
+/// Built once, by the first `toolchain::*` trial that runs; the others wait for it.
+static BUILT: OnceLock<Result<Built, String>> = OnceLock::new();
+
+/// One toolchain output against the live `size -A`, `objdump -h`, `nm -S` and `nm -SC`.
+fn toolchain_file(name: &str) -> Result<(), Skip> {
+    let built = BUILT.get_or_init(|| match quietly(build_toolchain_outputs) {
+        Ok(Ok(built)) => Ok(built),
+        Ok(Err(Skip(reason))) => Err(reason),
+        Err(panic) => Err(format!(
+            "building the toolchain outputs failed: {}",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or(panic.downcast_ref::<&str>().copied())
+                .unwrap_or("panic")
+        )),
+    });
+    let Built {
+        dir,
+        tools: [size, nm, objdump],
+    } = match built {
+        Ok(b) => b,
+        Err(reason) if reason.ends_with("not installed") => return Err(Skip::new(reason.clone())),
+        Err(e) => panic!("{e}"),
+    };
+    let f = match name {
+        "cpp-m4.elf" => root().join("fixtures/cpp-m4.elf"),
+        _ => dir.path().join(name),
+    };
+    let image = load(&f);
+    let mut failures = Failures::default();
+    let live = |tool: &str, args: &[&str]| tool_output(Command::new(tool).args(args).arg(&f));
+    let objdump_h = live(objdump, &["-h"]);
+    failures.add(
+        name,
+        "sections and load addresses vs live objdump -h",
+        compare_lma(&image, &objdump_h),
+    );
+    let size_a = live(size, &["-A"]);
+    failures.add(
+        name,
+        "sections vs live size -A",
+        compare_sections(&image, &size_a),
+    );
+    let nm_s = live(nm, &["-S"]);
+    failures.add(
+        name,
+        "symbols vs live nm -S",
+        compare_symbols(&image, &nm_s),
+    );
+    let nm_sc = live(nm, &["-S", "-C"]);
+    let (lines, checked) = compare_demangled(&nm_s, &nm_sc);
+    if checked == 0 && name.starts_with("comdat") {
+        failures.add(name, "C++ names", vec!["no C++ names were compared".into()]);
+    }
+    failures.add(name, "C++ names vs live nm -C", lines);
+    failures.add(name, "analyze", check_analyze(&image));
+    failures.finish(&format!("toolchain output {name}"));
+    Ok(())
+}
+
+/// Builds every output of [`TOOLCHAIN_OUTPUTS`] into a temporary directory.
+fn build_toolchain_outputs() -> Result<Built, Skip> {
+    let (gcc, gxx) = (arm("gcc")?, arm("g++")?);
+    let tools = [arm("size")?, arm("nm")?, arm("objdump")?];
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     std::fs::write(d.join("comdat.cpp"), CPP_COMDAT).unwrap();
     std::fs::write(d.join("prog.c"), C_PROG).unwrap();
     std::fs::write(d.join("prog.ld"), C_LD).unwrap();
     let cpu = ["-mcpu=cortex-m4", "-mthumb"];
-    let mut outputs: Vec<PathBuf> = Vec::new();
 
     // 1. Relocatable C++ object: COMDAT groups, .rel.text, .ARM.exidx + its relocations,
     //    a common symbol, debug relocations.
@@ -1063,7 +1150,6 @@ fn toolchain_generated() -> Result<(), Skip> {
                 .arg("-o")
                 .arg(d.join(out)),
         );
-        outputs.push(d.join(out));
     }
     // 2. A -ffunction-sections C program, garbage-collected, with a .data load image.
     tool_output(
@@ -1083,7 +1169,6 @@ fn toolchain_generated() -> Result<(), Skip> {
             .arg("-o")
             .arg(d.join("prog.elf")),
     );
-    outputs.push(d.join("prog.elf"));
     // 3. The same linked with --emit-relocs (relocation sections in an executable).
     tool_output(
         Command::new(&gcc)
@@ -1100,7 +1185,6 @@ fn toolchain_generated() -> Result<(), Skip> {
             .arg("-o")
             .arg(d.join("prog-relocs.elf")),
     );
-    outputs.push(d.join("prog-relocs.elf"));
     // 4. Dynamic objects: a shared library (.dynsym, .dynstr, allocated .rel.dyn/.rel.plt
     //    that size -A lists) and a PIE.
     tool_output(
@@ -1111,7 +1195,6 @@ fn toolchain_generated() -> Result<(), Skip> {
             .arg("-o")
             .arg(d.join("prog.so")),
     );
-    outputs.push(d.join("prog.so"));
     tool_output(
         Command::new(&gcc)
             .args(cpu)
@@ -1120,7 +1203,6 @@ fn toolchain_generated() -> Result<(), Skip> {
             .arg("-o")
             .arg(d.join("prog-pie.elf")),
     );
-    outputs.push(d.join("prog-pie.elf"));
     // 5. A partial link (ld -r) of the C++ object.
     tool_output(
         Command::new(&gcc)
@@ -1130,7 +1212,6 @@ fn toolchain_generated() -> Result<(), Skip> {
             .arg("-o")
             .arg(d.join("partial.o")),
     );
-    outputs.push(d.join("partial.o"));
     // 6. The C program with every p_paddr zeroed (as some linkers write them): BFD then
     //    keeps LMA = VMA instead of putting every load image at 0.
     {
@@ -1143,55 +1224,8 @@ fn toolchain_generated() -> Result<(), Skip> {
             bytes[at..at + 4].copy_from_slice(&[0; 4]);
         }
         std::fs::write(d.join("prog-paddr0.elf"), bytes).unwrap();
-        outputs.push(d.join("prog-paddr0.elf"));
     }
-    // The C++ fixture, when present, is checked against the live tools as well.
-    if root().join("fixtures/cpp-m4.elf").is_file() {
-        outputs.push(root().join("fixtures/cpp-m4.elf"));
-    }
-
-    let mut failures = Failures::default();
-    for f in &outputs {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let image = match elf::load_path(f) {
-            Ok(i) => i,
-            Err(e) => {
-                failures.add(&name, "load", vec![e.to_string()]);
-                continue;
-            }
-        };
-        let objdump_h = tool_output(Command::new(&objdump).arg("-h").arg(f));
-        failures.add(
-            &name,
-            "sections and load addresses vs live objdump -h",
-            compare_lma(&image, &objdump_h),
-        );
-        let size_a = tool_output(Command::new(&size).arg("-A").arg(f));
-        failures.add(
-            &name,
-            "sections vs live size -A",
-            compare_sections(&image, &size_a),
-        );
-        let nm_s = tool_output(Command::new(&nm).arg("-S").arg(f));
-        failures.add(
-            &name,
-            "symbols vs live nm -S",
-            compare_symbols(&image, &nm_s),
-        );
-        let nm_sc = tool_output(Command::new(&nm).arg("-S").arg("-C").arg(f));
-        let (lines, checked) = compare_demangled(&nm_s, &nm_sc);
-        if checked == 0 && name.starts_with("comdat") {
-            failures.add(
-                &name,
-                "C++ names",
-                vec!["no C++ names were compared".into()],
-            );
-        }
-        failures.add(&name, "C++ names vs live nm -C", lines);
-        failures.add(&name, "analyze", check_analyze(&image));
-    }
-    failures.finish("toolchain-generated ELFs");
-    Ok(())
+    Ok(Built { dir: tmp, tools })
 }
 
 // ---------------------------------------------------------------------------------------
