@@ -709,13 +709,13 @@ fn survives(bytes: &[u8]) -> bool {
 
 /// Byte ranges of the ELF header, program header table and section header table, and
 /// interesting truncation points (table boundaries, start, middle and end of every
-/// section's data), read by hand so that a bug in the loader cannot hide them. Long for the
-/// two header layouts (32/64-bit) spelled out field by field.
+/// section's data), read by hand so that a bug in the loader cannot hide them.
 struct Layout {
     cuts: Vec<usize>,
     header_spots: Vec<usize>,
 }
 
+/// Long: both header layouts (32- and 64-bit) spelled out field by field.
 fn layout(data: &[u8]) -> Layout {
     let mut cuts = vec![0, 4, 16, 52, 64];
     let mut spots: Vec<usize> = (0..64.min(data.len())).collect();
