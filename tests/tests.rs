@@ -10,6 +10,8 @@
 //! - `cli`: the binary's exit codes, errors, formats and determinism on synthetic ELFs.
 //! - `budget`: `check`, `bless` and `diff` on the firmware fixtures and goldens.
 //! - `synthetic`: one test per accounting rule, on ELFs built in memory.
+//! - `pipeline`: a closed stdout is success; budget format 1 migrates; the committed JSON
+//!   Schemas are the generated ones and real documents follow them.
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
@@ -23,6 +25,8 @@ mod cli;
 mod corpus;
 #[path = "tests/on_target.rs"]
 mod on_target;
+#[path = "tests/pipeline.rs"]
+mod pipeline;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
 #[path = "tests/support.rs"]
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
     trials.extend(cli::trials());
     trials.extend(budget::trials());
     trials.extend(synthetic::trials());
+    trials.extend(pipeline::trials());
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::elf_spec::*;
-use crate::support::{run_in, s, tempdir, trials, write, Run};
+use crate::support::{assert_valid, run_in, s, tempdir, trials, validator, write, Run};
 
 trials![
     missing_file,
@@ -67,25 +67,6 @@ fn report_json(dir: &Path, args: &[&str]) -> (String, Value) {
     assert!(r.stderr.is_empty(), "stderr: {}", r.stderr);
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON output parses");
     (r.stdout, v)
-}
-
-fn schema() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
-    let text = std::fs::read_to_string(&path).expect("read schema");
-    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::validator_for(&schema).expect("schema compiles")
-}
-
-fn assert_valid(validator: &jsonschema::Validator, v: &Value, what: &str) {
-    let errors: Vec<String> = validator
-        .iter_errors(v)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{what}: JSON does not match the schema:\n{}",
-        errors.join("\n")
-    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -221,7 +202,7 @@ fn stripped_elf_reports_without_symbols() {
         .find(|r| r["name"] == "RAM")
         .unwrap();
     assert_eq!(ram["used"], 0x340);
-    assert_valid(&schema(), &v, "stripped");
+    assert_valid(&validator("report"), &v, "stripped");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -274,7 +255,7 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 fn json_validates_against_schema() {
-    let validator = schema();
+    let validator = validator("report");
     let dir = tempdir();
     write(dir.path(), "memory.x", MEMORY_X.as_bytes());
     let chips = presets_with_reservations();
@@ -334,7 +315,7 @@ fn presets_with_reservations() -> Vec<String> {
 fn schema_rejects_what_it_should() {
     // Guard against a vacuous validator: a report with an unknown field, a negative
     // size or a wrong schema tag must not pass.
-    let validator = schema();
+    let validator = validator("report");
     let dir = tempdir();
     write(dir.path(), "fw.elf", &firmware().build());
     let (_, v) = report_json(dir.path(), &["fw.elf"]);

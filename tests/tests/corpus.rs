@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 use libtest_mimic::Trial;
 use membudget::elf::{self, Image};
-use membudget::{demangle, report};
+use membudget::{analyze as report, demangle};
 
 use crate::support::{quietly, root, sibling, tool, tool_output, trial, trial_name, Skip};
 

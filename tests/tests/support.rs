@@ -218,6 +218,31 @@ pub fn run(args: &[&str]) -> Run {
 }
 
 // ---------------------------------------------------------------------------------------
+// JSON Schemas.
+
+/// A validator for `schema/NAME.schema.json` (`report`, `check`, `diff`, `budget`, `baseline`).
+pub fn validator(name: &str) -> jsonschema::Validator {
+    let path = root().join("schema").join(format!("{name}.schema.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
+}
+
+/// `doc` follows the schema; the failure lists every error with its JSON path.
+pub fn assert_valid(validator: &jsonschema::Validator, doc: &serde_json::Value, what: &str) {
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what}: JSON does not match the schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // External tools.
 
 /// The first of `names` that runs (`NAME --version` succeeds), or a skip naming them all.
