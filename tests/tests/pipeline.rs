@@ -1,6 +1,7 @@
-//! End-to-end behaviour of the pipeline that the other test files do not cover: every
-//! command treats a reader that stops early (`membudget diff a b --format json | head -c1`)
-//! as success, never as an error.
+//! End-to-end behaviour of the pipeline that the other modules do not cover: every command
+//! treats a reader that stops early (`membudget diff a b --format json | head -c1`) as
+//! success, never as an error; version-1 budgets load and `bless` migrates them; the committed
+//! JSON Schemas are the generated ones, and real documents follow them.
 
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
