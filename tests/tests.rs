@@ -47,7 +47,48 @@ fn main() -> ExitCode {
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());
+    trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();
     conclusion.exit_code()
+}
+
+/// Every integration test lives here: another `tests/*.rs` would be a binary of its own, and
+/// a `#[test]` function in these modules would silently never run (`harness = false`
+/// compiles them out); list the function in its module's `trials![...]` instead.
+fn one_binary() {
+    let tests = support::root().join("tests");
+    let mut bad = Vec::new();
+    for entry in std::fs::read_dir(&tests).expect("tests/") {
+        let path = entry.expect("tests/ entry").path();
+        if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name() != Some("tests.rs".as_ref())
+        {
+            bad.push(format!(
+                "{}: fold it into tests/tests/ as a module",
+                path.display()
+            ));
+        }
+    }
+    let mut dirs = vec![tests.join("tests")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("tests/tests/") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("test source");
+                for (i, line) in text.lines().enumerate() {
+                    if line.trim_start().starts_with("#[test]") {
+                        bad.push(format!(
+                            "{}:{}: #[test] never runs here",
+                            path.display(),
+                            i + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
