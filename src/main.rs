@@ -44,6 +44,9 @@ struct ReportArgs {
     /// GNU ld linker script whose MEMORY command declares the regions.
     #[arg(long, value_name = "FILE")]
     memory: Option<PathBuf>,
+    /// Define a linker-script symbol, as GNU ld's `--defsym NAME=EXPR` (repeatable).
+    #[arg(long, value_name = "NAME=EXPR")]
+    defsym: Vec<String>,
     /// Chip preset for the regions (`--chip list` shows them).
     #[arg(long, value_name = "NAME")]
     chip: Option<String>,
@@ -123,6 +126,7 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     let opts = source::resolve(
         args.memory.as_deref(),
+        &args.defsym,
         budget_regions.as_ref(),
         args.chip.as_deref(),
     )?;

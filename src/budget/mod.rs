@@ -36,6 +36,9 @@ pub struct CheckArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    /// Define a linker-script symbol, as GNU ld's `--defsym NAME=EXPR` (repeatable).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<String>,
     #[arg(long, value_enum, default_value_t = OutFormat::Table)]
     pub format: OutFormat,
     /// Exit 1 on warnings too.
@@ -56,6 +59,9 @@ pub struct BlessArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    /// Define a linker-script symbol, as GNU ld's `--defsym NAME=EXPR` (repeatable).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -67,6 +73,9 @@ pub struct DiffArgs {
     /// GNU ld linker script declaring the regions of ELF inputs.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    /// Define a linker-script symbol, as GNU ld's `--defsym NAME=EXPR` (repeatable).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<String>,
     /// Take the regions (and reservations) of ELF inputs from this budget file.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
@@ -112,9 +121,14 @@ fn budget_regions(budget: &BudgetFile) -> BudgetRegions {
 
 /// Analyse an ELF with the budget's regions (or `--memory`), and check that every region
 /// the budget names exists.
-fn analyze(elf_path: &Path, budget: &BudgetFile, memory: Option<&Path>) -> Result<Report, Error> {
+fn analyze(
+    elf_path: &Path,
+    budget: &BudgetFile,
+    memory: Option<&Path>,
+    defsyms: &[String],
+) -> Result<Report, Error> {
     let regions = budget_regions(budget);
-    let opts = source::resolve(memory, Some(&regions), None)?;
+    let opts = source::resolve(memory, defsyms, Some(&regions), None)?;
     let image = elf::load_path(elf_path)?;
     let report = report::analyze(&image, &opts)?;
     let analysed: Vec<Region> = report
@@ -128,7 +142,7 @@ fn analyze(elf_path: &Path, budget: &BudgetFile, memory: Option<&Path>) -> Resul
 
 pub fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let mut budget = file::load(&args.budget)?;
-    let report = analyze(&args.elf, &budget, args.memory.as_deref())?;
+    let report = analyze(&args.elf, &budget, args.memory.as_deref(), &args.defsym)?;
     if std::env::var_os(UPDATE_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
         let snap = Snapshot::from_report(&report, budget.symbol_threshold());
         let written = write_baseline(&budget, &snap)?;
@@ -147,7 +161,7 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32, Error> {
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
     // Nothing is written unless the budget parses and the analysis succeeds.
     let budget = file::load(&args.budget)?;
-    let report = analyze(&args.elf, &budget, args.memory.as_deref())?;
+    let report = analyze(&args.elf, &budget, args.memory.as_deref(), &args.defsym)?;
     let snap = Snapshot::from_report(&report, budget.symbol_threshold());
     let written = write_baseline(&budget, &snap)?;
     writeln!(
@@ -223,6 +237,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     let opts = source::resolve(
         args.memory.as_deref(),
+        &args.defsym,
         regions.as_ref(),
         args.chip.as_deref(),
     )?;

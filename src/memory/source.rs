@@ -22,6 +22,7 @@ pub struct BudgetRegions {
 /// Reservations from the budget and the chip preset apply whichever source wins.
 pub fn resolve(
     memory: Option<&Path>,
+    defsyms: &[String],
     budget: Option<&BudgetRegions>,
     chip: Option<&str>,
 ) -> Result<Options, Error> {
@@ -31,7 +32,14 @@ pub fn resolve(
     };
     let mut opts = Options::default();
     if let Some(path) = memory {
-        opts.regions = linker::parse_memory_file(path)?;
+        let script = linker::ScriptOptions {
+            search_dirs: Vec::new(),
+            defsyms: defsyms
+                .iter()
+                .map(|d| linker::Defsym::parse(d))
+                .collect::<Result<_, _>>()?,
+        };
+        opts.regions = linker::read_memory_file(path, &script)?.regions;
         opts.region_source = Some(RegionSource {
             kind: "linker-script".into(),
             name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
