@@ -68,6 +68,9 @@ struct Case {
     toolchain: &'static Toolchain,
     search_dirs: Vec<PathBuf>,
     defsyms: Vec<String>,
+    /// Assembly for the object to link instead of an empty one (what the script's
+    /// own crate would provide, e.g. cortex-m-rt's vector table).
+    object: Option<PathBuf>,
 }
 
 /// A region as ld's map prints it: name, origin, length, and the printed width.
@@ -119,6 +122,7 @@ fn system_cases() -> Vec<Case> {
             script,
             toolchain,
             defsyms: Vec::new(),
+            object: None,
         }));
     }
     cases
@@ -151,12 +155,14 @@ fn crate_cases() -> Vec<Case> {
             script,
             toolchain,
             defsyms: Vec::new(),
+            object: None,
         };
         while let Some(flag) = words.next() {
             let value = words.next().expect("flag value");
             match flag {
                 "-L" => case.search_dirs.push(root.join(value)),
                 "--defsym" => case.defsyms.push(value.to_string()),
+                "--object" => case.object = Some(root.join(value)),
                 _ => panic!("cases.txt: unknown flag {flag}"),
             }
         }
@@ -209,7 +215,7 @@ fn run_ld(case: &Case, dir: &Path) -> Result<Vec<MapRegion>, String> {
             .args(*asm_flags)
             .arg("-o")
             .arg(&obj)
-            .arg("/dev/null")
+            .arg(case.object.as_deref().unwrap_or(Path::new("/dev/null")))
             .output()
             .map_err(|e| format!("{asm}: {e}"))?;
         if !assembled.status.success() {
