@@ -103,7 +103,7 @@ impl BinOp {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) enum ExprKind {
     Num(u64),
     /// `.`, the location counter.
@@ -124,7 +124,7 @@ pub(super) enum ExprKind {
     Unknown(String),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Expr {
     pub kind: ExprKind,
     /// Index of the file (in [`Script::files`]) and position of the expression.
@@ -137,15 +137,13 @@ pub(super) struct Expr {
 /// `=` or a compound operator (`+=` is `Some(BinOp::Add)`).
 pub(super) type AssignOp = Option<BinOp>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Assign {
     pub name: String,
     pub op: AssignOp,
     pub expr: Expr,
     /// `PROVIDE`/`PROVIDE_HIDDEN`: only defines a symbol that is referenced.
     pub provide: bool,
-    /// The `--defsym` text it came from (empty for script assignments).
-    pub source: String,
 }
 
 #[derive(Debug)]
@@ -343,7 +341,6 @@ impl Parser {
                 op,
                 expr,
                 provide,
-                source: String::new(),
             }));
         }
     }
@@ -1029,6 +1026,5 @@ pub(super) fn parse_defsym(text: &str) -> PResult<Assign> {
         op: None,
         expr,
         provide: false,
-        source: text.to_string(),
     })
 }
