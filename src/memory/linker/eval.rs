@@ -19,7 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::parser::{Assign, BinOp, Expr, ExprKind, RegionSpec, Script, Stmt, UnOp};
-use super::{LinkerScriptError, MemoryMap, ScriptWarning};
+use super::{LinkerScriptError, ScriptRegions, ScriptWarning};
 use crate::memory::Region;
 
 /// Why an expression has no value.
@@ -60,7 +60,7 @@ struct Ev<'a> {
 pub(super) fn evaluate(
     script: &Script,
     defsyms: &[&Assign],
-) -> Result<MemoryMap, LinkerScriptError> {
+) -> Result<ScriptRegions, LinkerScriptError> {
     let mut env = Env::default();
     let specs: Vec<&RegionSpec> = script
         .stmts
@@ -99,7 +99,7 @@ pub(super) fn evaluate(
         env.regions.push(region);
     }
     let warnings = overlaps(&env.regions);
-    Ok(MemoryMap {
+    Ok(ScriptRegions {
         regions: env.regions,
         warnings,
     })

@@ -30,38 +30,56 @@ use crate::memory::Region;
 /// GNU ld's `MAX_INCLUDE_DEPTH`.
 const MAX_INCLUDE_DEPTH: usize = 10;
 
+/// Why a linker script could not be read. Positions are 1-based; `file` is the path of
+/// the script (or included file) as given or found.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkerScriptError {
     /// The top-level script could not be read.
     #[error("cannot read {}: {reason}", path.display())]
     Read {
+        /// The script's path.
         path: PathBuf,
+        /// The I/O error's message without its OS error number.
         reason: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// An `INCLUDE`d file could not be found or read.
     #[error("{file}:{line}:{column}: cannot read included file '{name}': {reason}")]
     Include {
+        /// The including file.
         file: String,
+        /// Line of the `INCLUDE`.
         line: usize,
+        /// Column of the `INCLUDE`.
         column: usize,
+        /// The file name as written.
         name: String,
+        /// The I/O error's message without its OS error number.
         reason: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// Any lexical, syntax or evaluation error, at a 1-based line and column.
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
+        /// The file (`--defsym` for a `--defsym` argument).
         file: String,
+        /// Line.
         line: usize,
+        /// Column, in characters.
         column: usize,
+        /// What is wrong, lowercase.
         message: String,
     },
     /// The script (and everything it includes) has no `MEMORY` command.
     #[error("no MEMORY command in {file}")]
-    NoMemory { file: String },
+    NoMemory {
+        /// The top-level script.
+        file: String,
+    },
 }
 
 /// A 1-based line and column (in characters).
@@ -78,17 +96,23 @@ pub(crate) struct Pos {
 pub enum ScriptWarning {
     /// Two regions share the bytes `[start, end)`.
     OverlappingRegions {
+        /// The region declared first.
         first: String,
+        /// The region declared later.
         second: String,
+        /// First shared address.
         start: u64,
+        /// One past the last shared address.
         end: u64,
     },
 }
 
 /// The regions of a script's `MEMORY` commands, in the order written, and warnings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MemoryMap {
+pub struct ScriptRegions {
+    /// Every region of every `MEMORY` command, in declaration order.
     pub regions: Vec<Region>,
+    /// What GNU ld accepts but is probably a mistake.
     pub warnings: Vec<ScriptWarning>,
 }
 
@@ -99,6 +123,7 @@ pub struct Defsym {
 }
 
 impl Defsym {
+    /// Parses `NAME=EXPR` (errors are positioned in the file `--defsym`).
     pub fn parse(text: &str) -> Result<Defsym, LinkerScriptError> {
         parser::parse_defsym(text).map(|assign| Defsym { assign })
     }
@@ -151,7 +176,7 @@ pub fn parse_memory_file_with_search_dirs(
 pub fn read_memory_file(
     path: &Path,
     options: &ScriptOptions,
-) -> Result<MemoryMap, LinkerScriptError> {
+) -> Result<ScriptRegions, LinkerScriptError> {
     let text = read_text(path).map_err(|source| LinkerScriptError::Read {
         path: path.to_path_buf(),
         reason: io_reason(&source),
@@ -183,7 +208,7 @@ pub fn read_memory_str(
     file_label: &str,
     base_dir: Option<&Path>,
     options: &ScriptOptions,
-) -> Result<MemoryMap, LinkerScriptError> {
+) -> Result<ScriptRegions, LinkerScriptError> {
     read(text, file_label, base_dir, None, options)
 }
 
@@ -193,7 +218,7 @@ fn read(
     base_dir: Option<&Path>,
     canonical: Option<PathBuf>,
     options: &ScriptOptions,
-) -> Result<MemoryMap, LinkerScriptError> {
+) -> Result<ScriptRegions, LinkerScriptError> {
     let mut p = parser::Parser::new(&options.search_dirs);
     p.parse_file(text, label, base_dir, canonical, parser::Mode::Script)?;
     if !p.script.found_memory {

@@ -501,7 +501,7 @@ fn never_panics_on_garbage() {
     }
 }
 
-fn with_defsyms(text: &str, defsyms: &[&str]) -> Result<MemoryMap, LinkerScriptError> {
+fn with_defsyms(text: &str, defsyms: &[&str]) -> Result<ScriptRegions, LinkerScriptError> {
     let options = ScriptOptions {
         search_dirs: Vec::new(),
         defsyms: defsyms.iter().map(|d| Defsym::parse(d).unwrap()).collect(),
