@@ -441,10 +441,10 @@ mod tests {
                 ")"
             ]
         );
-        // The same text outside WILD state opens a comment at `/*`.
-        assert!(Lexer::new("t", "*/cli/*(x)")
-            .next(State::Expression)
-            .is_ok());
+        // Where a token starts, `/*` opens a comment in every state.
+        for state in [State::Script, State::Expression, State::Wild] {
+            assert_eq!(texts("a /* x */ b /*y*/", state), ["a", "b"]);
+        }
         let mut lx = Lexer::new("t", "a /* never closed");
         lx.next(State::Wild).unwrap();
         assert!(lx.next(State::Wild).is_err());
