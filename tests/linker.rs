@@ -382,3 +382,85 @@ fn deep_nesting_exits_2_with_a_position() {
         }
     }
 }
+
+fn membudget(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_membudget"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `--defsym` reaches the script through `report`, and an overlap of two regions is a
+/// report warning that reads back from JSON (`diff` accepts the report it wrote).
+#[test]
+fn defsym_and_overlap_warning_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/qemu-an386.elf");
+    let script = dir.path().join("memory.x");
+    std::fs::write(
+        &script,
+        "RAM_SIZE = DEFINED(RAM_SIZE) ? RAM_SIZE : 64K;\n\
+         MEMORY {\n  FLASH : ORIGIN = 0, LENGTH = 4M\n  RAM : ORIGIN = 0x20000000, LENGTH = RAM_SIZE\n\
+           DTCM : ORIGIN = 0x20080000, LENGTH = 64K\n}\n",
+    )
+    .unwrap();
+    let json = |defsyms: &[&str]| -> serde_json::Value {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["report".as_ref(), elf.as_ref()];
+        args.extend([
+            "--memory".as_ref(),
+            script.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ]);
+        for d in defsyms {
+            args.extend(["--defsym".as_ref(), std::ffi::OsStr::new(d)]);
+        }
+        let out = membudget(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let ram_length = |v: &serde_json::Value| v["regions"][1]["length"].as_u64().unwrap();
+    let plain = json(&[]);
+    assert_eq!(ram_length(&plain), 64 * 1024);
+    assert!(plain["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| !w.as_str().unwrap().contains("overlap")));
+    let big = json(&["RAM_SIZE=1M"]);
+    assert_eq!(ram_length(&big), 1 << 20);
+    let warnings: Vec<&str> = big["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings.contains(&"regions RAM and DTCM overlap at [0x20080000, 0x20090000)"),
+        "{warnings:?}"
+    );
+    // The report JSON, warning included, reads back.
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, serde_json::to_vec(&big).unwrap()).unwrap();
+    let out = membudget(&["diff".as_ref(), saved.as_os_str(), saved.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A bad --defsym is a usage error naming the problem.
+    let out = membudget(&[
+        "report".as_ref(),
+        elf.as_ref(),
+        "--memory".as_ref(),
+        script.as_os_str(),
+        "--defsym".as_ref(),
+        "RAM_SIZE=".as_ref(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected an expression"));
+}
