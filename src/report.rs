@@ -45,6 +45,9 @@ pub struct Report {
     pub unmapped: Vec<String>,
     /// What the analysis noticed.
     pub warnings: Vec<Warning>,
+    /// Worst-case stack from the machine code ([`crate::stack`]), for images it supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_need: Option<crate::stack::StackNeed>,
 }
 
 /// Bytes per kind of content.

@@ -100,6 +100,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         reservations,
         unmapped: placed.unmapped,
         warnings,
+        stack_need: None,
     };
     check_totals(&report)?;
     Ok(report)
