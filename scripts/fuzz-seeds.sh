@@ -39,8 +39,16 @@ for d in /usr/lib/avr/lib/ldscripts /usr/lib/arm-none-eabi/lib/ldscripts; do
 done
 [ -d "$CORPUS" ] && seed linker_script "$CORPUS"/*.ld "$CORPUS"/*.x
 
-# Budget files: the goldens (with baselines) and the tests' budget files.
-seed budget_check golden/*.budget.json tests/data/budget/*.budget.json
+# Budget files: the tests' budget files alone, and each golden followed by a NUL byte and
+# its baseline (the budget_check target's input format).
+seed budget_check tests/data/budget/*.budget.json tests/data/budget/*/*.budget.json
+tmp=$(mktemp -d)
+for b in golden/*.budget.json; do
+    base=${b%.budget.json}.baseline.json
+    { cat "$b"; [ -f "$base" ] && { printf '\000'; cat "$base"; }; } > "$tmp/$(basename "$b")"
+done
+seed budget_check "$tmp"/*.budget.json golden/*.budget.json
+rm -rf "$tmp"
 
 # JSON reports of the fixtures, for diff.
 if [ -x target/release/membudget ] || [ -x target/debug/membudget ]; then
@@ -53,7 +61,7 @@ if [ -x target/release/membudget ] || [ -x target/debug/membudget ]; then
     seed report_diff "$tmp"/*.json
     rm -rf "$tmp"
 fi
-seed report_diff golden/*.budget.json
+seed report_diff golden/*.baseline.json
 
 for t in elf_report linker_script budget_check report_diff; do
     printf '%-14s %s seeds\n' "$t" "$(ls "$OUT/$t" 2>/dev/null | wc -l)"

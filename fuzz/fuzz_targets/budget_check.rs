@@ -1,20 +1,24 @@
-//! Budget files (the human part and the blessed baseline) → load and validate → `check`'s
-//! evaluation of a real firmware image (the P2 fixture) → every check format, and what
-//! `bless` would write. Any text must give findings or an error, never a panic.
+//! Budget files and their baselines → parse and validate (as `check` reads them) → `check`'s
+//! evaluation of a real firmware image (the P2 fixture) → every check format, and the
+//! snapshot `bless` would write. The input is the budget text, optionally followed by a NUL
+//! byte and the baseline file's text. Any input must give findings or an error, never a
+//! panic.
 #![no_main]
 
 use std::io;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use membudget::budget::render::{render_check, OutFormat};
-use membudget::budget::snapshot::Snapshot;
-use membudget::budget::{self, eval, file};
+use membudget::analyze::{self, Options};
+use membudget::budget::file::{self, Script};
+use membudget::budget::model::{BaselineFile, BASELINE_SCHEMA};
+use membudget::budget::{self, BudgetFile};
+use membudget::diff::Snapshot;
 use membudget::elf::{self, Image};
 use membudget::error::Error;
-use membudget::memory::{source, Region};
-use membudget::report;
+use membudget::memory::source::{self, BudgetRegions};
+use membudget::render::{self, Format};
 
 fn image() -> &'static Image {
     static IMAGE: OnceLock<Image> = OnceLock::new();
@@ -23,46 +27,51 @@ fn image() -> &'static Image {
     })
 }
 
-/// The budget is read from a file (as `check` does): one per process, in a private directory.
-fn budget_path() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("membudget-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir.join("fuzz.budget.json")
-    })
+/// The budget as the CLI loads it, without touching the file system: a `linker_script` is
+/// never found.
+fn load(budget: &[u8], baseline: Option<&[u8]>) -> Option<BudgetFile> {
+    let text = String::from_utf8(budget.to_vec()).ok()?;
+    let not_found = |s: &str| -> Result<Script, Error> { Ok(Script::NotFound(s.to_string())) };
+    let mut b = file::parse(Path::new("fuzz.budget.json"), text, &not_found).ok()?;
+    if let Some(bytes) = baseline {
+        let doc: BaselineFile = serde_json::from_slice(bytes).ok()?;
+        if doc.schema != BASELINE_SCHEMA {
+            return None;
+        }
+        b.baseline = Some(doc.baseline);
+    }
+    Some(b)
 }
 
 fuzz_target!(|data: &[u8]| {
-    let path = budget_path();
-    std::fs::write(path, data).expect("write budget");
-    let Ok(budget) = file::load(path) else {
+    let (budget_text, baseline) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], Some(&data[i + 1..])),
+        None => (data, None),
+    };
+    let Some(budget) = load(budget_text, baseline) else {
         return;
     };
-    let Ok(regions) = budget::load_regions(path) else {
+    let regions = BudgetRegions {
+        regions: budget.regions.clone(),
+        reservations: budget.reservations(),
+        label: budget.label.clone(),
+    };
+    let Ok(map) = source::resolve(None, Some(&regions), None) else {
         return;
     };
-    let Ok(opts) = source::resolve(None, Some(&regions), None) else {
-        return;
-    };
-    let report = match report::analyze(image(), &opts) {
+    let report = match analyze::analyze(image(), &Options::from(map)) {
         Ok(r) => r,
         Err(Error::Internal(m)) => panic!("internal error: {m}"),
         Err(_) => return,
     };
-    let analysed: Vec<Region> = report
-        .regions
-        .iter()
-        .map(|r| Region::new(r.name.clone(), r.origin, r.length))
-        .collect();
-    if file::check_region_refs(&budget, &analysed).is_err() {
+    if file::check_region_refs(&budget, &report.regions).is_err() {
         return;
     }
-    let result = eval::evaluate(&budget, &report);
-    for format in [OutFormat::Table, OutFormat::Markdown, OutFormat::Json] {
-        render_check(&result, format, 3, &mut io::sink()).expect("sink");
+    let result = budget::evaluate(&budget, &report);
+    for format in [Format::Table, Format::Markdown, Format::Json] {
+        render::render_check(&result, format, 3, &mut io::sink()).expect("sink");
     }
     let _ = result.exit_code(true);
     let snap = Snapshot::from_report(&report, budget.symbol_threshold());
-    let _ = file::splice_baseline(&budget.text, &snap.to_json_text());
+    serde_json::to_vec(&snap).expect("snapshot serializes");
 });
