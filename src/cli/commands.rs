@@ -10,6 +10,7 @@ use membudget::diff::{self, Snapshot};
 use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
 use membudget::memory::chips;
+use membudget::memory::linker::ScriptOptions;
 use membudget::memory::source::{self, MemoryMap};
 use membudget::render::{self, View};
 use membudget::report::Report;
@@ -30,20 +31,22 @@ pub fn chips(out: &mut dyn Write) -> Result<i32, Error> {
 /// The memory map of `--memory`, `--budget` and `--chip`.
 fn memory_map(
     memory: Option<&Path>,
+    script: &ScriptOptions,
     budget: Option<&Path>,
     chip: Option<&str>,
 ) -> Result<MemoryMap, Error> {
     let budget = match budget {
-        Some(path) => Some(budget_regions(&load_budget(path)?)),
+        Some(path) => Some(budget_regions(&load_budget(path, script)?)),
         None => None,
     };
-    source::resolve(memory, budget.as_ref(), chip)
+    source::resolve(memory, script, budget.as_ref(), chip)
 }
 
 /// `membudget report`.
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let map = memory_map(
         args.memory.as_deref(),
+        &args.script.options(),
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
@@ -71,8 +74,9 @@ fn analyze_for(
     elf_path: &Path,
     budget: &BudgetFile,
     memory: Option<&Path>,
+    script: &ScriptOptions,
 ) -> Result<Report, Error> {
-    let map = source::resolve(memory, Some(&budget_regions(budget)), None)?;
+    let map = source::resolve(memory, script, Some(&budget_regions(budget)), None)?;
     let image = elf::load_path(elf_path)?;
     let mut report = analyze::analyze(&image, &Options::from(map))?;
     budget::file::check_region_refs(budget, &report.regions)?;
@@ -91,8 +95,9 @@ fn analyze_for(
 
 /// `membudget check`; with `update`, bless the baseline first.
 pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
-    let mut budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let script = args.script.options();
+    let mut budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
     if update {
         let snap = Snapshot::from_report(&report, budget.symbol_threshold());
         let written = write_baseline(&budget, &snap)?;
@@ -102,7 +107,7 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
             args.budget.display(),
             if written { "updated" } else { "unchanged" }
         );
-        budget = load_budget(&args.budget)?;
+        budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
     render::render_check(&result, args.format, args.top, out).map_err(output)?;
@@ -112,8 +117,9 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
 /// `membudget bless`: nothing is written unless the budget parses and the analysis
 /// succeeds.
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let script = args.script.options();
+    let budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
     let snap = Snapshot::from_report(&report, budget.symbol_threshold());
     let written = write_baseline(&budget, &snap)?;
     writeln!(
@@ -128,7 +134,7 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
         snap.file
     )
     .map_err(output)?;
-    let result = budget::evaluate(&load_budget(&args.budget)?, &report);
+    let result = budget::evaluate(&load_budget(&args.budget, &script)?, &report);
     if !result.failures.is_empty() {
         writeln!(
             out,
@@ -143,14 +149,16 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let map = memory_map(
         args.memory.as_deref(),
+        &script,
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
-    let old = files::load_side(&args.old, &opts, args.threshold)?;
-    let new = files::load_side(&args.new, &opts, args.threshold)?;
+    let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
+    let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
     let d = diff::delta(&old, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
     Ok(EXIT_OK)

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use membudget::analyze::rollup::By;
 use membudget::error::Error;
+use membudget::memory::linker::{Defsym, ScriptOptions};
 use membudget::render::Format;
 
 mod commands;
@@ -74,6 +75,25 @@ const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
 /// Formats of the report view.
 const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
 
+/// How linker scripts are read (`--memory`, a budget's `linker_script`).
+#[derive(Args)]
+pub(crate) struct ScriptArgs {
+    /// Define a linker-script symbol as GNU ld's `--defsym NAME=EXPR` does (repeatable;
+    /// applied before the script, as if given before `-T`).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<Defsym>,
+}
+
+impl ScriptArgs {
+    /// The options for the linker-script reader.
+    pub fn options(&self) -> ScriptOptions {
+        ScriptOptions {
+            search_dirs: Vec::new(),
+            defsyms: self.defsym.clone(),
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct ReportArgs {
     /// The firmware ELF (not needed with `--chip list`).
@@ -82,6 +102,8 @@ pub(crate) struct ReportArgs {
     /// GNU ld linker script whose MEMORY command declares the regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Chip preset for the regions (`membudget chips` lists them).
     #[arg(long, value_name = "NAME")]
     pub chip: Option<String>,
@@ -108,6 +130,8 @@ pub(crate) struct CheckArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
     pub format: Format,
     /// Exit 1 on warnings too.
@@ -140,6 +164,8 @@ pub(crate) struct BlessArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Args)]
@@ -151,6 +177,8 @@ pub(crate) struct DiffArgs {
     /// GNU ld linker script declaring the regions of ELF inputs.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Take the regions (and reservations) of ELF inputs from this budget file.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
