@@ -16,6 +16,9 @@
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
 //! - `on_target`: the report against what the firmware measured on QEMU.
+//! - `stack`: the static stack analysis: SP tracker on hand-written Thumb, frames against
+//!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
+//!   input, annotations, and the stack gate of `check` and the baseline.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -29,6 +32,8 @@ mod on_target;
 mod pipeline;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
+#[path = "tests/stack.rs"]
+mod stack;
 #[path = "tests/support.rs"]
 mod support;
 #[path = "tests/synthetic.rs"]
@@ -47,6 +52,7 @@ fn main() -> ExitCode {
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());
+    trials.extend(stack::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();
