@@ -15,6 +15,9 @@
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
+//! - `linker`: linker-script regions against GNU ld's map of the same script.
+//! - `stack`: static stack analysis against GCC's `-fstack-usage` and objdump's decoding.
+//! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
 
 #[path = "tests/budget.rs"]
@@ -23,12 +26,18 @@ mod budget;
 mod cli;
 #[path = "tests/corpus.rs"]
 mod corpus;
+#[path = "tests/fuzz_regressions.rs"]
+mod fuzz_regressions;
+#[path = "tests/linker.rs"]
+mod linker;
 #[path = "tests/on_target.rs"]
 mod on_target;
 #[path = "tests/pipeline.rs"]
 mod pipeline;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
+#[path = "tests/stack.rs"]
+mod stack;
 #[path = "tests/support.rs"]
 mod support;
 #[path = "tests/synthetic.rs"]
@@ -46,6 +55,9 @@ fn main() -> ExitCode {
     trials.extend(pipeline::trials());
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
+    trials.extend(linker::trials());
+    trials.extend(stack::trials());
+    trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);

@@ -4,62 +4,10 @@
 //! Each test names the bug it guards against. Inputs are built here or kept, minimized, in
 //! `tests/data/fuzz/`.
 
-mod support;
+use crate::support::elf_spec::*;
+use crate::support::{assert_bad_input, run_in as run, trials};
 
-use std::path::Path;
-use std::process::Command;
-
-use support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_membudget");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run membudget");
-    Run {
-        // A signal (abort, stack overflow) has no exit code: that is a failure too.
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Exit code 2 with one `membudget: ...` line that mentions `needle`, nothing on stdout.
-fn assert_rejected(r: &Run, needle: &str, what: &str) {
-    assert!(
-        !r.stderr.contains("panicked"),
-        "{what}: panic: {}",
-        r.stderr
-    );
-    assert_eq!(r.code, 2, "{what}: exit code; stderr: {}", r.stderr);
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{what}: one stderr line, got {:?}",
-        r.stderr
-    );
-    assert!(
-        lines[0].starts_with("membudget: "),
-        "{what}: {:?}",
-        lines[0]
-    );
-    assert!(
-        lines[0].contains(needle),
-        "{what}: {:?} should mention {needle:?}",
-        lines[0]
-    );
-    assert!(r.stdout.is_empty(), "{what}: output on error: {}", r.stdout);
-}
+trials![sections_larger_than_the_address_space_are_rejected];
 
 /// Every command that reads an ELF, with every output format and rollup.
 fn elf_commands(elf: &str) -> Vec<Vec<String>> {
@@ -81,7 +29,6 @@ fn elf_commands(elf: &str) -> Vec<Vec<String>> {
 /// sums of the analysis and rollups (a panic in debug builds; in release, exit 0 with code
 /// bytes 0 and a reserved row of 2^63 bytes). Its sections hold more bytes than the
 /// address space: bad input, exit 2.
-#[test]
 fn sections_larger_than_the_address_space_are_rejected() {
     let half = 1u64 << 63;
     let cases = [
@@ -119,7 +66,7 @@ fn sections_larger_than_the_address_space_are_rejected() {
         for args in elf_commands("big.elf") {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let r = run(dir.path(), &args);
-            assert_rejected(&r, "address space", &format!("{what}: {args:?}"));
+            assert_bad_input(&r, "address space", &format!("{what}: {args:?}"));
         }
     }
 }

@@ -5,18 +5,26 @@
 //!
 //! Fixtures are rebuilt by `scripts/build-stack-fixtures.sh`.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use membudget::stack::{self, RootKind, StackReport, UnknownKind};
 
-const BIN: &str = env!("CARGO_BIN_EXE_membudget");
+use crate::support::{root, tool, trials, Skip, BIN};
 
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+trials![
+    tracker_on_hand_written_sequences,
+    frames_match_gcc_stack_usage,
+    decoder_agrees_with_objdump,
+    every_cortex_m_elf_is_analysed_and_others_are_refused,
+    garbage_code_never_panics,
+    json_contract_and_determinism,
+    unsupported_machines_exit_2_with_one_line,
+    budget_annotations_resolve_unknowns,
+    stale_or_malformed_annotations_are_bad_input,
+    check_gates_the_worst_case_against_the_stack,
+    worst_case_per_root_is_in_the_baseline_with_a_tolerance,
+];
 
 fn analyze(p: &Path) -> StackReport {
     stack::analyze_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -29,48 +37,15 @@ fn func<'a>(r: &'a StackReport, name: &str) -> &'a stack::Function {
         .unwrap_or_else(|| panic!("{}: no function {name}", r.file))
 }
 
-/// A tool the test needs: `None` prints a SKIP line, and under CI a missing tool fails.
-fn tool(name: &str) -> Option<String> {
-    let ok = Command::new(name)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(name.to_string());
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{name} is not installed, and CI=true requires it");
-    }
-    eprintln!("SKIP: {name} not installed");
-    None
-}
-
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match std::env::var("MEMBUDGET_CORPUS") {
-        Ok(v) if v == "skip" => {
-            eprintln!("SKIP: MEMBUDGET_CORPUS=skip");
-            return None;
-        }
-        Ok(v) if !v.is_empty() => PathBuf::from(v),
-        _ => repo("../shared/corpus"),
-    };
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {} (set MEMBUDGET_CORPUS, or MEMBUDGET_CORPUS=skip)",
-        dir.display()
-    );
-    Some(dir)
-}
-
-/// Every ELF of the corpus and of the project's fixtures.
-fn all_elves() -> Vec<PathBuf> {
+/// Every ELF of the corpus and of the project's fixtures; a missing corpus is a skip.
+fn all_elves() -> Result<Vec<PathBuf>, Skip> {
     let mut files = Vec::new();
     let mut dirs = vec![
-        repo("fixtures"),
-        repo("fixtures/stack-c"),
-        repo("tests/data/stack"),
+        root().join("fixtures"),
+        root().join("fixtures/stack-c"),
+        root().join("tests/data/stack"),
     ];
-    dirs.extend(corpus_dir());
+    dirs.push(crate::corpus::corpus_dir()?);
     for d in dirs {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -83,12 +58,11 @@ fn all_elves() -> Vec<PathBuf> {
         }
     }
     files.sort();
-    files
+    Ok(files)
 }
 
-#[test]
 fn tracker_on_hand_written_sequences() {
-    let r = analyze(&repo("tests/data/stack/seqs.elf"));
+    let r = analyze(&root().join("tests/data/stack/seqs.elf"));
     // (function, frame, worst case, complete): the reasoning is beside each in seqs.s.
     let expected: &[(&str, u32, u64, bool)] = &[
         ("Reset_Handler", 0, 2052, true),
@@ -171,11 +145,10 @@ fn read_su(path: &Path) -> Vec<(String, u32, bool)> {
         .collect()
 }
 
-#[test]
 fn frames_match_gcc_stack_usage() {
     for m in ["m4", "m0"] {
-        let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
-        let su = read_su(&repo(&format!("fixtures/stack-c/app-{m}.su")));
+        let r = analyze(&root().join(format!("fixtures/stack-c/app-{m}.elf")));
+        let su = read_su(&root().join(format!("fixtures/stack-c/app-{m}.su")));
         assert!(su.len() >= 14, "{m}: .su has {} functions", su.len());
         let mut wrong = Vec::new();
         for (name, bytes, dynamic) in &su {
@@ -392,14 +365,11 @@ fn compare_with_objdump(objdump: &str, elf: &Path) -> (usize, Vec<String>) {
     (checked, wrong)
 }
 
-#[test]
-fn decoder_agrees_with_objdump() {
-    let Some(objdump) = tool("arm-none-eabi-objdump") else {
-        return;
-    };
+fn decoder_agrees_with_objdump() -> Result<(), Skip> {
+    let objdump = tool(&["arm-none-eabi-objdump"])?;
     let mut total = 0;
     let mut files = 0;
-    for elf in all_elves() {
+    for elf in all_elves()? {
         if stack::analyze_path(&elf).is_err() {
             continue; // not Cortex-M
         }
@@ -416,12 +386,12 @@ fn decoder_agrees_with_objdump() {
     }
     eprintln!("decoder agrees with objdump on {total} instructions in {files} ELFs");
     assert!(total > 10_000, "only {total} instructions compared");
+    Ok(())
 }
 
-#[test]
-fn every_cortex_m_elf_is_analysed_and_others_are_refused() {
+fn every_cortex_m_elf_is_analysed_and_others_are_refused() -> Result<(), Skip> {
     let mut analysed = 0;
-    for elf in all_elves() {
+    for elf in all_elves()? {
         let data = std::fs::read(&elf).unwrap();
         let image = membudget::elf::load_bytes(&data, "x").unwrap();
         match stack::analyze_bytes(&data, "x.elf") {
@@ -472,11 +442,11 @@ fn every_cortex_m_elf_is_analysed_and_others_are_refused() {
         }
     }
     assert!(analysed >= 8, "only {analysed} ELFs analysed");
+    Ok(())
 }
 
-#[test]
 fn garbage_code_never_panics() {
-    let data = std::fs::read(repo("tests/data/stack/seqs.elf")).unwrap();
+    let data = std::fs::read(root().join("tests/data/stack/seqs.elf")).unwrap();
     let image = membudget::elf::load_bytes(&data, "seqs.elf").unwrap();
     let text = image.sections.iter().find(|s| s.name == ".text").unwrap();
     let file = object::read::File::parse(&*data).unwrap();
@@ -502,9 +472,8 @@ fn garbage_code_never_panics() {
     }
 }
 
-#[test]
 fn json_contract_and_determinism() {
-    let elf = repo("tests/data/stack/seqs.elf");
+    let elf = root().join("tests/data/stack/seqs.elf");
     let run = || {
         Command::new(BIN)
             .args(["stack", "--format", "json"])
@@ -566,11 +535,10 @@ fn json_contract_and_determinism() {
     }
 }
 
-#[test]
 fn unsupported_machines_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     for (machine, name) in [(243u16, "RISC-V"), (83, "AVR")] {
-        let bytes = support::ElfSpec::new()
+        let bytes = crate::support::elf_spec::ElfSpec::new()
             .machine(machine)
             .text(".text", 0x1000, 64)
             .func("f", ".text", 0x1000, 16)
@@ -593,10 +561,9 @@ fn unsupported_machines_exit_2_with_one_line() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
 fn budget_annotations_resolve_unknowns() {
-    let elf = repo("tests/data/stack/seqs.elf");
-    let budget = repo("tests/data/stack/seqs.budget.json");
+    let elf = root().join("tests/data/stack/seqs.elf");
+    let budget = root().join("tests/data/stack/seqs.budget.json");
     let ann = stack::annotate::load(&budget).unwrap();
     let r = stack::analyze_path_with(&elf, &ann).unwrap();
     // Reasoning beside f_thread in seqs.s.
@@ -639,9 +606,8 @@ fn budget_annotations_resolve_unknowns() {
     assert!(text.contains("calls only f_push"), "{text}");
 }
 
-#[test]
 fn stale_or_malformed_annotations_are_bad_input() {
-    let elf = repo("tests/data/stack/seqs.elf");
+    let elf = root().join("tests/data/stack/seqs.elf");
     let dir = tempfile::tempdir().unwrap();
     for (analysis, wanted) in [
         (
@@ -706,7 +672,7 @@ fn check(budget: &Path, format: &str) -> (i32, String) {
     let out = Command::new(BIN)
         .args(["check", "--format", format, "--budget"])
         .arg(budget)
-        .arg(repo("tests/data/stack/seqs.elf"))
+        .arg(root().join("tests/data/stack/seqs.elf"))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
@@ -723,10 +689,10 @@ fn failure_kinds(json: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn check_gates_the_worst_case_against_the_stack() {
     let dir = tempfile::tempdir().unwrap();
-    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let annotated =
+        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
     let analysis = v["budget"]["stack"]["analysis"].to_string();
 
@@ -771,10 +737,10 @@ fn check_gates_the_worst_case_against_the_stack() {
     assert!(text.contains("recursion through f_rec"), "{text}");
 }
 
-#[test]
 fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let dir = tempfile::tempdir().unwrap();
-    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let annotated =
+        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
     let analysis = v["budget"]["stack"]["analysis"].to_string();
     let b = seqs_budget(
@@ -785,7 +751,7 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let bless = Command::new(BIN)
         .args(["bless", "--budget"])
         .arg(&b)
-        .arg(repo("tests/data/stack/seqs.elf"))
+        .arg(root().join("tests/data/stack/seqs.elf"))
         .output()
         .unwrap();
     assert_eq!(bless.status.code(), Some(0), "{bless:?}");
