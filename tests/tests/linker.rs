@@ -328,7 +328,7 @@ fn regions_agree_with_gnu_ld() -> Result<(), Skip> {
             Outcome::Agree => agree += 1,
             Outcome::Skip(why) => {
                 skipped += 1;
-                println!("SKIP {}: {why}", case.script.display());
+                println!("not compared {}: {why}", case.script.display());
             }
             Outcome::Differ(what) => differ.push(format!(
                 "{} (defsym {:?}):\n      {what}",

@@ -668,6 +668,14 @@ fn seqs_budget(dir: &Path, stack: &str, tolerance: &str) -> PathBuf {
     path
 }
 
+/// The `budget.stack.analysis` annotations of `tests/data/stack/seqs.budget.json`, as JSON.
+fn seqs_analysis() -> String {
+    let annotated =
+        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
+    v["budget"]["stack"]["analysis"].to_string()
+}
+
 fn check(budget: &Path, format: &str) -> (i32, String) {
     let out = Command::new(BIN)
         .args(["check", "--format", format, "--budget"])
@@ -691,10 +699,7 @@ fn failure_kinds(json: &str) -> Vec<String> {
 
 fn check_gates_the_worst_case_against_the_stack() {
     let dir = tempfile::tempdir().unwrap();
-    let annotated =
-        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
-    let analysis = v["budget"]["stack"]["analysis"].to_string();
+    let analysis = seqs_analysis();
 
     // 2176 B (priority groups) + 10% fits the 4 KiB stack; the table shows the need.
     let b = seqs_budget(
@@ -739,10 +744,7 @@ fn check_gates_the_worst_case_against_the_stack() {
 
 fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let dir = tempfile::tempdir().unwrap();
-    let annotated =
-        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
-    let analysis = v["budget"]["stack"]["analysis"].to_string();
+    let analysis = seqs_analysis();
     let b = seqs_budget(
         dir.path(),
         &format!(r#"{{"analysis": {analysis}}}"#),
