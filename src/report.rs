@@ -45,6 +45,9 @@ pub struct Report {
     pub unmapped: Vec<String>,
     /// What the analysis noticed.
     pub warnings: Vec<Warning>,
+    /// Worst-case stack from the machine code ([`crate::stack`]), for images it supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_need: Option<crate::stack::StackNeed>,
 }
 
 /// Bytes per kind of content.
@@ -66,20 +69,38 @@ pub struct ByKind {
 }
 
 impl ByKind {
+    /// Adds section bytes. Saturates instead of wrapping: the loader bounds an image's
+    /// bytes by its address space, and a saturated sum fails the analysis' totals check.
     pub(crate) fn add(&mut self, kind: SectionKind, bytes: u64) {
-        match kind {
-            SectionKind::Code => self.code += bytes,
-            SectionKind::Rodata => self.rodata += bytes,
-            SectionKind::Data => self.data += bytes,
-            SectionKind::Bss => self.bss += bytes,
-            SectionKind::Uninit => self.uninit += bytes,
-            SectionKind::Tls | SectionKind::Other => {}
-        }
+        let field = match kind {
+            SectionKind::Code => &mut self.code,
+            SectionKind::Rodata => &mut self.rodata,
+            SectionKind::Data => &mut self.data,
+            SectionKind::Bss => &mut self.bss,
+            SectionKind::Uninit => &mut self.uninit,
+            SectionKind::Tls | SectionKind::Other => return,
+        };
+        *field = field.saturating_add(bytes);
     }
 
-    /// All bytes.
+    /// All bytes (saturating; see [`ByKind::total_wide`] for the exact sum).
     pub fn total(&self) -> u64 {
-        self.code + self.rodata + self.data + self.bss + self.uninit + self.load_image
+        u64::try_from(self.total_wide()).unwrap_or(u64::MAX)
+    }
+
+    /// All bytes, exactly.
+    pub fn total_wide(&self) -> u128 {
+        [
+            self.code,
+            self.rodata,
+            self.data,
+            self.bss,
+            self.uninit,
+            self.load_image,
+        ]
+        .iter()
+        .map(|&b| u128::from(b))
+        .sum()
     }
 }
 

@@ -16,7 +16,7 @@ use membudget::render::{self, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs};
+use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -54,7 +54,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         return Err(Error::Usage("report needs an ELF file".into()));
     };
     let image = elf::load_path(path)?;
-    let report = analyze::analyze(&image, &Options::from(map))?;
+    let mut report = analyze::analyze(&image, &Options::from(map))?;
+    // The stack need is a bonus in a report: images the analysis does not support have none.
+    report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
     let view = View {
         top: args.top,
         by: args.by,
@@ -76,8 +78,18 @@ fn analyze_for(
 ) -> Result<Report, Error> {
     let map = source::resolve(memory, script, Some(&budget_regions(budget)), None)?;
     let image = elf::load_path(elf_path)?;
-    let report = analyze::analyze(&image, &Options::from(map))?;
+    let mut report = analyze::analyze(&image, &Options::from(map))?;
     budget::file::check_region_refs(budget, &report.regions)?;
+    // A budget that turns the stack analysis on needs it to work on this image.
+    let analysis = budget
+        .human
+        .stack
+        .as_ref()
+        .and_then(|s| s.analysis.as_ref());
+    if let Some(annotations) = analysis {
+        let stack = membudget::stack::analyze_path_with(elf_path, annotations)?;
+        report.stack_need = Some(stack.need());
+    }
     Ok(report)
 }
 
@@ -149,5 +161,21 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
     let d = diff::delta(&old, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget stack`.
+pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget(path)?),
+        None => None,
+    };
+    let annotations = budget
+        .as_ref()
+        .and_then(|b| b.human.stack.as_ref())
+        .and_then(|s| s.analysis.clone())
+        .unwrap_or_default();
+    let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
+    render::stack::render(&report, args.format, out).map_err(output)?;
     Ok(EXIT_OK)
 }

@@ -47,6 +47,8 @@ enum Command {
     Diff(DiffArgs),
     /// List the chip presets of `--chip`.
     Chips,
+    /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
+    Stack(StackArgs),
 }
 
 /// A parser of the names in `table` (or of `names`, a subset of them).
@@ -141,6 +143,18 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(Args)]
+pub(crate) struct StackArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// Budget file whose `budget.stack.analysis` annotates the analysis (indirect-call
+    /// targets, recursion depths, frames, priority groups, threads).
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
+    pub format: Format,
+}
+
+#[derive(Args)]
 pub(crate) struct BlessArgs {
     /// The firmware ELF.
     pub elf: PathBuf,
@@ -193,5 +207,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Bless(args) => commands::bless(&args, out),
         Command::Diff(args) => commands::diff(&args, out),
         Command::Chips => commands::chips(out),
+        Command::Stack(args) => commands::stack(&args, out),
     }
 }

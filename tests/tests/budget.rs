@@ -2,68 +2,56 @@
 //! budget files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{data, fixture, golden, root, run, run_env, s, trials, Run};
 
-/// A firmware fixture; fails the test, naming the file, when it has not been committed.
-fn fixture(name: &str) -> PathBuf {
-    let p = root().join("fixtures").join(name);
-    assert!(
-        p.is_file(),
-        "missing fixture fixtures/{name}: build the demo firmware (firmware/README.md) and commit the ELF"
-    );
-    p
-}
-
-fn golden(layout: &str) -> PathBuf {
-    root().join("golden").join(format!("{layout}.budget.json"))
-}
-
-fn data(name: &str) -> PathBuf {
-    root().join("tests/data/budget").join(name)
-}
-
-fn run(args: &[&str]) -> Output {
-    run_env(args, &[])
-}
-
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_membudget"));
-    cmd.args(args)
-        .current_dir(root())
-        .env_remove("UPDATE_GOLDENS");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("run membudget")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+trials![
+    golden_qemu_an386,
+    golden_qemu_an505,
+    golden_daisy,
+    golden_p2,
+    goldens_match_the_schema,
+    goldens_have_a_p2_reservation_and_group,
+    p2_overflow_hits_the_device_os_reservation,
+    region_over_its_limit,
+    group_over_its_budget,
+    stack_headroom_below_minimum,
+    growth_past_tolerance,
+    symbol_moved_from_psram_to_sram,
+    markdown_summary,
+    warnings_fail_only_when_denied,
+    bless_then_check_round_trip,
+    update_goldens_env_blesses_during_check,
+    malformed_budget_is_left_untouched,
+    malformed_budgets_name_file_line_column,
+    memory_override_with_unknown_region_names_the_budget,
+    diff_two_elfs_and_a_report,
+    diff_rejects_unknown_inputs,
+];
 
 /// `check --format json`: the exit code and the result.
 fn check_json(elf: &Path, budget: &Path) -> (i32, Value) {
-    let o = run(&["check", s(elf), "--budget", s(budget), "--format", "json"]);
-    let code = o.status.code().unwrap();
-    assert!(code == 0 || code == 1, "exit {code}: {}", stderr(&o));
+    let o = check(elf, budget, &["--format", "json"]);
+    let code = o.code;
+    assert!(code == 0 || code == 1, "exit {code}: {}", o.stderr);
     (
         code,
-        serde_json::from_slice(&o.stdout).expect("check --format json prints JSON"),
+        serde_json::from_str(&o.stdout).expect("check --format json prints JSON"),
     )
+}
+
+/// `membudget check ELF --budget BUDGET EXTRA...`.
+fn check(elf: &Path, budget: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["check", s(elf), "--budget", s(budget)];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// `membudget bless ELF --budget BUDGET`.
+fn bless(elf: &Path, budget: &Path) -> Run {
+    run(&["bless", s(elf), "--budget", s(budget)])
 }
 
 fn findings<'a>(v: &'a Value, list: &str, kind: &str) -> Vec<&'a Value> {
@@ -80,50 +68,29 @@ fn findings<'a>(v: &'a Value, list: &str, kind: &str) -> Vec<&'a Value> {
 
 fn golden_passes(layout: &str) {
     let elf = fixture(&format!("{layout}.elf"));
-    let o = run(&[
-        "check",
-        s(&elf),
-        "--budget",
-        s(&golden(layout)),
-        "--deny-warnings",
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{layout}:\n{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(stdout(&o).contains("within budget"), "{}", stdout(&o));
+    let o = check(&elf, &golden(layout), &["--deny-warnings"]);
+    assert_eq!(o.code, 0, "{layout}:\n{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("within budget"), "{}", o.stdout);
 }
 
-#[test]
 fn golden_qemu_an386() {
     golden_passes("qemu-an386");
 }
 
-#[test]
 fn golden_qemu_an505() {
     golden_passes("qemu-an505");
 }
 
-#[test]
 fn golden_daisy() {
     golden_passes("daisy");
 }
 
-#[test]
 fn golden_p2() {
     golden_passes("p2");
 }
 
-#[test]
 fn goldens_match_the_schema() {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/budget.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("valid JSON Schema");
+    let validator = crate::support::validator("budget");
     let mut files: Vec<PathBuf> = ["qemu-an386", "qemu-an505", "daisy", "p2"]
         .iter()
         .map(|l| golden(l))
@@ -134,7 +101,7 @@ fn goldens_match_the_schema() {
         "p2-tight-group",
         "p2-tight-stack",
     ] {
-        files.push(data(&format!("{f}.budget.json")));
+        files.push(data(&format!("budget/{f}.budget.json")));
     }
     for f in files {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
@@ -147,14 +114,13 @@ fn goldens_match_the_schema() {
     // And the schema rejects what the loader rejects.
     for f in ["bad-size", "unknown-field", "wrong-schema"] {
         let v: Value = serde_json::from_str(
-            &std::fs::read_to_string(data(&format!("{f}.budget.json"))).unwrap(),
+            &std::fs::read_to_string(data(&format!("budget/{f}.budget.json"))).unwrap(),
         )
         .unwrap();
         assert!(!validator.is_valid(&v), "{f} should not validate");
     }
 }
 
-#[test]
 fn goldens_have_a_p2_reservation_and_group() {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(golden("p2")).unwrap()).unwrap();
     let r = &v["budget"]["reservations"][0];
@@ -172,7 +138,6 @@ fn goldens_have_a_p2_reservation_and_group() {
 // ---------------------------------------------------------------------------------------
 // Each failure kind, on real ELFs.
 
-#[test]
 fn p2_overflow_hits_the_device_os_reservation() {
     let (code, v) = check_json(&fixture("p2-overflow.elf"), &golden("p2"));
     assert_eq!(code, 1);
@@ -192,21 +157,15 @@ fn p2_overflow_hits_the_device_os_reservation() {
     assert!(msg.contains(&format!("by {over} bytes")), "{msg}");
     assert!(msg.contains("section ."), "{msg}");
     // The table says it too, failures first.
-    let o = run(&[
-        "check",
-        s(&fixture("p2-overflow.elf")),
-        "--budget",
-        s(&golden("p2")),
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    let text = stdout(&o);
+    let o = check(&fixture("p2-overflow.elf"), &golden("p2"), &[]);
+    assert_eq!(o.code, 1);
+    let text = o.stdout;
     assert!(text.contains("OVER BUDGET"), "{text}");
     assert!(text.find("Failures").unwrap() < text.find("Regions").unwrap());
 }
 
-#[test]
 fn region_over_its_limit() {
-    let (code, v) = check_json(&fixture("p2.elf"), &data("p2-tight-ram.budget.json"));
+    let (code, v) = check_json(&fixture("p2.elf"), &data("budget/p2-tight-ram.budget.json"));
     assert_eq!(code, 1);
     let f = findings(&v, "failures", "region-limit");
     assert_eq!(f.len(), 1, "{v:#}");
@@ -217,9 +176,11 @@ fn region_over_its_limit() {
     assert!(findings(&v, "warnings", "region-limit").is_empty());
 }
 
-#[test]
 fn group_over_its_budget() {
-    let (code, v) = check_json(&fixture("p2.elf"), &data("p2-tight-group.budget.json"));
+    let (code, v) = check_json(
+        &fixture("p2.elf"),
+        &data("budget/p2-tight-group.budget.json"),
+    );
     assert_eq!(code, 1);
     let f = findings(&v, "failures", "group-limit");
     assert_eq!(f.len(), 1, "{v:#}");
@@ -229,9 +190,11 @@ fn group_over_its_budget() {
     assert_eq!(f[0]["over_by"], 1024);
 }
 
-#[test]
 fn stack_headroom_below_minimum() {
-    let (code, v) = check_json(&fixture("p2.elf"), &data("p2-tight-stack.budget.json"));
+    let (code, v) = check_json(
+        &fixture("p2.elf"),
+        &data("budget/p2-tight-stack.budget.json"),
+    );
     assert_eq!(code, 1);
     let f = findings(&v, "failures", "stack");
     assert_eq!(f.len(), 1, "{v:#}");
@@ -241,7 +204,6 @@ fn stack_headroom_below_minimum() {
         .starts_with("at least 524288 B"));
 }
 
-#[test]
 fn growth_past_tolerance() {
     // p2-overflow grows a .bss buffer far past the 256 B / 10 % symbol tolerance and RAM
     // past its 1 KiB / 2 % region tolerance.
@@ -256,7 +218,6 @@ fn growth_past_tolerance() {
     assert!(!grown.is_empty());
 }
 
-#[test]
 fn symbol_moved_from_psram_to_sram() {
     let (code, v) = check_json(&fixture("p2-moved.elf"), &golden("p2"));
     assert_eq!(code, 1);
@@ -293,18 +254,14 @@ fn symbol_moved_from_psram_to_sram() {
     );
 }
 
-#[test]
 fn markdown_summary() {
-    let o = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--format",
-        "markdown",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    let md = stdout(&o);
+    let o = check(
+        &fixture("p2-moved.elf"),
+        &golden("p2"),
+        &["--format", "markdown"],
+    );
+    assert_eq!(o.code, 1);
+    let md = o.stdout.clone();
     assert!(
         md.starts_with("### :x: membudget: `p2-moved.elf` OVER BUDGET"),
         "{md}"
@@ -320,26 +277,22 @@ fn markdown_summary() {
     );
     assert!(md.contains("| moved "), "{md}");
     // Deterministic.
-    let again = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--format",
-        "markdown",
-    ]);
+    let again = check(
+        &fixture("p2-moved.elf"),
+        &golden("p2"),
+        &["--format", "markdown"],
+    );
     assert_eq!(o.stdout, again.stdout);
 }
 
-#[test]
 fn warnings_fail_only_when_denied() {
     // p2-moved crosses RAM's 60 % warning level; with the failures blessed away (a budget
     // blessed from p2-moved itself), only warnings are left.
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
-    std::fs::copy(data("p2-inline.budget.json"), &budget).unwrap();
-    let o = run(&["bless", s(&fixture("p2-moved.elf")), "--budget", s(&budget)]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
+    let o = bless(&fixture("p2-moved.elf"), &budget);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     // The group-region failure remains: drop the group for this test.
     let text = std::fs::read_to_string(&budget).unwrap();
     let text = text.replace(
@@ -353,24 +306,17 @@ fn warnings_fail_only_when_denied() {
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["status"], "warn");
     assert_eq!(findings(&v, "warnings", "region-limit").len(), 1);
-    let o = run(&[
-        "check",
-        s(&fixture("p2-moved.elf")),
-        "--budget",
-        s(&budget),
-        "--deny-warnings",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
+    let o = check(&fixture("p2-moved.elf"), &budget, &["--deny-warnings"]);
+    assert_eq!(o.code, 1);
 }
 
 // ---------------------------------------------------------------------------------------
 // bless: round trip, determinism, atomicity.
 
-#[test]
 fn bless_then_check_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
-    let original = std::fs::read_to_string(data("p2-inline.budget.json")).unwrap();
+    let original = std::fs::read_to_string(data("budget/p2-inline.budget.json")).unwrap();
     std::fs::write(&budget, &original).unwrap();
     let elf = fixture("p2.elf");
 
@@ -379,8 +325,8 @@ fn bless_then_check_round_trip() {
     assert_eq!(code, 0);
     assert_eq!(findings(&v, "warnings", "no-baseline").len(), 1);
 
-    let o = run(&["bless", s(&elf), "--budget", s(&budget)]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = bless(&elf, &budget);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     // Budget format 2: the baseline goes in a file of its own; the budget file is not touched.
     let baseline = dir.path().join("p2.baseline.json");
     let once = std::fs::read(&baseline).unwrap();
@@ -392,12 +338,12 @@ fn bless_then_check_round_trip() {
     assert!(!once_text.contains(dir.path().to_str().unwrap()));
     assert!(!once_text.contains(root().to_str().unwrap()));
 
-    let o = run(&["check", s(&elf), "--budget", s(&budget), "--deny-warnings"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = check(&elf, &budget, &["--deny-warnings"]);
+    assert_eq!(o.code, 0, "{}", o.stdout);
 
-    let o = run(&["bless", s(&elf), "--budget", s(&budget)]);
-    assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).starts_with("unchanged"), "{}", stdout(&o));
+    let o = bless(&elf, &budget);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.starts_with("unchanged"), "{}", o.stdout);
     assert_eq!(
         std::fs::read(&baseline).unwrap(),
         once,
@@ -405,11 +351,11 @@ fn bless_then_check_round_trip() {
     );
 
     // Blessing another image replaces only the baseline, and back again gives the same bytes.
-    let o = run(&["bless", s(&fixture("p2-moved.elf")), "--budget", s(&budget)]);
-    assert_eq!(o.status.code(), Some(0));
+    let o = bless(&fixture("p2-moved.elf"), &budget);
+    assert_eq!(o.code, 0);
     assert_eq!(std::fs::read_to_string(&budget).unwrap(), original);
     assert_ne!(std::fs::read(&baseline).unwrap(), once);
-    run(&["bless", s(&elf), "--budget", s(&budget)]);
+    bless(&elf, &budget);
     assert_eq!(std::fs::read(&baseline).unwrap(), once);
 
     // Only the budget and baseline files are in the directory: the temporary file was
@@ -418,36 +364,35 @@ fn bless_then_check_round_trip() {
     assert_eq!(entries.len(), 2);
 }
 
-#[test]
 fn update_goldens_env_blesses_during_check() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
-    std::fs::copy(data("p2-inline.budget.json"), &budget).unwrap();
-    run(&["bless", s(&fixture("p2.elf")), "--budget", s(&budget)]);
+    std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
+    bless(&fixture("p2.elf"), &budget);
     let elf = fixture("p2-moved.elf");
     let (code, v) = check_json(&elf, &budget);
     assert_eq!(code, 1);
     assert!(!findings(&v, "failures", "moved").is_empty());
 
     let o = run_env(
+        &root(),
         &["check", s(&elf), "--budget", s(&budget), "--format", "json"],
         &[("UPDATE_GOLDENS", "1")],
     );
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     // The baseline now is p2-moved: no growth or move left, but the group rule still fails.
     assert!(findings(&v, "failures", "moved").is_empty(), "{v:#}");
     assert!(findings(&v, "failures", "region-growth").is_empty());
     assert!(!findings(&v, "failures", "group-region").is_empty());
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("UPDATE_GOLDENS"));
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("UPDATE_GOLDENS"));
 }
 
-#[test]
 fn malformed_budget_is_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("p2.budget.json");
-    std::fs::copy(data("p2-inline.budget.json"), &budget).unwrap();
-    run(&["bless", s(&fixture("p2.elf")), "--budget", s(&budget)]);
+    std::fs::copy(data("budget/p2-inline.budget.json"), &budget).unwrap();
+    bless(&fixture("p2.elf"), &budget);
     // Break it: drop a comma in the human part.
     let good = std::fs::read_to_string(&budget).unwrap();
     let bad = good.replacen("\"length\": \"1536K\" },", "\"length\": \"1536K\" }", 1);
@@ -455,11 +400,12 @@ fn malformed_budget_is_left_untouched() {
     std::fs::write(&budget, &bad).unwrap();
     for cmd in ["bless", "check"] {
         let o = run_env(
+            &root(),
             &[cmd, s(&fixture("p2-moved.elf")), "--budget", s(&budget)],
             &[("UPDATE_GOLDENS", "1")],
         );
-        assert_eq!(o.status.code(), Some(2), "{cmd}");
-        let err = stderr(&o);
+        assert_eq!(o.code, 2, "{cmd}");
+        let err = o.stderr;
         assert!(
             err.contains(&format!("{}:7:7: expected `,` or `]`", budget.display())),
             "{cmd}: {err}"
@@ -474,13 +420,12 @@ fn malformed_budget_is_left_untouched() {
     std::fs::write(&budget, &good).unwrap();
     let not_elf = dir.path().join("not.elf");
     std::fs::write(&not_elf, b"hello").unwrap();
-    let o = run(&["bless", s(&not_elf), "--budget", s(&budget)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not an ELF"), "{}", stderr(&o));
+    let o = bless(&not_elf, &budget);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("not an ELF"), "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(&budget).unwrap(), good);
 }
 
-#[test]
 fn malformed_budgets_name_file_line_column() {
     let cases = [
         ("syntax-error", ":6:5: trailing comma"),
@@ -500,10 +445,10 @@ fn malformed_budgets_name_file_line_column() {
         ),
     ];
     for (name, want) in cases {
-        let path = data(&format!("{name}.budget.json"));
-        let o = run(&["check", s(&fixture("p2.elf")), "--budget", s(&path)]);
-        assert_eq!(o.status.code(), Some(2), "{name}");
-        let err = stderr(&o);
+        let path = data(&format!("budget/{name}.budget.json"));
+        let o = check(&fixture("p2.elf"), &path, &[]);
+        assert_eq!(o.code, 2, "{name}");
+        let err = o.stderr;
         assert!(
             err.starts_with(&format!("membudget: {}", path.display())),
             "{name}: {err}"
@@ -513,19 +458,15 @@ fn malformed_budgets_name_file_line_column() {
     }
 }
 
-#[test]
 fn memory_override_with_unknown_region_names_the_budget() {
     // --memory replaces the regions; the budget's region names must still exist.
-    let o = run(&[
-        "check",
-        s(&fixture("p2.elf")),
-        "--budget",
-        s(&golden("p2")),
-        "--memory",
-        "firmware/layouts/qemu-an386/memory.x",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
+    let o = check(
+        &fixture("p2.elf"),
+        &golden("p2"),
+        &["--memory", "firmware/layouts/qemu-an386/memory.x"],
+    );
+    assert_eq!(o.code, 2);
+    let err = o.stderr;
     // The first reference that no longer fits: the Device OS reservation (RAM moved).
     assert!(
         err.contains(
@@ -539,7 +480,6 @@ fn memory_override_with_unknown_region_names_the_budget() {
 // ---------------------------------------------------------------------------------------
 // diff
 
-#[test]
 fn diff_two_elfs_and_a_report() {
     let p2 = fixture("p2.elf");
     let moved = fixture("p2-moved.elf");
@@ -553,8 +493,8 @@ fn diff_two_elfs_and_a_report() {
         "--format",
         "json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let d: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let d: Value = serde_json::from_str(&o.stdout).unwrap();
     assert!(d["symbols"]["moved"]
         .as_array()
         .unwrap()
@@ -572,7 +512,7 @@ fn diff_two_elfs_and_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("p2.json");
     let o = run(&["report", s(&p2), "--memory", mem, "--format", "json"]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.code, 0);
     std::fs::write(&report, &o.stdout).unwrap();
     let o2 = run(&[
         "diff",
@@ -583,8 +523,8 @@ fn diff_two_elfs_and_a_report() {
         "--format",
         "json",
     ]);
-    assert_eq!(o2.status.code(), Some(0), "{}", stderr(&o2));
-    let d2: Value = serde_json::from_slice(&o2.stdout).unwrap();
+    assert_eq!(o2.code, 0, "{}", o2.stderr);
+    let d2: Value = serde_json::from_str(&o2.stdout).unwrap();
     assert_eq!(d2["symbols"], d["symbols"]);
     assert_eq!(d2["regions"], d["regions"]);
 
@@ -596,23 +536,24 @@ fn diff_two_elfs_and_a_report() {
         "--budget",
         s(&golden("p2")),
     ]);
-    assert_eq!(o3.status.code(), Some(0), "{}", stderr(&o3));
-    assert!(stdout(&o3).contains("moved"), "{}", stdout(&o3));
+    assert_eq!(o3.code, 0, "{}", o3.stderr);
+    assert!(o3.stdout.contains("moved"), "{}", o3.stdout);
 
     // Identical inputs: no changes.
     let o4 = run(&["diff", s(&p2), s(&p2), "--memory", mem, "--format", "json"]);
-    let d4: Value = serde_json::from_slice(&o4.stdout).unwrap();
+    let d4: Value = serde_json::from_str(&o4.stdout).unwrap();
     for k in ["moved", "grown", "added", "shrunk", "removed"] {
         assert!(d4["symbols"][k].as_array().unwrap().is_empty());
     }
 }
 
-#[test]
 fn diff_rejects_unknown_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("x.json");
     std::fs::write(&f, "{\"schema\": \"something/1\"}").unwrap();
     let o = run(&["diff", s(&f), s(&f)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not an ELF file, a membudget JSON report or a budget file"));
+    assert_eq!(o.code, 2);
+    assert!(o
+        .stderr
+        .contains("not an ELF file, a membudget JSON report or a budget file"));
 }

@@ -1,15 +1,36 @@
 //! One test per accounting rule of `report::analyze`, on synthetic ELF files built in
-//! memory (see `tests/support/mod.rs`), with exact expected numbers.
+//! memory (see `support/elf_spec.rs`), with exact expected numbers.
 
-mod support;
-
+use crate::support::elf_spec::*;
+use crate::support::trials;
 use membudget::analyze::{self as report, Options};
 use membudget::elf::{self, SectionKind, SymbolKind};
 use membudget::memory::Region;
 use membudget::memory::Reservation;
 use membudget::render::{self, Format, View};
 use membudget::report::{RegionUsage, Report, SectionUsage, SymbolUsage};
-use support::*;
+
+trials![
+    data_is_charged_in_run_region_and_load_region,
+    nobits_cost_run_region_only_and_uninit_is_its_own_kind,
+    overflow_past_region_end,
+    section_outside_every_region_is_unmapped,
+    symbols_zero_size_aliases_and_overlaps,
+    thumb_bit_cleared_on_arm_functions_only,
+    all_classes_and_endiannesses_load_alike,
+    sixty_four_bit_addresses_above_4gib,
+    stack_from_stack_start_and_end_is_reserved,
+    cortex_m_rt_default_stack_is_not_reserved,
+    stack_section_is_reserved,
+    heap_section_is_a_reserved_arena,
+    heap_static_object_is_reserved_not_used,
+    heap_from_heapbase_heaplimit,
+    inferred_regions_cover_every_section,
+    reservation_overlapping_bss,
+    firmware_fixture_numbers,
+    json_rendering_is_deterministic,
+    heap_at_top_of_address_space_does_not_overflow,
+];
 
 fn region<'a>(r: &'a Report, name: &str) -> &'a RegionUsage {
     r.regions
@@ -68,7 +89,6 @@ fn analyze(bytes: &[u8]) -> Report {
     analyze_with(bytes, &options())
 }
 
-#[test]
 fn data_is_charged_in_run_region_and_load_region() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x400)
@@ -106,7 +126,6 @@ fn data_is_charged_in_run_region_and_load_region() {
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
-#[test]
 fn nobits_cost_run_region_only_and_uninit_is_its_own_kind() {
     // A .bss whose segment has a physical address in FLASH (as ld writes it after
     // `.data AT>FLASH`) still costs no flash.
@@ -145,7 +164,6 @@ fn nobits_cost_run_region_only_and_uninit_is_its_own_kind() {
     assert_eq!(ram.free, RAM_LEN - 0x280);
 }
 
-#[test]
 fn overflow_past_region_end() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -173,7 +191,6 @@ fn overflow_past_region_end() {
     assert!(r.unmapped.is_empty());
 }
 
-#[test]
 fn section_outside_every_region_is_unmapped() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -218,7 +235,6 @@ fn section_outside_every_region_is_unmapped() {
     assert_eq!(region(&r, "RAM").used, 0x40);
 }
 
-#[test]
 fn symbols_zero_size_aliases_and_overlaps() {
     let ro = FLASH;
     let elf = ElfSpec::new()
@@ -271,7 +287,6 @@ fn symbols_zero_size_aliases_and_overlaps() {
     assert_eq!(order, vec!["ov_a", "ov_b", "alias_strong", "tail", "inner"]);
 }
 
-#[test]
 fn thumb_bit_cleared_on_arm_functions_only() {
     let spec = |machine| {
         ElfSpec::new()
@@ -360,7 +375,6 @@ fn assert_layout(r: &Report) {
     assert_eq!(section(r, ".bss").unattributed, 0x20);
 }
 
-#[test]
 fn all_classes_and_endiannesses_load_alike() {
     let base = analyze(&layout_spec().build());
     assert_eq!((base.elf.class, base.elf.endian), (32, "little"));
@@ -402,7 +416,6 @@ fn all_classes_and_endiannesses_load_alike() {
     }
 }
 
-#[test]
 fn sixty_four_bit_addresses_above_4gib() {
     let base = 0x1_0000_0000u64;
     let elf = ElfSpec::new()
@@ -430,7 +443,6 @@ fn sixty_four_bit_addresses_above_4gib() {
     assert_eq!(section(&r, ".bss").unattributed, 0);
 }
 
-#[test]
 fn stack_from_stack_start_and_end_is_reserved() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -453,7 +465,6 @@ fn stack_from_stack_start_and_end_is_reserved() {
     assert_eq!(region(&r, "FLASH").reserved, 0);
 }
 
-#[test]
 fn cortex_m_rt_default_stack_is_not_reserved() {
     // cortex-m-rt's link.x: `_stack_end = __euninit` unless the user sets it.
     let elf = ElfSpec::new()
@@ -478,7 +489,6 @@ fn cortex_m_rt_default_stack_is_not_reserved() {
     assert_eq!(ram.free, RAM_LEN - 0x240);
 }
 
-#[test]
 fn stack_section_is_reserved() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -496,7 +506,6 @@ fn stack_section_is_reserved() {
     assert_eq!(ram.free, RAM_LEN - 0x900);
 }
 
-#[test]
 fn heap_section_is_a_reserved_arena() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -516,7 +525,6 @@ fn heap_section_is_a_reserved_arena() {
     assert_eq!(ram.free, RAM_LEN - 0xa00);
 }
 
-#[test]
 fn heap_static_object_is_reserved_not_used() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -539,7 +547,6 @@ fn heap_static_object_is_reserved_not_used() {
     assert_eq!(symbol(&r, "HEAP_MEM").unwrap().bytes, 4096);
 }
 
-#[test]
 fn heap_from_heapbase_heaplimit() {
     let elf = ElfSpec::new()
         .text(".text", FLASH, 0x100)
@@ -559,7 +566,6 @@ fn heap_from_heapbase_heaplimit() {
     assert_eq!(ram.free, RAM_LEN - 0x2100);
 }
 
-#[test]
 fn inferred_regions_cover_every_section() {
     let bytes = firmware().build();
     let image = elf::load_bytes(&bytes, "fw.elf").unwrap();
@@ -599,7 +605,6 @@ fn inferred_regions_cover_every_section() {
     assert_eq!(region(&r, "LOAD@0x8000000").used, 0x640);
 }
 
-#[test]
 fn reservation_overlapping_bss() {
     let bytes = firmware().build(); // .bss at RAM+0x40..RAM+0x240
     let opts = Options {
@@ -644,7 +649,6 @@ fn reservation_overlapping_bss() {
     assert_eq!(ram.free, RAM_LEN - 0x340 - 0x1000);
 }
 
-#[test]
 fn firmware_fixture_numbers() {
     let r = analyze(&firmware().build());
     let flash = region(&r, "FLASH");
@@ -678,7 +682,6 @@ fn firmware_fixture_numbers() {
     assert!(r.sections.iter().all(|s| s.name != ".comment"));
 }
 
-#[test]
 fn json_rendering_is_deterministic() {
     let render = |bytes: &[u8]| {
         let r = analyze(bytes);
@@ -697,16 +700,10 @@ fn json_rendering_is_deterministic() {
     assert_eq!(v["file"], "test.elf");
 }
 
-#[test]
 fn heap_at_top_of_address_space_does_not_overflow() {
     // A 64-bit image whose `.heap` ends exactly at 2^64, plus a heap-named static in it.
-    let top = 0xFFFF_FFFF_FFFF_F000u64;
-    let elf = ElfSpec::new()
-        .machine(EM_RISCV)
-        .class64()
-        .text(".text", top - 0x1000, 0x1000)
-        .nobits(".heap", top, 0x1000)
-        .object("big_heap", ".heap", top, 0x1000)
+    let elf = top_of_address_space()
+        .object("big_heap", ".heap", TOP_PAGE, 0x1000)
         .build();
     let image = elf::load_bytes(&elf, "top.elf").unwrap();
     let r = report::analyze(&image, &Options::default()).expect("no panic, no error");

@@ -425,6 +425,33 @@ pub fn firmware() -> ElfSpec {
         .abs("_stack_start", RAM + RAM_LEN)
 }
 
+/// `.rodata` with a global symbol and its weak alias (same address and size).
+pub fn aliases() -> ElfSpec {
+    ElfSpec::new()
+        .rodata(".rodata", FLASH, 0x100)
+        .object("a", ".rodata", FLASH, 0x20)
+        .symbol(
+            "b",
+            Some(".rodata"),
+            FLASH,
+            0x20,
+            SymType::Object,
+            Bind::Weak,
+        )
+}
+
+/// The last page of the 64-bit address space.
+pub const TOP_PAGE: u64 = 0xFFFF_FFFF_FFFF_F000;
+
+/// A 64-bit RISC-V image whose `.heap` is the last page of the address space (ends at 2^64).
+pub fn top_of_address_space() -> ElfSpec {
+    ElfSpec::new()
+        .machine(EM_RISCV)
+        .class64()
+        .text(".text", TOP_PAGE - 0x1000, 0x1000)
+        .nobits(".heap", TOP_PAGE, 0x1000)
+}
+
 /// Regions matching [`firmware`]: FLASH 64 KiB, RAM 32 KiB.
 pub fn regions() -> Vec<membudget::memory::Region> {
     vec![

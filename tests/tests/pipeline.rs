@@ -1,11 +1,23 @@
-//! End-to-end behaviour of the pipeline that the other test files do not cover: every
-//! command treats a reader that stops early (`membudget diff a b --format json | head -c1`)
-//! as success, never as an error.
+//! End-to-end behaviour of the pipeline that the other modules do not cover: every command
+//! treats a reader that stops early (`membudget diff a b --format json | head -c1`) as
+//! success, never as an error; version-1 budgets load and `bless` migrates them; the committed
+//! JSON Schemas are the generated ones, and real documents follow them.
 
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use crate::support::{assert_valid, run, tempdir, trials, validator, BIN};
+
+trials![
+    closed_stdout_is_success_for_report,
+    closed_stdout_is_success_for_diff,
+    closed_stdout_keeps_the_verdict_of_check,
+    closed_stdout_is_success_for_chips_and_bless,
+    bless_migrates_version_1_budgets,
+    committed_schemas,
+    documents_follow_their_schemas,
+];
 
 /// Run membudget with a stdout whose reader is already gone, so that its first write
 /// fails with EPIPE whatever the output size (a pipe to `head` would let small outputs
@@ -13,7 +25,7 @@ use std::process::{Command, Output, Stdio};
 fn run_with_closed_stdout(args: &[&str]) -> Output {
     let (ours, theirs) = UnixStream::pair().expect("socket pair");
     drop(ours);
-    Command::new(env!("CARGO_BIN_EXE_membudget"))
+    Command::new(BIN)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::from(OwnedFd::from(theirs)))
@@ -38,7 +50,6 @@ fn assert_quiet_success(args: &[&str], expected: i32) {
     );
 }
 
-#[test]
 fn closed_stdout_is_success_for_report() {
     for format in ["table", "json", "csv", "markdown"] {
         assert_quiet_success(
@@ -55,7 +66,6 @@ fn closed_stdout_is_success_for_report() {
     }
 }
 
-#[test]
 fn closed_stdout_is_success_for_diff() {
     for format in ["table", "json", "markdown"] {
         assert_quiet_success(
@@ -71,7 +81,6 @@ fn closed_stdout_is_success_for_diff() {
     }
 }
 
-#[test]
 fn closed_stdout_keeps_the_verdict_of_check() {
     for format in ["table", "json", "markdown"] {
         let budget = "golden/p2.budget.json";
@@ -89,14 +98,13 @@ fn closed_stdout_keeps_the_verdict_of_check() {
     }
 }
 
-#[test]
 fn closed_stdout_is_success_for_chips_and_bless() {
     assert_quiet_success(&["chips"], 0);
     assert_quiet_success(&["report", "--chip", "list"], 0);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = tempdir();
     let budget = dir.path().join("p2.budget.json");
     // A copy, with its linker script found from the copy's directory.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::support::root();
     let text = std::fs::read_to_string(root.join("golden/p2.budget.json")).expect("golden");
     let script = root.join("firmware/layouts/p2/memory.x");
     let text = text.replace(
@@ -112,23 +120,14 @@ fn closed_stdout_is_success_for_chips_and_bless() {
     assert_quiet_success(&["bless", "fixtures/p2.elf", "--budget", budget], 0);
 }
 
-fn membudget(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_membudget"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("membudget runs")
-}
-
 /// Budget format 1 (baseline inside the budget file) still loads, and `bless` migrates it
 /// to format 2: on copies of the goldens as they were before the migration
 /// (`tests/data/budget/v1/`), the checks agree with today's goldens before and after, and
 /// the baseline bless writes is byte for byte the committed one.
-#[test]
 fn bless_migrates_version_1_budgets() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::support::root();
     for layout in ["p2", "daisy", "qemu-an386", "qemu-an505"] {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = tempdir();
         let name = format!("{layout}.budget.json");
         let v1 = std::fs::read_to_string(root.join("tests/data/budget/v1").join(&name)).unwrap();
         assert!(v1.contains("\"schema\": \"membudget.budget/1\""));
@@ -142,20 +141,15 @@ fn bless_migrates_version_1_budgets() {
         let budget = budget.to_str().unwrap();
         let elf = format!("fixtures/{layout}.elf");
         let golden = format!("golden/{name}");
-        let check = |b: &str| membudget(&["check", &elf, "--budget", b, "--format", "json"]);
+        let check = |b: &str| run(&["check", &elf, "--budget", b, "--format", "json"]);
         let today = check(&golden);
-        assert_eq!(today.status.code(), Some(0), "{layout}");
+        assert_eq!(today.code, 0, "{layout}");
 
         let before = check(budget);
         assert_eq!(before.stdout, today.stdout, "{layout}: version 1 loads");
 
-        let o = membudget(&["bless", &elf, "--budget", budget]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let o = run(&["bless", &elf, "--budget", budget]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
         let migrated = std::fs::read_to_string(dir.path().join(&name)).unwrap();
         let value: serde_json::Value = serde_json::from_str(&migrated).unwrap();
         assert_eq!(value["schema"], "membudget.budget/2");
@@ -177,16 +171,18 @@ fn bless_migrates_version_1_budgets() {
             after.stdout, today.stdout,
             "{layout}: same check after migrating"
         );
-        let again = membudget(&["bless", &elf, "--budget", budget]);
-        let again = String::from_utf8_lossy(&again.stdout).into_owned();
-        assert!(again.starts_with("unchanged"), "{layout}: {again}");
+        let again = run(&["bless", &elf, "--budget", budget]);
+        assert!(
+            again.stdout.starts_with("unchanged"),
+            "{layout}: {}",
+            again.stdout
+        );
     }
 }
 
 /// The committed JSON Schemas are the ones generated from the types.
-#[test]
 fn committed_schemas() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate::support::root();
     let update = std::env::var_os("UPDATE_SCHEMAS").is_some_and(|v| !v.is_empty() && v != "0");
     let mut stale = Vec::new();
     for (name, schema) in membudget::schema::schemas() {
@@ -203,35 +199,17 @@ fn committed_schemas() {
     assert!(
         stale.is_empty(),
         "{stale:?} differ from the schemas generated from the types; regenerate them with \
-         UPDATE_SCHEMAS=1 cargo test --test pipeline committed_schemas"
+         UPDATE_SCHEMAS=1 cargo test --release -- pipeline::committed_schemas"
     );
 }
 
-fn validator(name: &str) -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("schema")
-        .join(format!("{name}.schema.json"));
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::validator_for(&schema).expect("a valid JSON Schema")
-}
-
-fn assert_valid(validator: &jsonschema::Validator, doc: &serde_json::Value, what: &str) {
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{what}: {errors:#?}");
-}
-
 fn json_of(args: &[&str]) -> serde_json::Value {
-    let o = membudget(args);
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    let o = run(args);
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
 /// Real check, diff and baseline documents follow their generated schemas, and carry
 /// their `schema` tags.
-#[test]
 fn documents_follow_their_schemas() {
     let check = validator("check");
     for (elf, layout) in [
@@ -268,7 +246,7 @@ fn documents_follow_their_schemas() {
     assert!(!diff.is_valid(&wrong), "a wrong tag must not validate");
     let baseline = validator("baseline");
     for layout in ["p2", "daisy", "qemu-an386", "qemu-an505"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = crate::support::root()
             .join("golden")
             .join(format!("{layout}.baseline.json"));
         let v: serde_json::Value =
