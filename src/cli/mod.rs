@@ -150,10 +150,10 @@ pub(crate) struct StackArgs {
     /// targets, recursion depths, frames, priority groups, threads).
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
-    #[command(flatten)]
-    pub script: ScriptArgs,
     #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub format: Format,
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Args)]
