@@ -372,6 +372,29 @@ fn deep_nesting_exits_2_with_a_position() {
             format!("S = {body};\nMEMORY {{ R : ORIGIN = 0, LENGTH = 1 }}\n"),
         )
         .unwrap();
+        let budget = dir.path().join(format!("{name}.budget.json"));
+        std::fs::write(
+            &budget,
+            format!(
+                r#"{{"schema": "membudget.budget/2", "budget": {{"linker_script": "{name}"}}}}"#
+            ),
+        )
+        .unwrap();
+        // Through the budget's linker_script (check, bless) and through --memory.
+        for command in ["check", "bless"] {
+            let out = membudget(&[
+                command.as_ref(),
+                elf.as_ref(),
+                "--budget".as_ref(),
+                budget.as_os_str(),
+            ]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {name}: {stderr}");
+            assert!(
+                stderr.contains(":1:") && stderr.contains("nested too deeply"),
+                "{stderr}"
+            );
+        }
         for args in [vec!["report"], vec!["diff", elf.to_str().unwrap()]] {
             let out = Command::new(BIN)
                 .args(&args)
