@@ -19,6 +19,9 @@
 //! - `stack`: static stack analysis against GCC's `-fstack-usage` and objdump's decoding.
 //! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
+//! - `stack`: the static stack analysis: SP tracker on hand-written Thumb, frames against
+//!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
+//!   input, annotations, and the stack gate of `check` and the baseline.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     trials.extend(stack::trials());
     trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
+    trials.extend(stack::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use membudget::stack::{self, RootKind, StackReport, UnknownKind};
 
-use crate::support::{root, tool, trials, Skip, BIN};
+use crate::support::{root, trials, Skip, BIN};
 
 trials![
     tracker_on_hand_written_sequences,
@@ -24,7 +24,12 @@ trials![
     stale_or_malformed_annotations_are_bad_input,
     check_gates_the_worst_case_against_the_stack,
     worst_case_per_root_is_in_the_baseline_with_a_tolerance,
+    corrupt_elves_never_panic
 ];
+
+fn repo(p: &str) -> PathBuf {
+    root().join(p)
+}
 
 fn analyze(p: &Path) -> StackReport {
     stack::analyze_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -37,15 +42,25 @@ fn func<'a>(r: &'a StackReport, name: &str) -> &'a stack::Function {
         .unwrap_or_else(|| panic!("{}: no function {name}", r.file))
 }
 
-/// Every ELF of the corpus and of the project's fixtures; a missing corpus is a skip.
-fn all_elves() -> Result<Vec<PathBuf>, Skip> {
+/// The corpus, when there is one (the stack tests also run on the fixtures alone).
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = match std::env::var("MEMBUDGET_CORPUS") {
+        Ok(v) if v == "skip" => return None,
+        Ok(v) if !v.is_empty() => PathBuf::from(v),
+        _ => repo("../shared/corpus"),
+    };
+    dir.is_dir().then_some(dir)
+}
+
+/// Every ELF of the corpus and of the project's fixtures.
+fn all_elves() -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut dirs = vec![
-        root().join("fixtures"),
-        root().join("fixtures/stack-c"),
-        root().join("tests/data/stack"),
+        repo("fixtures"),
+        repo("fixtures/stack-c"),
+        repo("tests/data/stack"),
     ];
-    dirs.push(crate::corpus::corpus_dir()?);
+    dirs.extend(corpus_dir());
     for d in dirs {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -58,11 +73,11 @@ fn all_elves() -> Result<Vec<PathBuf>, Skip> {
         }
     }
     files.sort();
-    Ok(files)
+    files
 }
 
 fn tracker_on_hand_written_sequences() {
-    let r = analyze(&root().join("tests/data/stack/seqs.elf"));
+    let r = analyze(&repo("tests/data/stack/seqs.elf"));
     // (function, frame, worst case, complete): the reasoning is beside each in seqs.s.
     let expected: &[(&str, u32, u64, bool)] = &[
         ("Reset_Handler", 0, 2052, true),
@@ -147,8 +162,8 @@ fn read_su(path: &Path) -> Vec<(String, u32, bool)> {
 
 fn frames_match_gcc_stack_usage() {
     for m in ["m4", "m0"] {
-        let r = analyze(&root().join(format!("fixtures/stack-c/app-{m}.elf")));
-        let su = read_su(&root().join(format!("fixtures/stack-c/app-{m}.su")));
+        let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
+        let su = read_su(&repo(&format!("fixtures/stack-c/app-{m}.su")));
         assert!(su.len() >= 14, "{m}: .su has {} functions", su.len());
         let mut wrong = Vec::new();
         for (name, bytes, dynamic) in &su {
@@ -366,10 +381,10 @@ fn compare_with_objdump(objdump: &str, elf: &Path) -> (usize, Vec<String>) {
 }
 
 fn decoder_agrees_with_objdump() -> Result<(), Skip> {
-    let objdump = tool(&["arm-none-eabi-objdump"])?;
+    let objdump = crate::support::tool(&["arm-none-eabi-objdump"])?;
     let mut total = 0;
     let mut files = 0;
-    for elf in all_elves()? {
+    for elf in all_elves() {
         if stack::analyze_path(&elf).is_err() {
             continue; // not Cortex-M
         }
@@ -389,9 +404,9 @@ fn decoder_agrees_with_objdump() -> Result<(), Skip> {
     Ok(())
 }
 
-fn every_cortex_m_elf_is_analysed_and_others_are_refused() -> Result<(), Skip> {
+fn every_cortex_m_elf_is_analysed_and_others_are_refused() {
     let mut analysed = 0;
-    for elf in all_elves()? {
+    for elf in all_elves() {
         let data = std::fs::read(&elf).unwrap();
         let image = membudget::elf::load_bytes(&data, "x").unwrap();
         match stack::analyze_bytes(&data, "x.elf") {
@@ -442,11 +457,10 @@ fn every_cortex_m_elf_is_analysed_and_others_are_refused() -> Result<(), Skip> {
         }
     }
     assert!(analysed >= 8, "only {analysed} ELFs analysed");
-    Ok(())
 }
 
 fn garbage_code_never_panics() {
-    let data = std::fs::read(root().join("tests/data/stack/seqs.elf")).unwrap();
+    let data = std::fs::read(repo("tests/data/stack/seqs.elf")).unwrap();
     let image = membudget::elf::load_bytes(&data, "seqs.elf").unwrap();
     let text = image.sections.iter().find(|s| s.name == ".text").unwrap();
     let file = object::read::File::parse(&*data).unwrap();
@@ -473,7 +487,7 @@ fn garbage_code_never_panics() {
 }
 
 fn json_contract_and_determinism() {
-    let elf = root().join("tests/data/stack/seqs.elf");
+    let elf = repo("tests/data/stack/seqs.elf");
     let run = || {
         Command::new(BIN)
             .args(["stack", "--format", "json"])
@@ -562,8 +576,8 @@ fn unsupported_machines_exit_2_with_one_line() {
 }
 
 fn budget_annotations_resolve_unknowns() {
-    let elf = root().join("tests/data/stack/seqs.elf");
-    let budget = root().join("tests/data/stack/seqs.budget.json");
+    let elf = repo("tests/data/stack/seqs.elf");
+    let budget = repo("tests/data/stack/seqs.budget.json");
     let ann = stack::annotate::load(&budget).unwrap();
     let r = stack::analyze_path_with(&elf, &ann).unwrap();
     // Reasoning beside f_thread in seqs.s.
@@ -607,7 +621,7 @@ fn budget_annotations_resolve_unknowns() {
 }
 
 fn stale_or_malformed_annotations_are_bad_input() {
-    let elf = root().join("tests/data/stack/seqs.elf");
+    let elf = repo("tests/data/stack/seqs.elf");
     let dir = tempfile::tempdir().unwrap();
     for (analysis, wanted) in [
         (
@@ -668,19 +682,11 @@ fn seqs_budget(dir: &Path, stack: &str, tolerance: &str) -> PathBuf {
     path
 }
 
-/// The `budget.stack.analysis` annotations of `tests/data/stack/seqs.budget.json`, as JSON.
-fn seqs_analysis() -> String {
-    let annotated =
-        std::fs::read_to_string(root().join("tests/data/stack/seqs.budget.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
-    v["budget"]["stack"]["analysis"].to_string()
-}
-
 fn check(budget: &Path, format: &str) -> (i32, String) {
     let out = Command::new(BIN)
         .args(["check", "--format", format, "--budget"])
         .arg(budget)
-        .arg(root().join("tests/data/stack/seqs.elf"))
+        .arg(repo("tests/data/stack/seqs.elf"))
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
@@ -699,7 +705,9 @@ fn failure_kinds(json: &str) -> Vec<String> {
 
 fn check_gates_the_worst_case_against_the_stack() {
     let dir = tempfile::tempdir().unwrap();
-    let analysis = seqs_analysis();
+    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
+    let analysis = v["budget"]["stack"]["analysis"].to_string();
 
     // 2176 B (priority groups) + 10% fits the 4 KiB stack; the table shows the need.
     let b = seqs_budget(
@@ -744,7 +752,9 @@ fn check_gates_the_worst_case_against_the_stack() {
 
 fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let dir = tempfile::tempdir().unwrap();
-    let analysis = seqs_analysis();
+    let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&annotated).unwrap();
+    let analysis = v["budget"]["stack"]["analysis"].to_string();
     let b = seqs_budget(
         dir.path(),
         &format!(r#"{{"analysis": {analysis}}}"#),
@@ -753,7 +763,7 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let bless = Command::new(BIN)
         .args(["bless", "--budget"])
         .arg(&b)
-        .arg(root().join("tests/data/stack/seqs.elf"))
+        .arg(repo("tests/data/stack/seqs.elf"))
         .output()
         .unwrap();
     assert_eq!(bless.status.code(), Some(0), "{bless:?}");
@@ -784,4 +794,43 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let (_, md) = check(&b, "markdown");
     assert!(md.contains("Worst-case stack"), "{md}");
     assert!(md.contains("+1024"), "{md}");
+}
+
+fn corrupt_elves_never_panic() {
+    // `report` runs the stack analysis on every ARM image: truncated and corrupted files
+    // must give an error or a result, never a panic.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut tried = 0;
+    for elf in all_elves() {
+        let data = std::fs::read(&elf).unwrap();
+        if stack::analyze_bytes(&data, "x.elf").is_err() {
+            continue;
+        }
+        for round in 0..40 {
+            let mut d = data.clone();
+            if round % 4 == 0 {
+                d.truncate((next() % d.len() as u64) as usize);
+            } else {
+                for _ in 0..1 + round % 8 {
+                    // Headers and tables live at both ends of the file.
+                    let span = d.len().min(4096) as u64;
+                    let at = if next() % 2 == 0 {
+                        next() % span
+                    } else {
+                        d.len() as u64 - 1 - next() % span
+                    } as usize;
+                    d[at] = next() as u8;
+                }
+            }
+            let _ = stack::analyze_bytes(&d, "corrupt.elf");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 300, "only {tried} variants");
 }
