@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::elf::{Image, Section};
 use crate::error::Error;
+use crate::memory::linker::ScriptWarning;
 use crate::memory::source::{MemoryMap, RegionSource};
 use crate::memory::{Region, Reservation};
 use crate::report::{Report, Warning, REPORT_SCHEMA};
@@ -27,6 +28,8 @@ pub struct Options {
     pub region_source: Option<RegionSource>,
     /// Ranges the image must leave alone (counted as reserved, overlaps reported).
     pub reservations: Vec<Reservation>,
+    /// Warnings about the linker script the regions came from, passed on to the report.
+    pub script_warnings: Vec<ScriptWarning>,
 }
 
 impl From<MemoryMap> for Options {
@@ -35,13 +38,14 @@ impl From<MemoryMap> for Options {
             regions: map.regions,
             region_source: map.source,
             reservations: map.reservations,
+            script_warnings: map.script_warnings,
         }
     }
 }
 
 /// Analyse an image against the given regions.
 pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = opts.script_warnings.iter().map(Warning::from).collect();
     let (regions, source, inferred) = if opts.regions.is_empty() {
         (infer_regions(image), RegionSource::inferred(), true)
     } else {
@@ -96,6 +100,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         reservations,
         unmapped: placed.unmapped,
         warnings,
+        stack_need: None,
     };
     check_totals(&report)?;
     Ok(report)

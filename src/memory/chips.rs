@@ -585,59 +585,128 @@ mod tests {
         assert_eq!(name("-"), None);
     }
 
-    fn layout(name: &str) -> Vec<(String, u64, u64)> {
-        find(name)
+    /// A memory as its vendor's memory map prints it: the preset's name for it, its first
+    /// and its last byte (inclusive, as the documents write them).
+    type MapEntry = (&'static str, u64, u64);
+
+    /// `chip`'s regions are exactly `map`'s entries, in address order: written from the cited
+    /// documents in their own form, not from the preset table.
+    fn assert_memory_map(chip: &str, map: &[MapEntry]) {
+        let regions: Vec<(String, u64, u64)> = find(chip)
+            .unwrap_or_else(|| panic!("no preset {chip}"))
+            .regions()
+            .into_iter()
+            .map(|r| (r.name.clone(), r.origin, r.end() - 1))
+            .collect();
+        let mut want: Vec<(String, u64, u64)> =
+            map.iter().map(|&(n, a, b)| (n.to_string(), a, b)).collect();
+        want.sort_by_key(|r| r.1);
+        assert_eq!(
+            regions, want,
+            "{chip}: regions vs its documents' memory map"
+        );
+    }
+
+    fn size(chip: &str, region: &str) -> u64 {
+        find(chip)
             .unwrap()
             .regions()
             .into_iter()
-            .map(|r| (r.name, r.origin, r.length))
-            .collect()
+            .find(|r| r.name == region)
+            .unwrap_or_else(|| panic!("{chip}: no region {region}"))
+            .length
     }
 
     #[test]
-    fn stm32h750_daisy_figures() {
-        let l = layout("daisy");
-        let get = |n: &str| l.iter().find(|r| r.0 == n).map(|r| (r.1, r.2)).unwrap();
-        assert_eq!(get("ITCMRAM"), (0, 0x1_0000));
-        assert_eq!(get("FLASH"), (0x0800_0000, 0x2_0000));
-        assert_eq!(get("DTCMRAM"), (0x2000_0000, 0x2_0000));
-        assert_eq!(get("AXI_SRAM"), (0x2400_0000, 0x8_0000));
-        assert_eq!(get("SRAM1"), (0x3000_0000, 0x2_0000));
-        assert_eq!(get("SRAM2"), (0x3002_0000, 0x2_0000));
-        assert_eq!(get("SRAM3"), (0x3004_0000, 0x8000));
-        assert_eq!(get("SRAM4"), (0x3800_0000, 0x1_0000));
-        assert_eq!(get("QSPIFLASH"), (0x9000_0000, 0x80_0000));
-        assert_eq!(get("SDRAM"), (0xC000_0000, 0x400_0000));
-        // SRAM1..3 are contiguous (libDaisy's 288K RAM_D2).
-        assert_eq!(get("SRAM3").0 + get("SRAM3").1 - get("SRAM1").0, 288 * 1024);
+    fn stm32h750_daisy_matches_rm0433_ds12556_and_the_daisy_seed_datasheet() {
+        // ST RM0433 Rev 8 (STM32H742/743/753/750 reference manual), §2.3 "Memory
+        // organization", memory map: ITCM-RAM 0x0000 0000-0x0000 FFFF, DTCM-RAM
+        // 0x2000 0000-0x2001 FFFF, AXI SRAM 0x2400 0000-0x2407 FFFF, SRAM1 0x3000 0000-
+        // 0x3001 FFFF, SRAM2 0x3002 0000-0x3003 FFFF, SRAM3 0x3004 0000-0x3004 7FFF, SRAM4
+        // 0x3800 0000-0x3800 FFFF, Backup SRAM 0x3880 0000-0x3880 0FFF.
+        // ST DS12556 (STM32H750VB/ZB/IB/XB datasheet): 128 Kbytes of flash from 0x0800 0000.
+        // Electrosmith Daisy Seed datasheet: 8 MB QSPI flash (IS25LP064A) on the QUADSPI bank
+        // at 0x9000 0000, 64 MB SDRAM (AS4C32M16SB) on FMC SDRAM bank 1 at 0xC000 0000.
+        assert_memory_map(
+            "stm32h750",
+            &[
+                ("ITCMRAM", 0x0000_0000, 0x0000_FFFF),
+                ("FLASH", 0x0800_0000, 0x0801_FFFF),
+                ("DTCMRAM", 0x2000_0000, 0x2001_FFFF),
+                ("AXI_SRAM", 0x2400_0000, 0x2407_FFFF),
+                ("SRAM1", 0x3000_0000, 0x3001_FFFF),
+                ("SRAM2", 0x3002_0000, 0x3003_FFFF),
+                ("SRAM3", 0x3004_0000, 0x3004_7FFF),
+                ("SRAM4", 0x3800_0000, 0x3800_FFFF),
+                ("BACKUP_SRAM", 0x3880_0000, 0x3880_0FFF),
+                ("QSPIFLASH", 0x9000_0000, 0x907F_FFFF),
+                ("SDRAM", 0xC000_0000, 0xC3FF_FFFF),
+            ],
+        );
+        // DS12556's totals: "192 Kbytes of TCM RAM" and "864 Kbytes of user SRAM".
+        let h750 = |r| size("stm32h750", r);
+        assert_eq!(h750("ITCMRAM") + h750("DTCMRAM"), 192 * K);
+        let user: u64 = ["AXI_SRAM", "SRAM1", "SRAM2", "SRAM3", "SRAM4"]
+            .map(h750)
+            .iter()
+            .sum();
+        assert_eq!(user, 864 * K);
+        // The Daisy's names resolve to it.
+        assert_eq!(find("daisy").map(|p| p.name), Some("stm32h750"));
     }
 
     #[test]
-    fn stm32f769_figures() {
-        let l = layout("stm32f769");
-        let get = |n: &str| l.iter().find(|r| r.0 == n).map(|r| (r.1, r.2)).unwrap();
-        assert_eq!(get("FLASH"), (0x0800_0000, 2 * M));
-        assert_eq!(get("DTCMRAM"), (0x2000_0000, 128 * K));
-        assert_eq!(get("SRAM1"), (0x2002_0000, 368 * K));
-        assert_eq!(get("SRAM2"), (0x2007_C000, 16 * K));
-        // DTCM + SRAM1 + SRAM2 = 512 KiB, contiguous.
-        assert_eq!(get("SRAM2").0 + get("SRAM2").1, 0x2008_0000);
+    fn stm32f769_matches_rm0410_and_ds11532() {
+        // ST RM0410 Rev 4 (STM32F76xxx/F77xxx reference manual), §2.2.2 "Memory map and
+        // register boundary addresses": ITCM RAM 0x0000 0000-0x0000 3FFF, flash on AXIM
+        // 0x0800 0000-0x081F FFFF, DTCM RAM 0x2000 0000-0x2001 FFFF, SRAM1 0x2002 0000-
+        // 0x2007 BFFF, SRAM2 0x2007 C000-0x2007 FFFF, backup SRAM 0x4002 4000-0x4002 4FFF.
+        assert_memory_map(
+            "stm32f769",
+            &[
+                ("ITCMRAM", 0x0000_0000, 0x0000_3FFF),
+                ("FLASH", 0x0800_0000, 0x081F_FFFF),
+                ("DTCMRAM", 0x2000_0000, 0x2001_FFFF),
+                ("SRAM1", 0x2002_0000, 0x2007_BFFF),
+                ("SRAM2", 0x2007_C000, 0x2007_FFFF),
+                ("BACKUP_SRAM", 0x4002_4000, 0x4002_4FFF),
+            ],
+        );
+        // DS11532: "512 Kbytes of SRAM including 128 Kbytes of data TCM RAM", 2 Mbytes of flash.
+        let f769 = |r| size("stm32f769", r);
+        assert_eq!(f769("DTCMRAM") + f769("SRAM1") + f769("SRAM2"), 512 * K);
+        assert_eq!(f769("FLASH"), 2 * M);
     }
 
     #[test]
-    fn p2_figures() {
+    fn p2_matches_device_os_linker_scripts() {
+        // Particle Device OS, build/arm/linker/rtl872x/platform_ram.ld:
+        // platform_psram_start = 0x02000000, platform_psram_size = 4M;
+        // platform_ram_start = 0x10005000, platform_ram_size = 472K. platform_flash.ld: the
+        // user part is 2M (modelled at 0x08000000, see the preset).
+        assert_memory_map(
+            "p2",
+            &[
+                ("PSRAM", 0x0200_0000, 0x0200_0000 + 4 * M - 1),
+                ("FLASH", 0x0800_0000, 0x0800_0000 + 2 * M - 1),
+                ("SRAM", 0x1000_5000, 0x1000_5000 + 472 * K - 1),
+            ],
+        );
+        // This project's convention: Device OS owns the top 128 KiB of SRAM.
         let p = find("p2").unwrap();
-        let sram = p.regions().into_iter().find(|r| r.name == "SRAM").unwrap();
+        let dos: Vec<_> = p
+            .reservations
+            .iter()
+            .map(|r| (r.region, &r.range))
+            .collect();
+        assert_eq!(dos.len(), 1);
+        let (region, range) = dos[0];
+        assert_eq!(region, "SRAM");
+        assert_eq!(range.name, "Device OS");
         assert_eq!(
-            (sram.origin, sram.end(), sram.length),
-            (0x1000_5000, 0x1007_B000, 472 * K)
+            (range.origin, range.end()),
+            (0x1000_5000 + 472 * K - 128 * K, 0x1000_5000 + 472 * K)
         );
-        let dos = p.reservations.iter().find(|r| r.region == "SRAM").unwrap();
-        assert_eq!(
-            (dos.range.name.as_ref(), dos.range.origin, dos.range.end()),
-            ("Device OS", 0x1005_B000, 0x1007_B000)
-        );
-        assert_eq!(p.reservations.len(), 1);
     }
 
     /// A memory as a cited source states it: what, base address, size in bytes.

@@ -16,6 +16,7 @@ pub mod chips;
 mod csv;
 pub mod diff;
 mod report;
+pub mod stack;
 pub mod table;
 
 pub use check::{render_check, JsonCheck};
