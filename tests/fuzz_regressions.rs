@@ -4,12 +4,18 @@
 //! Each test names the bug it guards against. Inputs are built here or kept, minimized, in
 //! `tests/data/fuzz/`.
 
-mod support;
+#[allow(dead_code)]
+#[path = "tests/support/elf_spec.rs"]
+mod elf_spec;
 
 use std::path::Path;
 use std::process::Command;
 
-use support::*;
+use elf_spec::ElfSpec;
+
+/// The regions `memory.x` declares (a FLASH and a RAM where the ELFs below put nothing).
+const MEMORY_X: &str =
+    "MEMORY\n{\n  FLASH : ORIGIN = 0x08000000, LENGTH = 64K\n  RAM : ORIGIN = 0x20000000, LENGTH = 32K\n}\n";
 
 const BIN: &str = env!("CARGO_BIN_EXE_membudget");
 

@@ -5,6 +5,8 @@
 //!
 //! Fixtures are rebuilt by `scripts/build-stack-fixtures.sh`.
 
+#[allow(dead_code)]
+#[path = "tests/support/elf_spec.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
