@@ -4,7 +4,6 @@
 //! Each test names the bug it guards against. Inputs are built here or kept, minimized, in
 //! `tests/data/fuzz/`.
 
-#[allow(dead_code)]
 #[path = "tests/support/elf_spec.rs"]
 mod elf_spec;
 

@@ -5,7 +5,6 @@
 //!
 //! Fixtures are rebuilt by `scripts/build-stack-fixtures.sh`.
 
-#[allow(dead_code)]
 #[path = "tests/support/elf_spec.rs"]
 mod support;
 
