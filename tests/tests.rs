@@ -16,6 +16,7 @@
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
 //! - `on_target`: the report against what the firmware measured on QEMU.
+//! - `fuzz_regressions`: inputs the fuzzers (or reports) found, through the binary.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -23,6 +24,8 @@ mod budget;
 mod cli;
 #[path = "tests/corpus.rs"]
 mod corpus;
+#[path = "tests/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "tests/on_target.rs"]
 mod on_target;
 #[path = "tests/pipeline.rs"]
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());
+    trials.extend(fuzz_regressions::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();
