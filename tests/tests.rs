@@ -16,7 +16,6 @@
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
 //! - `linker`: linker-script regions against GNU ld's map of the same script.
-//! - `stack`: static stack analysis against GCC's `-fstack-usage` and objdump's decoding.
 //! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
 //! - `stack`: the static stack analysis: SP tracker on hand-written Thumb, frames against
@@ -62,7 +61,6 @@ fn main() -> ExitCode {
     trials.extend(stack::trials());
     trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
-    trials.extend(stack::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();
