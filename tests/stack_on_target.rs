@@ -12,10 +12,11 @@
 //!
 //! `<dir>` is `fixtures/`, or `$MEMBUDGET_FIRMWARE_DIR` (CI: a fresh build and QEMU run).
 //!
-//! The bound is read from `membudget stack ELF --budget golden/<layout>.budget.json --format
-//! json` (the budget annotates the function-pointer targets and the recursion depth):
-//! a thread scenario's bound is its entry function's `worst_case`; an interrupt scenario's is
-//! the entry's `worst_case` + the exception frame + the handler's `worst_case`.
+//! The bound is read from `membudget stack ELF --budget firmware/stack.budget.json --format json`
+//! (the budget annotates the function-pointer targets and the recursion depth): a thread
+//! scenario's bound is its entry function's `worst_case`; an interrupt scenario's is the entry's
+//! `worst_case` plus the handler's cost in `main_stack.handlers` (its `worst_case` + the
+//! exception frame + alignment padding, as the analyzer adds them for the main stack).
 //!
 //! Without a `membudget stack` subcommand the cases are skipped with a printed SKIP line (and
 //! fail when `CI=true`).
@@ -38,11 +39,6 @@ const BUILDS: &[(&str, &str)] = &[
 /// The tightness allowed: bound <= measured * NUM / DEN.
 const SLACK_NUM: u64 = 110;
 const SLACK_DEN: u64 = 100;
-
-/// Exception frame the hardware stacks on entry: 8 words, or 26 with the FP extension (lazy
-/// stacking reserves the FP part even when it is not written).
-const FRAME_BASIC: u64 = 32;
-const FRAME_FP: u64 = 104;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,13 +67,11 @@ fn stack_analyzer_present() -> bool {
 }
 
 /// `membudget stack <elf> [--budget F] --format json`, parsed.
-fn analyze(elf: &Path, layout: &str) -> Result<Value, String> {
+fn analyze(elf: &Path) -> Result<Value, String> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_membudget"));
     cmd.arg("stack").arg(elf);
-    let budget = repo_root()
-        .join("golden")
-        .join(format!("{layout}.budget.json"));
-    cmd.arg("--budget").arg(&budget);
+    cmd.arg("--budget")
+        .arg(repo_root().join("firmware/stack.budget.json"));
     cmd.args(["--format", "json"]);
     let out = cmd
         .output()
@@ -130,21 +124,20 @@ fn worst_case(analysis: &Value, name: &str) -> Result<u64, String> {
     Ok(wc)
 }
 
-/// The exception frame the analyzer assumes for a handler preempting the thread: its own
-/// figure when it states one, else the architecture's (FP frame on FPU targets).
-fn exception_frame(analysis: &Value) -> u64 {
-    let stated = analysis
-        .get("main_stack")
-        .and_then(|m| m.get("exception_frame"))
-        .and_then(Value::as_u64);
-    stated.unwrap_or_else(|| {
-        let arch = analysis.get("arch").and_then(Value::as_str).unwrap_or("");
-        if arch.contains("fp") || arch.contains("hf") {
-            FRAME_FP
-        } else {
-            FRAME_BASIC
-        }
-    })
+/// What a handler preempting the thread costs the main stack, as the analyzer states it
+/// (`main_stack.handlers[].cost`: worst case + exception frame + alignment). The handler's
+/// own bound must be complete.
+fn handler_cost(analysis: &Value, handler: &str) -> Result<u64, String> {
+    worst_case(analysis, handler)?;
+    analysis
+        .pointer("/main_stack/handlers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|h| h.get("name").and_then(Value::as_str) == Some(handler))
+        .and_then(|h| h.get("cost"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("handler `{handler}` has no cost in `main_stack.handlers`"))
 }
 
 struct Row {
@@ -164,7 +157,7 @@ fn bound_for(analysis: &Value, scenario: &Value) -> Result<u64, String> {
     let thread = worst_case(analysis, entry)?;
     match scenario.get("interrupt").and_then(Value::as_str) {
         None => Ok(thread),
-        Some(handler) => Ok(thread + exception_frame(analysis) + worst_case(analysis, handler)?),
+        Some(handler) => Ok(thread + handler_cost(analysis, handler)?),
     }
 }
 
@@ -198,7 +191,7 @@ fn check_build(layout: &'static str, suffix: &str, build: &'static str) -> (Vec<
         ));
         return (Vec::new(), failures);
     }
-    let analysis = match analyze(&elf, layout) {
+    let analysis = match analyze(&elf) {
         Ok(a) => a,
         Err(e) => {
             failures.push(format!("{what}: {e}"));
