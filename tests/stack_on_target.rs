@@ -66,7 +66,7 @@ fn stack_analyzer_present() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// `membudget stack <elf> [--budget F] --format json`, parsed.
+/// `membudget stack <elf> --budget firmware/stack.budget.json --format json`, parsed.
 fn analyze(elf: &Path) -> Result<Value, String> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_membudget"));
     cmd.arg("stack").arg(elf);
@@ -117,8 +117,8 @@ fn worst_case(analysis: &Value, name: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("function `{name}`: no integer `worst_case`"))?;
     if f.get("complete").and_then(Value::as_bool) != Some(true) {
         return Err(format!(
-            "function `{name}`: bound incomplete (at least {wc} B); unknowns: {}",
-            f.get("unknowns").map_or("?".into(), Value::to_string)
+            "function `{name}`: bound incomplete (at least {wc} B; `membudget stack` lists what \
+             it could not resolve, firmware/stack.budget.json annotates it)"
         ));
     }
     Ok(wc)
