@@ -16,6 +16,7 @@
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
 //! - `on_target`: the report against what the firmware measured on QEMU.
+//! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -29,6 +30,8 @@ mod on_target;
 mod pipeline;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
+#[path = "tests/stack_on_target.rs"]
+mod stack_on_target;
 #[path = "tests/support.rs"]
 mod support;
 #[path = "tests/synthetic.rs"]
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
     trials.extend(on_target::trials());
+    trials.extend(stack_on_target::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

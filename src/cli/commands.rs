@@ -167,7 +167,8 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
 /// `membudget stack`.
 pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let budget = match &args.budget {
-        Some(path) => Some(load_budget(path)?),
+        // `stack` has no --defsym: the budget's linker script is read as ld would without one.
+        Some(path) => Some(load_budget(path, &ScriptOptions::default())?),
         None => None,
     };
     let annotations = budget
