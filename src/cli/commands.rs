@@ -166,9 +166,9 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget stack`.
 pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let budget = match &args.budget {
-        // `stack` has no --defsym: the budget's linker script is read as ld would without one.
-        Some(path) => Some(load_budget(path, &ScriptOptions::default())?),
+        Some(path) => Some(load_budget(path, &script)?),
         None => None,
     };
     let annotations = budget
