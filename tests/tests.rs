@@ -21,6 +21,7 @@
 //! - `stack`: the static stack analysis: SP tracker on hand-written Thumb, frames against
 //!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
 //!   input, annotations, and the stack gate of `check` and the baseline.
+//! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -40,6 +41,8 @@ mod pipeline;
 mod snapshots;
 #[path = "tests/stack.rs"]
 mod stack;
+#[path = "tests/stack_on_target.rs"]
+mod stack_on_target;
 #[path = "tests/support.rs"]
 mod support;
 #[path = "tests/synthetic.rs"]
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
     trials.extend(stack::trials());
     trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
+    trials.extend(stack_on_target::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();
