@@ -62,7 +62,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         .collect();
     let mut placed = placement::place_sections(&alloc, &regions, &lookup, &mut warnings);
     let symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
-    let stack = stack_heap::find_stack(image, &regions, &lookup);
+    let stack = stack_heap::find_stack(image, &regions, &lookup, &opts.reservations);
     let heap = stack_heap::find_heap(image, &symbols, &regions, &lookup);
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {
         warnings.push(Warning::NoStackRoom { top: s.top });

@@ -2,7 +2,7 @@
 //! arenas handed to an allocator, by the conventions of common start-up code.
 
 use crate::elf::{Image, Section, SymbolKind};
-use crate::memory::Region;
+use crate::memory::{Region, Reservation};
 use crate::report::{HeapArena, Stack, SymbolUsage};
 
 use super::placement::RegionLookup;
@@ -62,7 +62,30 @@ pub(crate) fn find_stack(
     image: &Image,
     regions: &[Region],
     lookup: &RegionLookup,
+    reservations: &[Reservation],
 ) -> Option<Stack> {
+    let stack = declared_stack(image, regions, lookup)?;
+    Some(below_reservations(stack, reservations))
+}
+
+/// The stack grows down from its top until it meets something that is not its own: a
+/// reservation in its way ends its room there, and a stack whose first byte is reserved
+/// has no room at all.
+fn below_reservations(mut stack: Stack, reservations: &[Reservation]) -> Stack {
+    let floor = reservations
+        .iter()
+        .filter(|r| r.length > 0 && r.origin < stack.top && r.end() > stack.bottom)
+        .map(|r| r.end().min(stack.top))
+        .max();
+    if let Some(floor) = floor.filter(|f| *f > stack.bottom) {
+        stack.bottom = floor;
+        stack.size = stack.top - floor;
+    }
+    stack
+}
+
+/// The stack as the image declares it, before reservations.
+fn declared_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> Option<Stack> {
     let region_of = |a: u64| {
         lookup
             .find(a.saturating_sub(1), 1)

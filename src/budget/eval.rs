@@ -151,6 +151,7 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
     reservations(report, &mut f);
     overflows(report, &mut f);
     unmapped(report, &mut f);
+    stack_in_reservation(report, &mut f);
     // Placement warnings are findings above; the rest are remarks about the analysis.
     let notes = report
         .warnings
@@ -232,6 +233,25 @@ fn overflows(report: &Report, f: &mut Findings) {
                 region: s.region.clone().unwrap_or_default(),
                 section: s.name.clone(),
                 bytes: s.overflow,
+            },
+        );
+    }
+}
+
+/// A stack whose first byte is reserved overwrites someone else's memory on its first push.
+fn stack_in_reservation(report: &Report, f: &mut Findings) {
+    let Some(st) = &report.stack else { return };
+    let first = st.top.saturating_sub(1);
+    for r in report
+        .reservations
+        .iter()
+        .filter(|r| first >= r.origin && first < r.origin.saturating_add(r.length))
+    {
+        f.push(
+            Level::Fail,
+            Finding::StackInReservation {
+                reservation: r.name.clone(),
+                top: st.top,
             },
         );
     }

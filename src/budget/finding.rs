@@ -63,6 +63,13 @@ pub enum Finding {
         /// The minimum asked for.
         minimum: u64,
     },
+    /// The stack's initial pointer lies inside a reservation: its first push lands there.
+    StackInReservation {
+        /// Reservation name.
+        reservation: String,
+        /// Initial stack pointer.
+        top: u64,
+    },
     /// The stack has less room than the minimum.
     Stack {
         /// Warning level or failure limit.
@@ -168,7 +175,9 @@ impl Finding {
             Finding::Overflow { .. } => "overflow",
             Finding::Unmapped { .. } => "unmapped",
             Finding::RegionLimit { .. } => "region-limit",
-            Finding::StackMissing { .. } | Finding::Stack { .. } => "stack",
+            Finding::StackMissing { .. }
+            | Finding::Stack { .. }
+            | Finding::StackInReservation { .. } => "stack",
             Finding::GroupEmpty { .. } => "group-empty",
             Finding::GroupLimit { .. } => "group-limit",
             Finding::GroupRegion { .. } => "group-region",
@@ -190,6 +199,7 @@ impl Finding {
             Finding::RegionGrowth { over, .. } | Finding::SymbolGrowth { over, .. } => Some(*over),
             Finding::Unmapped { .. }
             | Finding::StackMissing { .. }
+            | Finding::StackInReservation { .. }
             | Finding::GroupEmpty { .. }
             | Finding::NoBaseline { .. } => None,
         }
