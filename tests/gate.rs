@@ -121,3 +121,122 @@ fn stack_starting_inside_a_reservation_fails() {
         "{v:#}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 2. Sections past a region's end overflow it, by GNU ld's count.
+
+/// A tool the test needs: `None` prints a SKIP line (and fails under `CI=true`, where
+/// every tool is installed by `.ci/run`).
+fn tool(name: &str) -> Option<String> {
+    let ok = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is missing under CI=true"
+        );
+        eprintln!("SKIP: {name} not installed");
+    }
+    ok.then(|| name.to_string())
+}
+
+const OVERFLOW_LD: &str = r#"
+MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 1K
+         RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 1K }
+ENTRY(_start)
+SECTIONS {
+  .fill : { KEEP(*(.fill)) } > FLASH
+  .text : { *(.text*) } > FLASH
+  .rodata : { *(.rodata*) } > FLASH
+  .data : { *(.data*) } > RAM AT > FLASH
+  .bss : { *(.bss*) } > RAM
+  _stack_start = ORIGIN(RAM) + LENGTH(RAM);
+}
+"#;
+
+/// Link a program whose FLASH is `fill` bytes of filler followed by code, 300 bytes of
+/// constants and `.data`'s image; return the ELF and ld's "overflowed by" figure.
+fn link_overflowing(dir: &tempfile::TempDir, gcc: &str, fill: u32) -> (PathBuf, u64) {
+    let c = format!(
+        "__attribute__((section(\".fill\"), used)) const char fill[{fill}] = {{1}};\n\
+         const char ro[300] = {{2}};\nint data[8] = {{1, 2, 3}};\nint bss[16];\n\
+         void _start(void) {{ for (;;) {{ bss[0] += data[1] + ro[4]; }} }}\n"
+    );
+    let src = write(dir, "t.c", c.as_bytes());
+    let ld = write(dir, "t.ld", OVERFLOW_LD.as_bytes());
+    let elf = dir.path().join(format!("t{fill}.elf"));
+    let o = Command::new(gcc)
+        .args(["-mcpu=cortex-m0", "-mthumb", "-nostdlib", "-O1", "-T"])
+        .arg(&ld)
+        .arg("-Wl,--noinhibit-exec")
+        .arg(&src)
+        .arg("-o")
+        .arg(&elf)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let n = err
+        .split("region `FLASH' overflowed by ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("ld did not report FLASH's overflow: {err}"));
+    (elf, n)
+}
+
+#[test]
+fn overflow_is_counted_as_gnu_ld_counts_it() {
+    let Some(gcc) = tool("arm-none-eabi-gcc") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ld = write(&dir, "memory.ld", OVERFLOW_LD.as_bytes());
+    // 900: .rodata crosses FLASH's end and `.data`'s image lies wholly past it.
+    // 1024: the filler fills FLASH exactly; code and constants start at its end.
+    for fill in [900, 1024] {
+        let (elf, ld_says) = link_overflowing(&dir, &gcc, fill);
+        let v = report_json(&[s(&elf), "--memory", s(&ld)]);
+        let flash = v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "FLASH")
+            .unwrap();
+        assert_eq!(flash["overflow"], ld_says, "fill {fill}: {flash:#}");
+        assert!(
+            v["unmapped"].as_array().unwrap().is_empty(),
+            "fill {fill}: {v:#}"
+        );
+        let budget = write(
+            &dir,
+            "b.json",
+            br#"{ "schema": "membudget.budget/2", "budget": { "linker_script": "memory.ld" } }"#,
+        );
+        let (code, c) = check_json(&elf, &budget);
+        assert_eq!(code, 1, "fill {fill}: {c:#}");
+        assert!(kinds(&c, "failures").contains(&"overflow".to_string()), "{c:#}");
+    }
+}
+
+#[test]
+fn section_outside_every_region_fails_unless_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(
+        &dir,
+        "fw.elf",
+        &firmware().nobits(".trace", 0x3000_0000, 0x100).build(),
+    );
+    let plain = format!(r#"{{ "schema": "membudget.budget/2", "budget": {{ {REGIONS} }} }}"#);
+    let (code, v) = check_json(&elf, &write(&dir, "a.json", plain.as_bytes()));
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(kinds(&v, "failures"), ["unmapped"], "{v:#}");
+    let expected = format!(
+        r#"{{ "schema": "membudget.budget/2", "budget": {{ {REGIONS}, "outside_regions": [".tr*"] }} }}"#
+    );
+    let (code, v) = check_json(&elf, &write(&dir, "b.json", expected.as_bytes()));
+    assert!(kinds(&v, "failures").is_empty(), "{v:#}");
+    assert_eq!(code, 0, "{v:#}");
+}

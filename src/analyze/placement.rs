@@ -123,6 +123,10 @@ pub(crate) struct Placement {
     region_sections: Vec<Vec<(u64, String)>>,
 }
 
+/// How far past a full region's end (or its last piece) a piece in no region may start
+/// and still be taken for the next section ld put in that region: room for alignment.
+const FOLLOW_GAP: u64 = 4096;
+
 /// Place every allocated section at its run address and, when it is copied from
 /// elsewhere, its load image at its load address.
 pub(crate) fn place_sections(
@@ -140,14 +144,16 @@ pub(crate) fn place_sections(
         overflow: vec![0; n],
         region_sections: vec![Vec::new(); n],
     };
-    for s in alloc {
+    // The highest end of what each region holds, for GNU ld's overflow figure.
+    let mut reach: Vec<u64> = regions.iter().map(|r| r.origin).collect();
+    let mut pending = Vec::new();
+    for (i, s) in alloc.iter().enumerate() {
         let run = lookup.find(s.addr, s.size);
         let load = if s.has_load_copy() {
             lookup.find(s.load_addr, s.size)
         } else {
             None
         };
-        let mut sec_overflow = 0;
         if let Some(r) = run {
             let reg = &regions[r];
             let end = s.end().min(reg.end());
@@ -155,11 +161,10 @@ pub(crate) fn place_sections(
                 p.occupied[r].push((s.addr, end));
                 p.by_kind[r].add(s.kind, end - s.addr);
                 p.region_sections[r].push((s.addr, s.name.clone()));
+                reach[r] = reach[r].max(s.end());
             }
-            sec_overflow = s.end().saturating_sub(reg.end());
-            p.overflow[r] += sec_overflow;
         } else if s.size > 0 {
-            p.unmapped.push(s.name.clone());
+            pending.push((i, false, s.addr));
         }
         if let Some(l) = load {
             let reg = &regions[l];
@@ -167,12 +172,9 @@ pub(crate) fn place_sections(
             p.occupied[l].push((s.load_addr, end));
             p.by_kind[l].load_image += end - s.load_addr;
             p.region_sections[l].push((s.load_addr, s.name.clone()));
-            p.overflow[l] += s.load_addr.saturating_add(s.size).saturating_sub(reg.end());
+            reach[l] = reach[l].max(s.load_addr.saturating_add(s.size));
         } else if s.has_load_copy() {
-            warnings.push(Warning::LoadImageUnmapped {
-                section: s.name.clone(),
-                load_addr: s.load_addr,
-            });
+            pending.push((i, true, s.load_addr));
         }
         p.sections.push(SectionUsage {
             name: s.name.clone(),
@@ -182,9 +184,46 @@ pub(crate) fn place_sections(
             size: s.size,
             region: run.map(|r| regions[r].name.clone()),
             load_region: load.map(|r| regions[r].name.clone()),
-            overflow: sec_overflow,
+            overflow: s.end().saturating_sub(run.map_or(u64::MAX, |r| regions[r].end())),
             unattributed: s.size,
         });
+    }
+    // GNU ld keeps assigning sections to a full region past its end: a piece in no
+    // region that follows a region's last piece is that region's overflow, counted, as
+    // ld counts it, up to the end of the last such piece.
+    pending.sort_by_key(|&(_, _, addr)| addr);
+    for (i, is_load, addr) in pending {
+        let s = alloc[i];
+        let size = s.size;
+        let follows = (0..regions.len())
+            .filter(|&r| reach[r].saturating_add(FOLLOW_GAP) >= regions[r].end())
+            .filter(|&r| {
+                addr >= regions[r].end()
+                    && addr <= reach[r].max(regions[r].end()).saturating_add(FOLLOW_GAP)
+            })
+            .filter(|&r| !regions.iter().any(|o| o.origin > regions[r].origin && o.origin <= addr))
+            .max_by_key(|&r| regions[r].end());
+        match (follows, is_load) {
+            (Some(r), false) => {
+                p.sections[i].region = Some(regions[r].name.clone());
+                p.sections[i].overflow = size;
+                p.region_sections[r].push((addr, s.name.clone()));
+                reach[r] = reach[r].max(addr.saturating_add(size));
+            }
+            (Some(r), true) => {
+                p.sections[i].load_region = Some(regions[r].name.clone());
+                p.region_sections[r].push((addr, s.name.clone()));
+                reach[r] = reach[r].max(addr.saturating_add(size));
+            }
+            (None, false) => p.unmapped.push(s.name.clone()),
+            (None, true) => warnings.push(Warning::LoadImageUnmapped {
+                section: s.name.clone(),
+                load_addr: s.load_addr,
+            }),
+        }
+    }
+    for (r, reg) in regions.iter().enumerate() {
+        p.overflow[r] = reach[r].saturating_sub(reg.end());
     }
     for name in &p.unmapped {
         warnings.push(Warning::SectionUnmapped {

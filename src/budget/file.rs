@@ -328,7 +328,7 @@ fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// The stack minimum: at least one level.
+/// The stack minimum: at least one level, in order; globs of expected unmapped sections.
 fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     if let Some(s) = &h.stack {
@@ -338,6 +338,22 @@ fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
                 &[Seg::Key("budget"), Seg::Key("stack")],
                 "stack needs warn_below, fail_below or both",
             ));
+        }
+        // Warning comes first as room shrinks, so its level is the larger one.
+        if let (Some(w), Some(f)) = (s.warn_below, s.fail_below) {
+            if w.0 < f.0 {
+                return Err(error_at(
+                    file,
+                    &[Seg::Key("budget"), Seg::Key("stack"), Seg::Key("warn_below")],
+                    format!("warn_below {} is below fail_below {}", w.0, f.0),
+                ));
+            }
+        }
+    }
+    for (i, pat) in h.outside_regions.iter().enumerate() {
+        if let Err(e) = compile_glob(pat) {
+            let path = [Seg::Key("budget"), Seg::Key("outside_regions"), Seg::Index(i)];
+            return Err(error_at(file, &path, e));
         }
     }
     Ok(())
