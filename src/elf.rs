@@ -36,6 +36,7 @@ mod c {
     pub const EM_X86_64: u16 = elf::EM_X86_64.0;
     pub const EM_XTENSA: u16 = elf::EM_XTENSA.0;
     pub const ET_CORE: u16 = elf::ET_CORE.0;
+    pub const SHT_NOTE: u32 = elf::SHT_NOTE.0;
     pub const ET_DYN: u16 = elf::ET_DYN.0;
     pub const ET_EXEC: u16 = elf::ET_EXEC.0;
     pub const ET_REL: u16 = elf::ET_REL.0;
@@ -273,6 +274,48 @@ pub struct Image {
     pub segments: Vec<Segment>,
     /// The `.symtab` symbols `nm` lists (no section, file or ARM mapping symbols).
     pub symbols: Vec<Symbol>,
+    /// The memories of the AVR device the image was linked for (`.note.gnu.avr.deviceinfo`).
+    pub avr_device: Option<AvrDevice>,
+}
+
+/// `e_machine` of AVR.
+pub const EM_AVR: u16 = c::EM_AVR;
+/// AVR's data space as the linker sees it: RAM addresses carry this offset.
+pub const AVR_DATA_OFFSET: u64 = 0x80_0000;
+/// AVR's EEPROM as the linker sees it.
+pub const AVR_EEPROM_OFFSET: u64 = 0x81_0000;
+
+/// The device note avr-gcc's linker writes: the sizes `avr-size -C` compares against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvrDevice {
+    /// Device name (`atmega328p`).
+    pub name: String,
+    /// Flash start and size (program space).
+    pub flash: (u64, u64),
+    /// SRAM start and size (data space, without the linker's offset).
+    pub ram: (u64, u64),
+    /// EEPROM start and size.
+    pub eeprom: (u64, u64),
+}
+
+/// Parse `.note.gnu.avr.deviceinfo` (binutils `include/elf/avr.h`): six 32-bit words
+/// (flash, SRAM, EEPROM start and size), the offset table's length in bytes counted
+/// from itself, the offset of the device name, then the string table.
+fn avr_device(desc: &[u8], big: bool) -> Option<AvrDevice> {
+    let word = |i: usize| -> Option<u64> {
+        let b: [u8; 4] = desc.get(i * 4..i * 4 + 4)?.try_into().ok()?;
+        Some(if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) } as u64)
+    };
+    let strtab = 24 + word(6)? as usize;
+    let name_at = strtab + word(7)? as usize;
+    let name = desc.get(name_at..)?;
+    let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+    Some(AvrDevice {
+        name: String::from_utf8_lossy(name).into_owned(),
+        flash: (word(0)?, word(1)?),
+        ram: (word(2)?, word(3)?),
+        eeprom: (word(4)?, word(5)?),
+    })
 }
 
 impl Image {
@@ -403,6 +446,17 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         has_debug_info,
     };
 
+    let avr_device = shdrs
+        .iter()
+        .find(|sh| {
+            sh.sh_type(endian).0 == c::SHT_NOTE
+                && sh.name(endian, shstr).ok() == Some(&b".note.gnu.avr.deviceinfo"[..])
+        })
+        .and_then(|sh| sh.notes(endian, data).ok().flatten())
+        .and_then(|mut notes| notes.next().ok().flatten())
+        .filter(|n| n.name() == b"AVR")
+        .and_then(|n| avr_device(n.desc(), header.is_big_endian()));
+
     Ok(Image {
         file_name: file_name.to_string(),
         info,
@@ -410,6 +464,7 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         sections,
         segments,
         symbols,
+        avr_device,
     })
 }
 

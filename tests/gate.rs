@@ -240,3 +240,98 @@ fn section_outside_every_region_fails_unless_expected() {
     assert!(kinds(&v, "failures").is_empty(), "{v:#}");
     assert_eq!(code, 0, "{v:#}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 3. AVR: regions from the device note, the stack in data space; avr-size -C is the oracle.
+
+const AVR_PROG: &str = r#"
+#include <avr/eeprom.h>
+char buf[40];
+int table[10] = {1, 2, 3};
+uint8_t EEMEM cfg[16];
+int main(void) { buf[3] = table[2] + eeprom_read_byte(&cfg[1]); for (;;) {} }
+"#;
+
+/// `avr-size -C --mcu=MCU`'s Program and Data lines: bytes and the percent it prints.
+fn avr_size(elf: &Path, mcu: &str) -> Vec<(u64, Option<String>)> {
+    let o = Command::new("avr-size")
+        .args(["-C", &format!("--mcu={mcu}")])
+        .arg(elf)
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    ["Program:", "Data:"]
+        .iter()
+        .map(|key| {
+            let line = out.lines().find(|l| l.starts_with(key)).unwrap_or("");
+            let mut words = line[key.len()..].split_whitespace();
+            let bytes = words.next().and_then(|b| b.parse().ok()).unwrap_or(0);
+            let pct = line
+                .split_once('(')
+                .map(|(_, p)| p.trim_end_matches(" Full)").to_string());
+            (bytes, pct)
+        })
+        .collect()
+}
+
+fn check_avr(elf: &Path, mcu: &str) {
+    let v = report_json(&[s(elf)]);
+    assert_eq!(v["regions_source"]["kind"], "device-note", "{mcu}");
+    assert_eq!(v["regions_source"]["name"], mcu);
+    let want = avr_size(elf, mcu);
+    for ((bytes, pct), region) in want.iter().zip(["text", "data"]) {
+        let r = v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == region)
+            .unwrap_or_else(|| panic!("{mcu}: no region {region}: {v:#}"));
+        assert_eq!(r["used"], *bytes, "{mcu} {region}: {r:#}");
+        let ours = format!(
+            "{:.1}%",
+            *bytes as f64 * 100.0 / r["length"].as_u64().unwrap() as f64
+        );
+        assert_eq!(Some(&ours), pct.as_ref(), "{mcu} {region}: {r:#}");
+    }
+    let stack = &v["stack"];
+    assert_eq!(stack["region"], "data", "{mcu}: {v:#}");
+    let data = v["regions"].as_array().unwrap().iter().find(|r| r["name"] == "data").unwrap();
+    assert_eq!(
+        stack["top"].as_u64().unwrap(),
+        data["origin"].as_u64().unwrap() + data["length"].as_u64().unwrap(),
+        "{mcu}: the stack starts at RAMEND: {v:#}"
+    );
+    assert!(v["warnings"].as_array().unwrap().is_empty(), "{mcu}: {v:#}");
+}
+
+#[test]
+fn avr_regions_and_stack_match_avr_size() {
+    let (Some(gcc), Some(_)) = (tool("avr-gcc"), tool("avr-size")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let src = write(&dir, "p.c", AVR_PROG.as_bytes());
+    for mcu in ["atmega328p", "attiny85", "atmega2560", "atmega32u4"] {
+        let elf = dir.path().join(format!("{mcu}.elf"));
+        let o = Command::new(&gcc)
+            .args([&format!("-mmcu={mcu}"), "-Os", "-o"])
+            .arg(&elf)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{mcu}: {}", stderr(&o));
+        check_avr(&elf, mcu);
+    }
+    let corpus = corpus_dir().join("c_arduino-avr_eeprom_crc.elf");
+    if corpus.is_file() {
+        check_avr(&corpus, "atmega328p");
+    } else {
+        eprintln!("SKIP: corpus AVR ELF not found at {}", corpus.display());
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("MEMBUDGET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus"))
+}

@@ -42,7 +42,15 @@ impl From<MemoryMap> for Options {
 /// Analyse an image against the given regions.
 pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let mut warnings = Vec::new();
-    let (regions, source, inferred) = if opts.regions.is_empty() {
+    let (regions, source, inferred) = if let (true, Some(dev)) =
+        (opts.regions.is_empty(), &image.avr_device)
+    {
+        let source = RegionSource {
+            kind: "device-note".into(),
+            name: Some(dev.name.clone()),
+        };
+        (placement::avr_regions(dev), source, false)
+    } else if opts.regions.is_empty() {
         (infer_regions(image), RegionSource::inferred(), true)
     } else {
         (

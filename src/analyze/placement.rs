@@ -1,13 +1,13 @@
 //! Placement: which region each section (and each load image) occupies, the regions
 //! inferred when none are declared, reservations, and the per-region totals.
 
-use crate::elf::{Image, Section};
+use crate::elf::{AvrDevice, Image, Section, AVR_DATA_OFFSET, AVR_EEPROM_OFFSET};
 use crate::memory::{Region, Reservation};
 use crate::report::{
     ByKind, HeapArena, Overlap, RegionUsage, ReservationUsage, SectionUsage, Stack, Warning,
 };
 
-use super::stack_heap::{END_OF_STATICS, STACK_BOTTOM, STACK_TOP};
+use super::stack_heap::{stack_top, END_OF_STATICS, STACK_BOTTOM};
 
 /// Finds the region holding an address range: the smallest region containing its start
 /// (linker scripts may nest regions, e.g. a bootloader slice inside FLASH).
@@ -84,7 +84,7 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
     }
     // The stack usually lies beyond the last section (cortex-m-rt puts it at the end of
     // RAM): without it, an inferred RAM region would end at the statics.
-    if let Some(top) = STACK_TOP.iter().find_map(|n| image.symbol_value(n)) {
+    if let Some((_, top)) = stack_top(image) {
         let bottom = STACK_BOTTOM
             .iter()
             .chain(END_OF_STATICS)
@@ -110,6 +110,22 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
         .into_iter()
         .map(|(lo, hi)| Region::new(format!("LOAD@{lo:#x}"), lo, hi - lo))
         .collect()
+}
+
+/// The memories an AVR device note declares, named as avr-gcc's linker scripts name them.
+pub(crate) fn avr_regions(dev: &AvrDevice) -> Vec<Region> {
+    let mut out = vec![
+        Region::new("text", dev.flash.0, dev.flash.1),
+        Region::new("data", AVR_DATA_OFFSET + dev.ram.0, dev.ram.1),
+    ];
+    if dev.eeprom.1 > 0 {
+        out.push(Region::new(
+            "eeprom",
+            AVR_EEPROM_OFFSET + dev.eeprom.0,
+            dev.eeprom.1,
+        ));
+    }
+    out
 }
 
 /// Sections placed in regions: their usage rows, and per region the occupied intervals,

@@ -1,7 +1,7 @@
 //! Stack and heap: read from linker-defined symbols, `.stack`/`.heap` sections, or static
 //! arenas handed to an allocator, by the conventions of common start-up code.
 
-use crate::elf::{Image, Section, SymbolKind};
+use crate::elf::{Image, Section, SymbolKind, AVR_DATA_OFFSET, EM_AVR};
 use crate::memory::{Region, Reservation};
 use crate::report::{HeapArena, Stack, SymbolUsage};
 
@@ -38,6 +38,30 @@ const STACK_SIZE: &[&str] = &[
 /// The end of statics; cortex-m-rt's default `_stack_end` is this, i.e. an unsized stack.
 pub(crate) const END_OF_STATICS: &[&str] =
     &["__euninit", "__ebss", "_ebss", "__bss_end__", "_end", "end"];
+
+/// The initial stack pointer as an address of the image's memory map, and the symbol
+/// that gives it.
+pub(crate) fn stack_top(image: &Image) -> Option<(&'static str, u64)> {
+    let (name, value) = STACK_TOP
+        .iter()
+        .find_map(|n| image.symbol_value(n).map(|v| (*n, v)))?;
+    if image.machine == EM_AVR {
+        // avr-libc's `__stack` is RAMEND, a data-space address without the linker's
+        // offset, and AVR's SP points at the next free byte: the stack's top is one above.
+        return Some((name, data_address(image, value).saturating_add(1)));
+    }
+    Some((name, value))
+}
+
+/// A data-space value as the linker places it: on AVR, symbols such as `__stack` are
+/// plain numbers while RAM sections carry the 0x800000 offset.
+fn data_address(image: &Image, value: u64) -> u64 {
+    if image.machine == EM_AVR && value < AVR_DATA_OFFSET {
+        value + AVR_DATA_OFFSET
+    } else {
+        value
+    }
+}
 
 /// The highest end (clipped at `top`) of the non-empty sections starting below `top` that
 /// `keep` accepts.
@@ -102,9 +126,7 @@ fn declared_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> O
             source: format!("section {}", s.name),
         });
     }
-    let (top_name, top) = STACK_TOP
-        .iter()
-        .find_map(|n| image.symbol_value(n).map(|v| (*n, v)))?;
+    let (top_name, top) = stack_top(image)?;
     let explicit_size = STACK_SIZE.iter().find_map(|n| {
         image
             .symbols
@@ -114,7 +136,7 @@ fn declared_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> O
     });
     let bottom = STACK_BOTTOM
         .iter()
-        .find_map(|n| image.symbol_value(n).map(|v| (*n, v)));
+        .find_map(|n| image.symbol_value(n).map(|v| (*n, data_address(image, v))));
     let end_of_statics = END_OF_STATICS.iter().find_map(|n| image.symbol_value(n));
     let (bottom, sized, source) = match (bottom, explicit_size) {
         (Some((bn, b)), _) if b <= top => {
