@@ -335,3 +335,81 @@ fn corpus_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/corpus"))
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. ESP-IDF: address-space placeholders are not used bytes; `_heap_end` is no heap end.
+
+#[test]
+fn esp_idf_placeholders_and_heap_sentinel() {
+    // ESP32-C3-like: DRAM 0x3fc80000 + 384K; the first 0x9e00 bytes are the DRAM alias
+    // of code in IRAM, reserved by `.dram0.dummy`.
+    let dram = 0x3fc8_0000;
+    let elf = ElfSpec::new()
+        .nobits(".dram0.dummy", dram, 0x9e00)
+        .data(".dram0.data", dram + 0x9e00, dram + 0x9e00, 0x100)
+        .nobits(".dram0.bss", dram + 0x9f00, 0x200)
+        .abs("_heap_start", dram + 0xa100)
+        .abs("_heap_end", 0x4000_0000)
+        .build();
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "c3.elf", &elf);
+    let budget = write(
+        &dir,
+        "b.json",
+        br#"{ "schema": "membudget.budget/2", "budget": {
+            "regions": [{ "name": "DRAM", "origin": "0x3fc80000", "length": "384K" }] } }"#,
+    );
+    let v = report_json(&[s(&elf), "--budget", s(&budget)]);
+    assert_eq!(v["regions"][0]["used"], 0x300, "{v:#}");
+    assert_eq!(v["heap"].as_array().unwrap().len(), 0, "{v:#}");
+}
+
+/// On the corpus ESP32 and ESP32-C3 ELFs: no heap from the sentinel, and the regions'
+/// used bytes are the allocated sections `readelf -S` lists, less those esp-idf-size
+/// leaves out (`*dummy`, `*noload`, `*reserved_for_iram`).
+#[test]
+fn esp_idf_corpus_elfs_count_what_esp_idf_size_counts() {
+    let dir = corpus_dir();
+    let mut seen = 0;
+    for name in [
+        "espressif__esp-coredump_esp32c3.elf",
+        "espressif__esptool_esp32-app-template.elf",
+    ] {
+        let elf = dir.join(name);
+        let readelf = dir.join(format!("{name}.readelf-lSW.txt"));
+        if !elf.is_file() || !readelf.is_file() {
+            eprintln!("SKIP: {} not in the corpus", elf.display());
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&readelf).unwrap();
+        let mut want = 0u64;
+        for line in text.lines().filter(|l| l.trim_start().starts_with('[')) {
+            let f: Vec<&str> = line.split(']').nth(1).unwrap().split_whitespace().collect();
+            if f.len() < 7 || f[0] == "Name" {
+                continue;
+            }
+            let (name, size, flags) = (f[0], u64::from_str_radix(f[4], 16).unwrap(), f[6]);
+            let placeholder = ["dummy", "noload", "reserved_for_iram"]
+                .iter()
+                .any(|p| name.ends_with(p));
+            if flags.contains('A') && !placeholder {
+                want += size;
+            }
+        }
+        let v = report_json(&[s(&elf)]);
+        let used: u64 = v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["used"].as_u64().unwrap())
+            .sum();
+        assert_eq!(used, want, "{name}");
+        assert_eq!(v["heap"].as_array().unwrap().len(), 0, "{name}: {:#}", v["heap"]);
+        assert!(v["unmapped"].as_array().unwrap().is_empty(), "{name}");
+    }
+    assert!(
+        seen > 0 || std::env::var("CI").as_deref() != Ok("true"),
+        "corpus missing under CI=true"
+    );
+}

@@ -7,7 +7,7 @@ use crate::report::{
     ByKind, HeapArena, Overlap, RegionUsage, ReservationUsage, SectionUsage, Stack, Warning,
 };
 
-use super::stack_heap::{stack_top, END_OF_STATICS, STACK_BOTTOM};
+use super::stack_heap::{heap_symbol_ranges, stack_top, END_OF_STATICS, STACK_BOTTOM};
 
 /// Finds the region holding an address range: the smallest region containing its start
 /// (linker scripts may nest regions, e.g. a bootloader slice inside FLASH).
@@ -35,6 +35,22 @@ impl RegionLookup {
             .min_by_key(|(lo, hi, i)| (hi - lo, *i))
             .map(|&(_, _, i)| i)
     }
+}
+
+/// The intervals with the holes cut out.
+fn subtract(iv: Vec<(u64, u64)>, holes: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = iv;
+    for &(hlo, hhi) in holes {
+        out = out
+            .into_iter()
+            .flat_map(|(lo, hi)| {
+                let left = (lo, hi.min(hlo));
+                let right = (lo.max(hhi), hi);
+                [left, right].into_iter().filter(|(a, b)| b > a)
+            })
+            .collect();
+    }
+    out
 }
 
 /// Length of the union of half-open intervals.
@@ -72,10 +88,17 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
             iv.push((seg.paddr, seg.paddr.saturating_add(seg.filesz)));
         }
     }
+    let holes: Vec<(u64, u64)> = image
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory() && s.size > 0 && is_placeholder(s))
+        .map(|s| (s.addr, s.end()))
+        .collect();
+    let mut iv = subtract(iv, &holes);
     for s in image
         .sections
         .iter()
-        .filter(|s| s.kind.occupies_memory() && s.size > 0)
+        .filter(|s| s.kind.occupies_memory() && s.size > 0 && !is_placeholder(s))
     {
         iv.push((s.addr, s.end()));
         if s.has_load_copy() {
@@ -96,6 +119,16 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
                 .any(|&(lo, hi)| bottom >= lo && bottom <= hi.saturating_add(JOIN_GAP))
         {
             iv.push((bottom, top));
+            // A heap between the statics and the stack is part of the same memory.
+            iv.extend(
+                heap_symbol_ranges(image)
+                    .filter(|&(_, _, hi)| hi <= top)
+                    .filter(|&(_, lo, _)| {
+                        iv.iter().any(|&(a, b)| lo >= a && lo <= b.saturating_add(JOIN_GAP))
+                    })
+                    .map(|(_, lo, hi)| (lo, hi))
+                    .collect::<Vec<_>>(),
+            );
         }
     }
     iv.sort_unstable();
@@ -139,6 +172,17 @@ pub(crate) struct Placement {
     region_sections: Vec<Vec<(u64, String)>>,
 }
 
+/// ESP-IDF's linker scripts reserve address ranges with empty NOLOAD sections named
+/// `*dummy` (the DRAM alias of code in IRAM, the flash-rodata window shared with code) or
+/// `*reserved_for_iram`, and put dumps in `*noload`: they occupy addresses, not memory.
+/// esp-idf-size leaves them out by the same names.
+pub(crate) fn is_placeholder(s: &Section) -> bool {
+    s.is_nobits()
+        && (s.name.ends_with("dummy")
+            || s.name.ends_with("reserved_for_iram")
+            || s.name.ends_with("noload"))
+}
+
 /// How far past a full region's end (or its last piece) a piece in no region may start
 /// and still be taken for the next section ld put in that region: room for alignment.
 const FOLLOW_GAP: u64 = 4096;
@@ -173,13 +217,13 @@ pub(crate) fn place_sections(
         if let Some(r) = run {
             let reg = &regions[r];
             let end = s.end().min(reg.end());
-            if s.size > 0 {
+            if s.size > 0 && !is_placeholder(s) {
                 p.occupied[r].push((s.addr, end));
                 p.by_kind[r].add(s.kind, end - s.addr);
                 p.region_sections[r].push((s.addr, s.name.clone()));
                 reach[r] = reach[r].max(s.end());
             }
-        } else if s.size > 0 {
+        } else if s.size > 0 && !is_placeholder(s) {
             pending.push((i, false, s.addr));
         }
         if let Some(l) = load {

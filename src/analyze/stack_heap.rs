@@ -177,6 +177,14 @@ const HEAP_RANGES: &[(&str, &str)] = &[
     ("_heap_start", "_heap_end"),
 ];
 
+/// Heap ranges the linker symbols of common start-up code declare: source, start, end.
+pub(crate) fn heap_symbol_ranges(image: &Image) -> impl Iterator<Item = (String, u64, u64)> + '_ {
+    HEAP_RANGES.iter().filter_map(|(lo, hi)| {
+        let (a, b) = (image.symbol_value(lo)?, image.symbol_value(hi)?);
+        (b > a).then(|| (format!("{lo}..{hi}"), a, b))
+    })
+}
+
 pub(crate) fn find_heap(
     image: &Image,
     symbols: &[SymbolUsage],
@@ -199,19 +207,20 @@ pub(crate) fn find_heap(
         });
     }
     if out.is_empty() {
-        for (lo, hi) in HEAP_RANGES {
-            if let (Some(a), Some(b)) = (image.symbol_value(lo), image.symbol_value(hi)) {
-                if b > a {
-                    out.push(HeapArena {
-                        name: "heap".into(),
-                        addr: a,
-                        size: b - a,
-                        region: region_of(a),
-                        source: format!("{lo}..{hi}"),
-                    });
-                    break;
-                }
-            }
+        // A heap that ends in another region than it starts is no heap: ESP-IDF's
+        // `_heap_end = 0x40000000` is a placeholder (the heap is laid out at run time from
+        // the chip's memory map), not the end of DRAM.
+        if let Some((source, a, b)) = heap_symbol_ranges(image).find(|&(_, a, b)| {
+            let start = region_of(a);
+            start.is_some() && start == region_of(b - 1)
+        }) {
+            out.push(HeapArena {
+                name: "heap".into(),
+                addr: a,
+                size: b - a,
+                region: region_of(a),
+                source,
+            });
         }
     }
     // Static arenas handed to an allocator: data objects named like a heap
