@@ -413,3 +413,39 @@ fn esp_idf_corpus_elfs_count_what_esp_idf_size_counts() {
         "corpus missing under CI=true"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. `diff BUDGET ELF`: both sides measured against the budget's regions and reservations.
+
+#[test]
+fn diff_budget_elf_uses_the_budgets_memory_map() {
+    let o = run(&[
+        "diff",
+        "golden/p2.budget.json",
+        "fixtures/p2.elf",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["old"], "p2.budget.json (p2.elf)");
+    assert_eq!(v["new"], "p2.elf");
+    // The baseline was blessed from this very ELF: nothing changed, no region is new.
+    for r in v["regions"].as_array().unwrap() {
+        assert!(r["old"].is_u64() && r["new"].is_u64(), "{r:#}");
+        assert_eq!(r["delta"], 0, "{r:#}");
+    }
+    // The same with the budget named explicitly and the sides swapped.
+    let o = run(&[
+        "diff",
+        "fixtures/p2.elf",
+        "golden/p2.budget.json",
+        "--budget",
+        "golden/p2.budget.json",
+        "--format",
+        "json",
+    ]);
+    let w: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(w["new"], "p2.budget.json (p2.elf)");
+    assert!(w["regions"].as_array().unwrap().iter().all(|r| r["delta"] == 0), "{w:#}");
+}

@@ -131,15 +131,26 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    // `diff BUDGET ELF`: the ELF is measured with the budget's regions and reservations,
+    // as its baseline was, unless the command line names a memory map.
+    let implicit = (args.memory.is_none() && args.budget.is_none() && args.chip.is_none())
+        .then(|| {
+            [&args.old, &args.new]
+                .into_iter()
+                .find(|p| files::is_budget_file(p))
+        })
+        .flatten();
     let map = memory_map(
         args.memory.as_deref(),
-        args.budget.as_deref(),
+        args.budget.as_deref().or(implicit.map(|p| p.as_path())),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
     let old = files::load_side(&args.old, &opts, args.threshold)?;
     let new = files::load_side(&args.new, &opts, args.threshold)?;
-    let d = diff::delta(&old, &new);
+    let mut d = diff::delta(&old, &new);
+    d.old = files::side_label(&args.old, &old);
+    d.new = files::side_label(&args.new, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
     Ok(EXIT_OK)
 }

@@ -145,6 +145,31 @@ fn json_message(path: &Path, e: &serde_json::Error) -> String {
     )
 }
 
+/// Whether a diff input is a budget file (its regions then apply to the other side).
+pub fn is_budget_file(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("schema")?.as_str().map(|s| s.starts_with("membudget.budget/")))
+        .unwrap_or(false)
+}
+
+/// How the diff header names an input: its file name, and for a budget or baseline file
+/// the ELF it was measured from.
+pub fn side_label(path: &Path, snap: &Snapshot) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    if name == snap.file {
+        name
+    } else {
+        format!("{name} ({})", snap.file)
+    }
+}
+
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
 pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot, Error> {
     let bytes = std::fs::read(path).map_err(io_error(path))?;
