@@ -176,6 +176,10 @@ pub struct SymbolUsage {
     pub region: Option<String>,
     /// Load region, for sections copied from elsewhere.
     pub load_region: Option<String>,
+    /// Address of the symbol's initialiser image in `load_region` (a `.data` symbol's
+    /// bytes in flash), when its section is copied from elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_addr: Option<u64>,
     /// Crate of a Rust symbol.
     #[serde(rename = "crate")]
     pub krate: Option<String>,

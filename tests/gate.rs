@@ -449,3 +449,43 @@ fn diff_budget_elf_uses_the_budgets_memory_map() {
     assert_eq!(w["new"], "p2.budget.json (p2.elf)");
     assert!(w["regions"].as_array().unwrap().iter().all(|r| r["delta"] == 0), "{w:#}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 6. FLASH's symbols include `.data` initialiser images.
+
+#[test]
+fn load_images_are_in_the_load_regions_symbols() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "fw.elf", &firmware().build());
+    let ld = write(&dir, "memory.x", MEMORY_X.as_bytes());
+    // The table: COUNTER's image is listed in FLASH, at its load address.
+    let o = run(&["report", s(&elf), "--memory", s(&ld), "--top", "0"]);
+    let text = stdout(&o);
+    let flash = text
+        .split("Symbols in FLASH")
+        .nth(1)
+        .and_then(|t| t.split("Symbols in RAM").next())
+        .unwrap_or_else(|| panic!("{text}"));
+    let row = flash
+        .lines()
+        .find(|l| l.contains("COUNTER"))
+        .unwrap_or_else(|| panic!("{flash}"));
+    assert!(row.contains(".data (load image)") && row.contains("0x08000600"), "{row}");
+    // CSV: the image's row has its load address, and FLASH's rows add up to its used.
+    let o = run(&["report", s(&elf), "--memory", s(&ld), "--format", "csv"]);
+    let csv = stdout(&o);
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let image = rows
+        .iter()
+        .find(|r| r[0] == "FLASH" && r[2] == "COUNTER")
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert_eq!((image[4], image[7]), ("0x8000600", "load image"), "{csv}");
+    let v = report_json(&[s(&elf), "--memory", s(&ld)]);
+    let used = v["regions"][0]["used"].as_u64().unwrap();
+    let sum: u64 = rows
+        .iter()
+        .filter(|r| r[0] == "FLASH")
+        .map(|r| r[6].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(sum, used, "{csv}");
+}
