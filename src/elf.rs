@@ -97,6 +97,11 @@ pub enum SectionKind {
     Uninit,
     /// Thread-local NOBITS template (`.tbss`): occupies no address space of its own.
     Tls,
+    /// NOBITS that reserves addresses, not memory: ESP-IDF's `*dummy` sections (the DRAM
+    /// alias of code in IRAM, the flash-rodata window shared with code),
+    /// `*reserved_for_iram` and `*noload` dumps. esp-idf-size leaves them out by the same
+    /// names.
+    Placeholder,
     /// Not allocated at run time (debug info, comments, attributes).
     Other,
 }
@@ -111,13 +116,17 @@ impl SectionKind {
             SectionKind::Bss => "zeroed data",
             SectionKind::Uninit => "uninitialised",
             SectionKind::Tls => "thread-local",
+            SectionKind::Placeholder => "address placeholder",
             SectionKind::Other => "not allocated",
         }
     }
 
     /// Whether the section occupies bytes of target memory at its run address.
     pub fn occupies_memory(self) -> bool {
-        !matches!(self, SectionKind::Other | SectionKind::Tls)
+        !matches!(
+            self,
+            SectionKind::Other | SectionKind::Tls | SectionKind::Placeholder
+        )
     }
 }
 
@@ -664,6 +673,12 @@ fn classify(sh_type: u32, flags: u64, name: &str) -> SectionKind {
     if sh_type == c::SHT_NOBITS {
         if has(c::SHF_TLS) {
             return SectionKind::Tls;
+        }
+        if ["dummy", "reserved_for_iram", "noload"]
+            .iter()
+            .any(|p| name.ends_with(p))
+        {
+            return SectionKind::Placeholder;
         }
         // Start-up code zeroes `.bss` (cortex-m-rt __sbss..__ebss, newlib
         // __bss_start__..__bss_end__) and, by convention, other `*.bss` output sections

@@ -72,7 +72,7 @@ impl ByKind {
             SectionKind::Data => self.data += bytes,
             SectionKind::Bss => self.bss += bytes,
             SectionKind::Uninit => self.uninit += bytes,
-            SectionKind::Tls | SectionKind::Other => {}
+            SectionKind::Tls | SectionKind::Other | SectionKind::Placeholder => {}
         }
     }
 

@@ -519,9 +519,7 @@ fn check_analyze(image: &Image) -> Vec<String> {
         .iter()
         .filter(|s| s.is_alloc() && s.size > 0 && s.kind.occupies_memory())
     {
-        // ESP-IDF's NOBITS `*dummy` placeholders reserve addresses, not memory (issue 8).
-        let placeholder = s.is_nobits() && s.name.ends_with("dummy");
-        if !covered(s.addr, s.size) && !placeholder {
+        if !covered(s.addr, s.size) {
             out.push(format!(
                 "section {} [{:#x}, +{}) is in no inferred region",
                 s.name, s.addr, s.size

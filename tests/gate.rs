@@ -362,6 +362,14 @@ fn esp_idf_placeholders_and_heap_sentinel() {
     let v = report_json(&[s(&elf), "--budget", s(&budget)]);
     assert_eq!(v["regions"][0]["used"], 0x300, "{v:#}");
     assert_eq!(v["heap"].as_array().unwrap().len(), 0, "{v:#}");
+    // The CSV rows of DRAM add up to its used: the placeholder has no row.
+    let o = run(&["report", s(&elf), "--budget", s(&budget), "--format", "csv"]);
+    let sum: u64 = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(sum, 0x300, "{}", stdout(&o));
 }
 
 /// On the corpus ESP32 and ESP32-C3 ELFs: no heap from the sentinel, and the regions'

@@ -1,7 +1,7 @@
 //! Placement: which region each section (and each load image) occupies, the regions
 //! inferred when none are declared, reservations, and the per-region totals.
 
-use crate::elf::{AvrDevice, Image, Section, AVR_DATA_OFFSET, AVR_EEPROM_OFFSET};
+use crate::elf::{AvrDevice, Image, Section, SectionKind, AVR_DATA_OFFSET, AVR_EEPROM_OFFSET};
 use crate::memory::{Region, Reservation};
 use crate::report::{
     ByKind, HeapArena, Overlap, RegionUsage, ReservationUsage, SectionUsage, Stack, Warning,
@@ -91,14 +91,14 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
     let holes: Vec<(u64, u64)> = image
         .sections
         .iter()
-        .filter(|s| s.kind.occupies_memory() && s.size > 0 && is_placeholder(s))
+        .filter(|s| s.kind == SectionKind::Placeholder && s.size > 0)
         .map(|s| (s.addr, s.end()))
         .collect();
     let mut iv = subtract(iv, &holes);
     for s in image
         .sections
         .iter()
-        .filter(|s| s.kind.occupies_memory() && s.size > 0 && !is_placeholder(s))
+        .filter(|s| s.kind.occupies_memory() && s.size > 0)
     {
         iv.push((s.addr, s.end()));
         if s.has_load_copy() {
@@ -172,17 +172,6 @@ pub(crate) struct Placement {
     region_sections: Vec<Vec<(u64, String)>>,
 }
 
-/// ESP-IDF's linker scripts reserve address ranges with empty NOLOAD sections named
-/// `*dummy` (the DRAM alias of code in IRAM, the flash-rodata window shared with code) or
-/// `*reserved_for_iram`, and put dumps in `*noload`: they occupy addresses, not memory.
-/// esp-idf-size leaves them out by the same names.
-pub(crate) fn is_placeholder(s: &Section) -> bool {
-    s.is_nobits()
-        && (s.name.ends_with("dummy")
-            || s.name.ends_with("reserved_for_iram")
-            || s.name.ends_with("noload"))
-}
-
 /// How far past a full region's end (or its last piece) a piece in no region may start
 /// and still be taken for the next section ld put in that region: room for alignment.
 const FOLLOW_GAP: u64 = 4096;
@@ -217,13 +206,13 @@ pub(crate) fn place_sections(
         if let Some(r) = run {
             let reg = &regions[r];
             let end = s.end().min(reg.end());
-            if s.size > 0 && !is_placeholder(s) {
+            if s.size > 0 {
                 p.occupied[r].push((s.addr, end));
                 p.by_kind[r].add(s.kind, end - s.addr);
                 p.region_sections[r].push((s.addr, s.name.clone()));
                 reach[r] = reach[r].max(s.end());
             }
-        } else if s.size > 0 && !is_placeholder(s) {
+        } else if s.size > 0 {
             pending.push((i, false, s.addr));
         }
         if let Some(l) = load {
