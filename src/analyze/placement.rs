@@ -219,7 +219,8 @@ pub(crate) fn place_sections(
             let reg = &regions[l];
             let end = s.load_addr.saturating_add(s.size).min(reg.end());
             p.occupied[l].push((s.load_addr, end));
-            p.by_kind[l].load_image += end - s.load_addr;
+            let image = &mut p.by_kind[l].load_image;
+            *image = image.saturating_add(end - s.load_addr);
             p.region_sections[l].push((s.load_addr, s.name.clone()));
             reach[l] = reach[l].max(s.load_addr.saturating_add(s.size));
         } else if s.has_load_copy() {
@@ -314,7 +315,7 @@ pub(crate) fn reservation_usage(
             region: r.map(|i| regions[i].name.clone()),
             origin: res.origin,
             length: res.length,
-            overlap: overlaps.iter().map(|o| o.bytes).sum(),
+            overlap: overlaps.iter().fold(0u64, |a, o| a.saturating_add(o.bytes)),
             sections: overlaps,
         });
     }

@@ -328,15 +328,16 @@ fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// The stack minimum: at least one level, in order; globs of expected unmapped sections.
+/// The stack rule: at least one level (in order) or the static analysis; globs of
+/// expected unmapped sections.
 fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     if let Some(s) = &h.stack {
-        if s.warn_below.is_none() && s.fail_below.is_none() {
+        if s.warn_below.is_none() && s.fail_below.is_none() && s.analysis.is_none() {
             return Err(error_at(
                 file,
                 &[Seg::Key("budget"), Seg::Key("stack")],
-                "stack needs warn_below, fail_below or both",
+                "stack needs warn_below, fail_below or analysis",
             ));
         }
         // Warning comes first as room shrinks, so its level is the larger one.
