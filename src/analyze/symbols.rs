@@ -96,6 +96,21 @@ fn demangle_listed(
         .collect()
 }
 
+/// The crate of a rustc codegen unit's `STT_FILE` name, `CRATE.HASH-cgu.N`: it gives
+/// unmangled symbols (`#[no_mangle]` functions, `compiler_builtins`' `__aeabi_*`, string
+/// constants) the crate that compiled them.
+fn codegen_unit_crate(file: &str) -> Option<String> {
+    let (krate, rest) = file.split_once('.')?;
+    let (hash, unit) = rest.split_once("-cgu.")?;
+    let ok = !krate.is_empty()
+        && krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && hash.len() >= 8
+        && hash.chars().all(|c| c.is_ascii_hexdigit())
+        && !unit.is_empty()
+        && unit.chars().all(|c| c.is_ascii_digit());
+    ok.then(|| krate.to_string())
+}
+
 /// A section with the names of its run and load regions.
 struct Placed<'a> {
     section: &'a Section,
@@ -153,7 +168,8 @@ fn attribute_section(
             demangle::rust_crate(&name)
         } else {
             None
-        };
+        }
+        .or_else(|| sym.file.as_deref().and_then(codegen_unit_crate));
         out.push(SymbolUsage {
             name,
             raw: sym.raw.clone(),

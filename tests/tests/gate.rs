@@ -20,6 +20,7 @@ trials![
     esp_idf_corpus_elfs_count_what_esp_idf_size_counts,
     diff_budget_elf_uses_the_budgets_memory_map,
     load_images_are_in_the_load_regions_symbols,
+    rollups_count_symbols_and_crates_come_from_codegen_units,
 ];
 
 fn run(args: &[&str]) -> Output {
@@ -474,4 +475,51 @@ fn load_images_are_in_the_load_regions_symbols() {
         .map(|r| r[6].parse::<u64>().unwrap())
         .sum();
     assert_eq!(sum, used, "{csv}");
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Rollups: symbol counts per region and section; crates of unmangled symbols.
+
+fn rollup(by: &str) -> Vec<Value> {
+    let v = report_json(&["fixtures/qemu-an386.elf", "--by", by]);
+    v["rollup"]["rows"].as_array().unwrap().clone()
+}
+
+fn rollup_rows_and_symbols() -> (Value, Vec<Value>) {
+    (report_json(&["fixtures/qemu-an386.elf"]), rollup("section"))
+}
+
+fn rollups_count_symbols_and_crates_come_from_codegen_units() {
+    let (report, by_section) = rollup_rows_and_symbols();
+    let symbols = report["symbols"].as_array().unwrap();
+    // Per section: the symbols of the section (load images count in their load region).
+    let in_text = symbols.iter().filter(|s| s["section"] == ".text").count();
+    let row = by_section.iter().find(|r| r["key"] == ".text").unwrap();
+    assert_eq!(row["symbols"], in_text, "{row:#}");
+    let image = by_section
+        .iter()
+        .find(|r| r["key"] == ".data (load image)")
+        .unwrap();
+    let data = symbols.iter().filter(|s| s["section"] == ".data").count();
+    assert_eq!(image["symbols"], data, "{image:#}");
+    // Per region: every symbol of the region, and its load images.
+    for r in rollup("region").iter().filter(|r| r["key"] == r["region"]) {
+        let name = r["region"].as_str().unwrap();
+        let n = symbols
+            .iter()
+            .filter(|s| {
+                s["region"] == name || (s["load_region"] == name && s["load_addr"].is_u64())
+            })
+            .count();
+        assert_eq!(r["symbols"], n, "{r:#}");
+        assert!(n > 0, "{r:#}");
+    }
+    // compiler_builtins' unmangled `__aeabi_memset` gets its crate from its codegen unit.
+    let memset = symbols.iter().find(|s| s["name"] == "__aeabi_memset").unwrap();
+    assert_eq!(memset["crate"], "compiler_builtins", "{memset:#}");
+    let crates = rollup("crate");
+    assert!(
+        crates.iter().any(|r| r["key"] == "compiler_builtins"),
+        "{crates:#?}"
+    );
 }
