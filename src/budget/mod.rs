@@ -7,6 +7,7 @@
 
 pub mod eval;
 pub mod file;
+pub mod init;
 pub mod finding;
 pub mod matching;
 pub mod model;

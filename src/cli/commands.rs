@@ -16,7 +16,7 @@ use membudget::render::{self, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs, StackArgs};
+use super::{BlessArgs, CheckArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -188,5 +188,45 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .unwrap_or_default();
     let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget init`: nothing is written unless the analysis succeeds, and neither file
+/// is overwritten without `--force`.
+pub fn init(args: &InitArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
+    let map = memory_map(args.memory.as_deref(), &script, None, args.chip.as_deref())?;
+    let reservations = map.reservations.clone();
+    let image = elf::load_path(&args.elf)?;
+    let report = analyze::analyze(&image, &Options::from(map))?;
+    let baseline = budget::model::baseline_path(&args.budget);
+    if !args.force {
+        if let Some(p) = [&args.budget, &baseline].into_iter().find(|p| p.exists()) {
+            return Err(Error::Usage(format!(
+                "{}: already exists (--force overwrites it)",
+                p.display()
+            )));
+        }
+    }
+    let doc = budget::init::starting_budget(&report, &reservations, args.margin);
+    files::write_json(&args.budget, &doc)?;
+    let budget = load_budget(&args.budget, &script)?;
+    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    write_baseline(&budget, &snap)?;
+    writeln!(
+        out,
+        "wrote {} and {}: {} region{}, limits at today's use + {}%{}",
+        args.budget.display(),
+        baseline.display(),
+        report.regions.len(),
+        render::table::plural(report.regions.len()),
+        args.margin,
+        if report.regions.iter().any(|r| r.inferred) {
+            " (regions inferred from the ELF: set their real lengths)"
+        } else {
+            ""
+        }
+    )
+    .map_err(output)?;
     Ok(EXIT_OK)
 }

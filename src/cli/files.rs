@@ -86,6 +86,11 @@ fn migrated(budget: &BudgetFile) -> Result<String, Error> {
     pretty_json(&value)
 }
 
+/// Write `value` as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    write_atomically(path, pretty_json(value)?.as_bytes())
+}
+
 /// Pretty JSON with a trailing newline: byte-identical for equal values.
 fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     let mut text = serde_json::to_string_pretty(value)

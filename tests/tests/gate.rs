@@ -21,6 +21,7 @@ trials![
     diff_budget_elf_uses_the_budgets_memory_map,
     load_images_are_in_the_load_regions_symbols,
     rollups_count_symbols_and_crates_come_from_codegen_units,
+    init_writes_a_budget_that_check_passes,
 ];
 
 fn run(args: &[&str]) -> Output {
@@ -522,4 +523,43 @@ fn rollups_count_symbols_and_crates_come_from_codegen_units() {
         crates.iter().any(|r| r["key"] == "compiler_builtins"),
         "{crates:#?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// init.
+
+fn init_writes_a_budget_that_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("fw.budget.json");
+    let baseline = dir.path().join("fw.baseline.json");
+    let fixtures = [
+        ("fixtures/p2.elf", vec!["--chip", "p2"]),
+        ("fixtures/qemu-an386.elf", vec![]),
+    ];
+    for (elf, extra) in fixtures {
+        let mut args = vec!["init", elf, "--budget", s(&budget), "--force"];
+        args.extend(extra.iter().copied());
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{elf}: {}", stderr(&o));
+        assert!(baseline.is_file(), "{elf}: no baseline written");
+        let (code, v) = check_json(Path::new(elf), &budget);
+        assert_eq!(code, 0, "{elf}: {v:#}");
+        assert_eq!(v["status"], "pass", "{elf}: {v:#}");
+        let limits = v["regions"].as_array().unwrap();
+        assert!(limits.iter().any(|r| r["fail_at"].is_u64()), "{elf}: {v:#}");
+    }
+    // The p2 preset's Device OS reservation is written out.
+    let o = run(&["init", "fixtures/p2.elf", "--chip", "p2", "--budget", s(&budget), "--force"]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&budget).unwrap()).unwrap();
+    assert_eq!(doc["budget"]["reservations"][0]["name"], "Device OS", "{doc:#}");
+    // No overwriting without --force, and nothing is touched.
+    let before = std::fs::read(&budget).unwrap();
+    let o = run(&["init", "fixtures/qemu-an386.elf", "--budget", s(&budget)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&budget).unwrap(), before);
+    // --memory and --chip are two sources of regions: a usage error.
+    let o = run(&["init", "fixtures/p2.elf", "--chip", "p2", "--memory", "x.ld"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
