@@ -346,6 +346,23 @@ impl Image {
 
 /// Read an ELF file from disk (memory-mapped).
 pub fn load_path(path: &Path) -> Result<Image, Error> {
+    let wrong = |what| Error::WrongInput {
+        path: path.display().to_string(),
+        what,
+    };
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(wrong("a directory"));
+    }
+    if !meta.is_file() {
+        return Err(wrong("not a regular file (a device or a pipe)"));
+    }
+    if meta.len() == 0 {
+        return Err(wrong("an empty file"));
+    }
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,
@@ -370,6 +387,15 @@ pub fn load_bytes(data: &[u8], file_name: &str) -> Result<Image, Error> {
         msg,
     };
     if data.len() < 16 || &data[..4] != b"\x7fELF" {
+        // A GNU ld map file is the likeliest mix-up: say so.
+        let head = &data[..data.len().min(64 * 1024)];
+        let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if has(b"Memory Configuration") || head.starts_with(b"Archive member included") {
+            return Err(Error::WrongInput {
+                path: file_name.to_string(),
+                what: "a GNU ld map file (give the ELF it was linked with)",
+            });
+        }
         return Err(Error::NotElf {
             path: file_name.to_string(),
         });
@@ -403,6 +429,12 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
 
     let machine = header.e_machine(endian).0;
     let e_type = header.e_type(endian).0;
+    if e_type == c::ET_CORE {
+        return Err(Error::WrongInput {
+            path: file_name.to_string(),
+            what: "a core dump (ET_CORE)",
+        });
+    }
 
     let segments: Vec<Segment> = phdrs
         .iter()

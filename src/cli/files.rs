@@ -122,7 +122,7 @@ fn load_baseline(budget: &Path) -> Result<Option<Snapshot>, Error> {
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename,
 /// so that a reader never sees half a file; the file keeps its permissions.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io_err = |source| Error::Io {
+    let io_err = |source| Error::Write {
         path: path.display().to_string(),
         source,
     };

@@ -22,6 +22,8 @@ trials![
     load_images_are_in_the_load_regions_symbols,
     rollups_count_symbols_and_crates_come_from_codegen_units,
     init_writes_a_budget_that_check_passes,
+    wrong_inputs_get_their_own_message,
+    inverted_stack_levels_are_rejected,
 ];
 
 fn run(args: &[&str]) -> Output {
@@ -562,4 +564,69 @@ fn init_writes_a_budget_that_check_passes() {
     // --memory and --chip are two sources of regions: a usage error.
     let o = run(&["init", "fixtures/p2.elf", "--chip", "p2", "--memory", "x.ld"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors and flags.
+
+/// Exit 2 and one stderr line containing `needle`.
+fn assert_one_line(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+}
+
+fn wrong_inputs_get_their_own_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = s(dir.path());
+    assert_one_line(&run(&["report", d]), "a directory, not a firmware ELF");
+    assert_one_line(&run(&["report", "/dev/null"]), "not a regular file");
+    let map = write(
+        &dir,
+        "fw.map",
+        b"Archive member included to satisfy reference by file (symbol)\n\nMemory Configuration\n",
+    );
+    assert_one_line(&run(&["report", s(&map)]), "a GNU ld map file");
+    // An ET_CORE file: a synthetic ELF with e_type 4.
+    let mut core = firmware().build();
+    core[16] = 4;
+    core[17] = 0;
+    let core = write(&dir, "core", &core);
+    assert_one_line(&run(&["report", s(&core)]), "a core dump (ET_CORE)");
+    // A missing file reads the same whichever option names it.
+    let missing = dir.path().join("missing");
+    let m = s(&missing);
+    let elf = write(&dir, "fw.elf", &firmware().build());
+    let budget = write(&dir, "b.json", br#"{ "schema": "membudget.budget/2", "budget": {} }"#);
+    let want = format!("membudget: cannot read {m}: No such file or directory");
+    for args in [
+        vec!["report", m],
+        vec!["report", s(&elf), "--memory", m],
+        vec!["report", s(&elf), "--budget", m],
+        vec!["check", m, "--budget", s(&budget)],
+        vec!["check", s(&elf), "--budget", m],
+        vec!["diff", m, s(&elf)],
+    ] {
+        let o = run(&args);
+        assert_eq!(stderr(&o).trim_end(), want, "{args:?}");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
+
+fn inverted_stack_levels_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "fw.elf", &firmware().build());
+    let budget = write(
+        &dir,
+        "b.json",
+        format!(
+            r#"{{ "schema": "membudget.budget/2", "budget": {{ {REGIONS},
+            "stack": {{ "warn_below": "1K", "fail_below": "2K" }} }} }}"#
+        )
+        .as_bytes(),
+    );
+    let o = run(&["check", s(&elf), "--budget", s(&budget)]);
+    assert_one_line(&o, "budget.stack.warn_below");
+    assert!(stderr(&o).contains("is below fail_below"), "{}", stderr(&o));
 }
