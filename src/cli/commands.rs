@@ -177,8 +177,9 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget stack`.
 pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let budget = match &args.budget {
-        Some(path) => Some(load_budget(path, &Default::default())?),
+        Some(path) => Some(load_budget(path, &script)?),
         None => None,
     };
     let annotations = budget
