@@ -313,7 +313,11 @@ pub struct AvrDevice {
 fn avr_device(desc: &[u8], big: bool) -> Option<AvrDevice> {
     let word = |i: usize| -> Option<u64> {
         let b: [u8; 4] = desc.get(i * 4..i * 4 + 4)?.try_into().ok()?;
-        Some(if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) } as u64)
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        } as u64)
     };
     let strtab = 24 + word(6)? as usize;
     let name_at = strtab + word(7)? as usize;

@@ -46,26 +46,25 @@ impl From<MemoryMap> for Options {
 /// Analyse an image against the given regions.
 pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let mut warnings: Vec<Warning> = opts.script_warnings.iter().map(Warning::from).collect();
-    let (regions, source, inferred) = if let (true, Some(dev)) =
-        (opts.regions.is_empty(), &image.avr_device)
-    {
-        let source = RegionSource {
-            kind: "device-note".into(),
-            name: Some(dev.name.clone()),
+    let (regions, source, inferred) =
+        if let (true, Some(dev)) = (opts.regions.is_empty(), &image.avr_device) {
+            let source = RegionSource {
+                kind: "device-note".into(),
+                name: Some(dev.name.clone()),
+            };
+            (placement::avr_regions(dev), source, false)
+        } else if opts.regions.is_empty() {
+            (infer_regions(image), RegionSource::inferred(), true)
+        } else {
+            (
+                opts.regions.clone(),
+                opts.region_source.clone().unwrap_or(RegionSource {
+                    kind: "linker-script".into(),
+                    name: None,
+                }),
+                false,
+            )
         };
-        (placement::avr_regions(dev), source, false)
-    } else if opts.regions.is_empty() {
-        (infer_regions(image), RegionSource::inferred(), true)
-    } else {
-        (
-            opts.regions.clone(),
-            opts.region_source.clone().unwrap_or(RegionSource {
-                kind: "linker-script".into(),
-                name: None,
-            }),
-            false,
-        )
-    };
     let lookup = placement::RegionLookup::new(&regions);
     let alloc: Vec<&Section> = image
         .sections

@@ -124,7 +124,8 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
                 heap_symbol_ranges(image)
                     .filter(|&(_, _, hi)| hi <= top)
                     .filter(|&(_, lo, _)| {
-                        iv.iter().any(|&(a, b)| lo >= a && lo <= b.saturating_add(JOIN_GAP))
+                        iv.iter()
+                            .any(|&(a, b)| lo >= a && lo <= b.saturating_add(JOIN_GAP))
                     })
                     .map(|(_, lo, hi)| (lo, hi))
                     .collect::<Vec<_>>(),
@@ -234,7 +235,9 @@ pub(crate) fn place_sections(
             size: s.size,
             region: run.map(|r| regions[r].name.clone()),
             load_region: load.map(|r| regions[r].name.clone()),
-            overflow: s.end().saturating_sub(run.map_or(u64::MAX, |r| regions[r].end())),
+            overflow: s
+                .end()
+                .saturating_sub(run.map_or(u64::MAX, |r| regions[r].end())),
             unattributed: s.size,
         });
     }
@@ -251,7 +254,11 @@ pub(crate) fn place_sections(
                 addr >= regions[r].end()
                     && addr <= reach[r].max(regions[r].end()).saturating_add(FOLLOW_GAP)
             })
-            .filter(|&r| !regions.iter().any(|o| o.origin > regions[r].origin && o.origin <= addr))
+            .filter(|&r| {
+                !regions
+                    .iter()
+                    .any(|o| o.origin > regions[r].origin && o.origin <= addr)
+            })
             .max_by_key(|&r| regions[r].end());
         match (follows, is_load) {
             (Some(r), false) => {

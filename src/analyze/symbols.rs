@@ -180,9 +180,10 @@ fn attribute_section(
             section: sec.name.clone(),
             region: placed.region.clone(),
             load_region: placed.load_region.clone(),
-            load_addr: sec
-                .has_load_copy()
-                .then(|| sec.load_addr.saturating_add(sym.addr.saturating_sub(sec.addr))),
+            load_addr: sec.has_load_copy().then(|| {
+                sec.load_addr
+                    .saturating_add(sym.addr.saturating_sub(sec.addr))
+            }),
             krate,
             file: sym.file.clone(),
             aliases: Vec::new(),

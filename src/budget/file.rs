@@ -345,7 +345,11 @@ fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
             if w.0 < f.0 {
                 return Err(error_at(
                     file,
-                    &[Seg::Key("budget"), Seg::Key("stack"), Seg::Key("warn_below")],
+                    &[
+                        Seg::Key("budget"),
+                        Seg::Key("stack"),
+                        Seg::Key("warn_below"),
+                    ],
                     format!("warn_below {} is below fail_below {}", w.0, f.0),
                 ));
             }
@@ -353,7 +357,11 @@ fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
     }
     for (i, pat) in h.outside_regions.iter().enumerate() {
         if let Err(e) = compile_glob(pat) {
-            let path = [Seg::Key("budget"), Seg::Key("outside_regions"), Seg::Index(i)];
+            let path = [
+                Seg::Key("budget"),
+                Seg::Key("outside_regions"),
+                Seg::Index(i),
+            ];
             return Err(error_at(file, &path, e));
         }
     }

@@ -18,7 +18,11 @@ fn grown(bytes: u64, percent: u64, cap: u64) -> u64 {
 
 /// The budget document for `report`, with limits `margin_percent` above today's
 /// `used + reserved` (warnings at half the margin).
-pub fn starting_budget(report: &Report, reservations: &[Reservation], margin_percent: u64) -> Value {
+pub fn starting_budget(
+    report: &Report,
+    reservations: &[Reservation],
+    margin_percent: u64,
+) -> Value {
     let regions: Vec<Value> = report
         .regions
         .iter()

@@ -7,8 +7,8 @@
 
 pub mod eval;
 pub mod file;
-pub mod init;
 pub mod finding;
+pub mod init;
 pub mod matching;
 pub mod model;
 pub mod position;

@@ -160,7 +160,11 @@ pub fn is_budget_file(path: &Path) -> bool {
     };
     serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
-        .and_then(|v| v.get("schema")?.as_str().map(|s| s.starts_with("membudget.budget/")))
+        .and_then(|v| {
+            v.get("schema")?
+                .as_str()
+                .map(|s| s.starts_with("membudget.budget/"))
+        })
         .unwrap_or(false)
 }
 

@@ -47,7 +47,11 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                         s.raw.clone(),
                         format!(
                             "{:#x}",
-                            if load { s.load_addr.unwrap_or(s.addr) } else { s.addr }
+                            if load {
+                                s.load_addr.unwrap_or(s.addr)
+                            } else {
+                                s.addr
+                            }
                         ),
                         s.size.to_string(),
                         bytes.to_string(),

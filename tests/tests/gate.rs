@@ -205,7 +205,10 @@ fn overflow_is_counted_as_gnu_ld_counts_it() -> Result<(), Skip> {
         );
         let (code, c) = check_json(&elf, &budget);
         assert_eq!(code, 1, "fill {fill}: {c:#}");
-        assert!(kinds(&c, "failures").contains(&"overflow".to_string()), "{c:#}");
+        assert!(
+            kinds(&c, "failures").contains(&"overflow".to_string()),
+            "{c:#}"
+        );
     }
     Ok(())
 }
@@ -283,7 +286,12 @@ fn check_avr(elf: &Path, mcu: &str) {
     }
     let stack = &v["stack"];
     assert_eq!(stack["region"], "data", "{mcu}: {v:#}");
-    let data = v["regions"].as_array().unwrap().iter().find(|r| r["name"] == "data").unwrap();
+    let data = v["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "data")
+        .unwrap();
     assert_eq!(
         stack["top"].as_u64().unwrap(),
         data["origin"].as_u64().unwrap() + data["length"].as_u64().unwrap(),
@@ -400,7 +408,12 @@ fn esp_idf_corpus_elfs_count_what_esp_idf_size_counts() -> Result<(), Skip> {
             .map(|r| r["used"].as_u64().unwrap())
             .sum();
         assert_eq!(used, want, "{name}");
-        assert_eq!(v["heap"].as_array().unwrap().len(), 0, "{name}: {:#}", v["heap"]);
+        assert_eq!(
+            v["heap"].as_array().unwrap().len(),
+            0,
+            "{name}: {:#}",
+            v["heap"]
+        );
         assert!(v["unmapped"].as_array().unwrap().is_empty(), "{name}");
     }
     Ok(())
@@ -438,7 +451,14 @@ fn diff_budget_elf_uses_the_budgets_memory_map() {
     ]);
     let w: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(w["new"], "p2.budget.json (p2.elf)");
-    assert!(w["regions"].as_array().unwrap().iter().all(|r| r["delta"] == 0), "{w:#}");
+    assert!(
+        w["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["delta"] == 0),
+        "{w:#}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -460,11 +480,18 @@ fn load_images_are_in_the_load_regions_symbols() {
         .lines()
         .find(|l| l.contains("COUNTER"))
         .unwrap_or_else(|| panic!("{flash}"));
-    assert!(row.contains(".data (load image)") && row.contains("0x08000600"), "{row}");
+    assert!(
+        row.contains(".data (load image)") && row.contains("0x08000600"),
+        "{row}"
+    );
     // CSV: the image's row has its load address, and FLASH's rows add up to its used.
     let o = run(&["report", s(&elf), "--memory", s(&ld), "--format", "csv"]);
     let csv = stdout(&o);
-    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     let image = rows
         .iter()
         .find(|r| r[0] == "FLASH" && r[2] == "COUNTER")
@@ -518,7 +545,10 @@ fn rollups_count_symbols_and_crates_come_from_codegen_units() {
         assert!(n > 0, "{r:#}");
     }
     // compiler_builtins' unmangled `__aeabi_memset` gets its crate from its codegen unit.
-    let memset = symbols.iter().find(|s| s["name"] == "__aeabi_memset").unwrap();
+    let memset = symbols
+        .iter()
+        .find(|s| s["name"] == "__aeabi_memset")
+        .unwrap();
     assert_eq!(memset["crate"], "compiler_builtins", "{memset:#}");
     let crates = rollup("crate");
     assert!(
@@ -551,10 +581,21 @@ fn init_writes_a_budget_that_check_passes() {
         assert!(limits.iter().any(|r| r["fail_at"].is_u64()), "{elf}: {v:#}");
     }
     // The p2 preset's Device OS reservation is written out.
-    let o = run(&["init", "fixtures/p2.elf", "--chip", "p2", "--budget", s(&budget), "--force"]);
+    let o = run(&[
+        "init",
+        "fixtures/p2.elf",
+        "--chip",
+        "p2",
+        "--budget",
+        s(&budget),
+        "--force",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let doc: Value = serde_json::from_slice(&std::fs::read(&budget).unwrap()).unwrap();
-    assert_eq!(doc["budget"]["reservations"][0]["name"], "Device OS", "{doc:#}");
+    assert_eq!(
+        doc["budget"]["reservations"][0]["name"], "Device OS",
+        "{doc:#}"
+    );
     // No overwriting without --force, and nothing is touched.
     let before = std::fs::read(&budget).unwrap();
     let o = run(&["init", "fixtures/qemu-an386.elf", "--budget", s(&budget)]);
@@ -562,7 +603,14 @@ fn init_writes_a_budget_that_check_passes() {
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&budget).unwrap(), before);
     // --memory and --chip are two sources of regions: a usage error.
-    let o = run(&["init", "fixtures/p2.elf", "--chip", "p2", "--memory", "x.ld"]);
+    let o = run(&[
+        "init",
+        "fixtures/p2.elf",
+        "--chip",
+        "p2",
+        "--memory",
+        "x.ld",
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
@@ -598,7 +646,11 @@ fn wrong_inputs_get_their_own_message() {
     let missing = dir.path().join("missing");
     let m = s(&missing);
     let elf = write(&dir, "fw.elf", &firmware().build());
-    let budget = write(&dir, "b.json", br#"{ "schema": "membudget.budget/2", "budget": {} }"#);
+    let budget = write(
+        &dir,
+        "b.json",
+        br#"{ "schema": "membudget.budget/2", "budget": {} }"#,
+    );
     let want = format!("membudget: cannot read {m}: No such file or directory");
     for args in [
         vec!["report", m],
