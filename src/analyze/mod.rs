@@ -78,6 +78,9 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {
         warnings.push(Warning::NoStackRoom { top: s.top });
     }
+    if source.kind == "chip" {
+        warnings.extend(stack_heap::linked_for_less(image, stack.as_ref(), &regions));
+    }
     let reservations = placement::reservation_usage(&opts.reservations, &alloc, &regions, &lookup);
     let reserved = placement::Reserved {
         stack: stack.as_ref(),

@@ -3,7 +3,7 @@
 
 use crate::elf::{Image, Section, SymbolKind, AVR_DATA_OFFSET, EM_AVR};
 use crate::memory::{Region, Reservation};
-use crate::report::{HeapArena, Stack, SymbolUsage};
+use crate::report::{HeapArena, Stack, SymbolUsage, Warning};
 
 use super::placement::RegionLookup;
 
@@ -147,9 +147,16 @@ fn declared_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> O
         _ => {
             // Nothing bounds the stack but what lies below it in the region.
             let r = lookup.find(top.saturating_sub(1), 1)?;
-            let floor = highest_end_below(image, top, |s| regions[r].contains(s.addr))
-                .unwrap_or(regions[r].origin);
-            (floor, false, format!("{top_name} down to the statics"))
+            match highest_end_below(image, top, |s| regions[r].contains(s.addr)) {
+                Some(floor) => (floor, false, format!("{top_name} down to the statics")),
+                // flip-link: the statics lie above the stack, which ends at the region's
+                // origin: a stack of its own size, not free space.
+                None => (
+                    regions[r].origin,
+                    true,
+                    format!("{top_name} down to the origin of {}", regions[r].name),
+                ),
+            }
         }
     };
     // An unsized stack can only grow down to the first thing above it: a section placed
@@ -166,6 +173,29 @@ fn declared_stack(image: &Image, regions: &[Region], lookup: &RegionLookup) -> O
         region: region_of(top),
         sized,
         source,
+    })
+}
+
+/// A stack that starts below the end of its (preset) region with nothing of the image
+/// above it: the ELF was linked for a smaller memory than the preset declares, and what
+/// lies above the stack is not the image's to use.
+pub(crate) fn linked_for_less(
+    image: &Image,
+    stack: Option<&Stack>,
+    regions: &[Region],
+) -> Option<Warning> {
+    let st = stack?;
+    let reg = regions
+        .iter()
+        .find(|r| r.contains(st.top.saturating_sub(1)) && st.top < r.end())?;
+    let above = image
+        .sections
+        .iter()
+        .any(|s| s.kind.occupies_memory() && s.size > 0 && s.end() > st.top && s.addr < reg.end());
+    (!above).then(|| Warning::StackBelowRegionEnd {
+        region: reg.name.clone(),
+        top: st.top,
+        end: reg.end(),
     })
 }
 

@@ -22,6 +22,8 @@ trials![
     load_images_are_in_the_load_regions_symbols,
     rollups_count_symbols_and_crates_come_from_codegen_units,
     init_writes_a_budget_that_check_passes,
+    flip_link_stack_is_bounded_by_the_ram_origin,
+    chip_with_more_ram_than_linked_warns,
     wrong_inputs_get_their_own_message,
     inverted_stack_levels_are_rejected,
 ];
@@ -681,4 +683,57 @@ fn inverted_stack_levels_are_rejected() {
     let o = run(&["check", s(&elf), "--budget", s(&budget)]);
     assert_one_line(&o, "budget.stack.warn_below");
     assert!(stderr(&o).contains("is below fail_below"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. flip-link stacks and chips with more RAM than the ELF was linked for.
+
+fn flip_link_stack_is_bounded_by_the_ram_origin() {
+    // flip-link: 4 KiB of stack at the bottom of RAM, the statics above it.
+    let elf = ElfSpec::new()
+        .text(".text", FLASH, 0x400)
+        .data(".data", RAM + 0x1000, FLASH + 0x400, 0x40)
+        .nobits(".bss", RAM + 0x1040, 0x200)
+        .abs("_stack_start", RAM + 0x1000)
+        .abs("_stack_end", RAM + 0x1240)
+        .build();
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "flip.elf", &elf);
+    let ld = write(&dir, "memory.x", MEMORY_X.as_bytes());
+    let v = report_json(&[s(&elf), "--memory", s(&ld)]);
+    let st = &v["stack"];
+    assert_eq!(st["bottom"], RAM, "{st:#}");
+    assert_eq!(st["size"], 0x1000, "{st:#}");
+    assert_eq!(st["sized"], true, "{st:#}");
+    let ram = &v["regions"][1];
+    assert_eq!(ram["stack"], 0x1000, "{ram:#}");
+    assert_eq!(ram["free"], RAM_LEN - 0x1000 - 0x240, "{ram:#}");
+}
+
+fn chip_with_more_ram_than_linked_warns() {
+    // Linked for 32 KiB of RAM (`_stack_start` at RAM + 32K); the preset has 128 KiB there.
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "fw.elf", &firmware().build());
+    let v = report_json(&[s(&elf), "--chip", "stm32f411"]);
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("stack starts at 0x20008000") && w.contains("smaller")),
+        "{warnings:?}"
+    );
+    assert_eq!(v["stack"]["top"], RAM + RAM_LEN, "{:#}", v["stack"]);
+    // Read back by diff: the warning round-trips through the report JSON.
+    let json = write(
+        &dir,
+        "r.json",
+        serde_json::to_string(&v).unwrap().as_bytes(),
+    );
+    let o = run(&["diff", s(&json), s(&json)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
