@@ -43,7 +43,10 @@ pub fn parse(
     text: String,
     read_script: &dyn Fn(&str) -> Result<Script, Error>,
 ) -> Result<BudgetFile, Error> {
-    let raw: BudgetDocument = serde_json::from_str(&text).map_err(|e| serde_error(path, &e))?;
+    // serde_path_to_error gives type errors the JSON path the semantic checks give theirs.
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let raw: BudgetDocument = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| serde_error(path, &e.path().to_string(), e.inner()))?;
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -90,12 +93,18 @@ pub fn parse(
 }
 
 /// `serde_json` errors carry the position; say it the way compilers do.
-fn serde_error(path: &Path, e: &serde_json::Error) -> Error {
+fn serde_error(path: &Path, json_path: &str, e: &serde_json::Error) -> Error {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let msg = msg.strip_suffix(&suffix).unwrap_or(&msg);
+    // A syntax error's path is only where the parser stopped: the position says it.
+    let at = if json_path.is_empty() || json_path == "." || e.is_syntax() || e.is_eof() {
+        String::new()
+    } else {
+        format!("{json_path}: ")
+    };
     Error::Budget(format!(
-        "{}:{}:{}: {msg}",
+        "{}:{}:{}: {at}{msg}",
         path.display(),
         e.line(),
         e.column()

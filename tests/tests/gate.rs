@@ -26,6 +26,7 @@ trials![
     chip_with_more_ram_than_linked_warns,
     wrong_inputs_get_their_own_message,
     inverted_stack_levels_are_rejected,
+    budget_type_errors_carry_the_json_path,
 ];
 
 fn run(args: &[&str]) -> Output {
@@ -736,4 +737,21 @@ fn chip_with_more_ram_than_linked_warns() {
     );
     let o = run(&["diff", s(&json), s(&json)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+fn budget_type_errors_carry_the_json_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write(&dir, "fw.elf", &firmware().build());
+    let budget = write(
+        &dir,
+        "b.json",
+        br#"{ "schema": "membudget.budget/2", "budget": { "limits": [ { "region": "RAM", "fail": true } ] } }"#,
+    );
+    let o = run(&["check", s(&elf), "--budget", s(&budget)]);
+    assert_one_line(&o, "b.json:1:");
+    assert!(
+        stderr(&o).contains(": budget.limits[0].fail: invalid type"),
+        "{}",
+        stderr(&o)
+    );
 }
