@@ -31,10 +31,10 @@ mod budget;
 mod cli;
 #[path = "tests/corpus.rs"]
 mod corpus;
-#[path = "tests/gate.rs"]
-mod gate;
 #[path = "tests/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "tests/gate.rs"]
+mod gate;
 #[path = "tests/linker.rs"]
 mod linker;
 #[path = "tests/on_target.rs"]
