@@ -22,6 +22,8 @@
 //!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
 //!   input, annotations, and the stack gate of `check` and the baseline.
 //! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
+//! - `gate`: issue 8's verdicts against real tools (GNU ld's overflow, avr-size -C,
+//!   esp-idf-size's rules), `diff BUDGET ELF`, load images, `init`, bad-input messages.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -31,6 +33,8 @@ mod cli;
 mod corpus;
 #[path = "tests/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "tests/gate.rs"]
+mod gate;
 #[path = "tests/linker.rs"]
 mod linker;
 #[path = "tests/on_target.rs"]
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
     trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
     trials.extend(stack_on_target::trials());
+    trials.extend(gate::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

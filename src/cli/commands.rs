@@ -16,7 +16,7 @@ use membudget::render::{self, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs, StackArgs};
+use super::{BlessArgs, CheckArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -149,17 +149,28 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    // `diff BUDGET ELF`: the ELF is measured with the budget's regions and reservations,
+    // as its baseline was, unless the command line names a memory map.
+    let implicit = (args.memory.is_none() && args.budget.is_none() && args.chip.is_none())
+        .then(|| {
+            [&args.old, &args.new]
+                .into_iter()
+                .find(|p| files::is_budget_file(p))
+        })
+        .flatten();
     let script = args.script.options();
     let map = memory_map(
         args.memory.as_deref(),
         &script,
-        args.budget.as_deref(),
+        args.budget.as_deref().or(implicit.map(|p| p.as_path())),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
     let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
     let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
-    let d = diff::delta(&old, &new);
+    let mut d = diff::delta(&old, &new);
+    d.old = files::side_label(&args.old, &old);
+    d.new = files::side_label(&args.new, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
     Ok(EXIT_OK)
 }
@@ -178,5 +189,45 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .unwrap_or_default();
     let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget init`: nothing is written unless the analysis succeeds, and neither file
+/// is overwritten without `--force`.
+pub fn init(args: &InitArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
+    let map = memory_map(args.memory.as_deref(), &script, None, args.chip.as_deref())?;
+    let reservations = map.reservations.clone();
+    let image = elf::load_path(&args.elf)?;
+    let report = analyze::analyze(&image, &Options::from(map))?;
+    let baseline = budget::model::baseline_path(&args.budget);
+    if !args.force {
+        if let Some(p) = [&args.budget, &baseline].into_iter().find(|p| p.exists()) {
+            return Err(Error::Usage(format!(
+                "{}: already exists (--force overwrites it)",
+                p.display()
+            )));
+        }
+    }
+    let doc = budget::init::starting_budget(&report, &reservations, args.margin);
+    files::write_json(&args.budget, &doc)?;
+    let budget = load_budget(&args.budget, &script)?;
+    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    write_baseline(&budget, &snap)?;
+    writeln!(
+        out,
+        "wrote {} and {}: {} region{}, limits at today's use + {}%{}",
+        args.budget.display(),
+        baseline.display(),
+        report.regions.len(),
+        render::table::plural(report.regions.len()),
+        args.margin,
+        if report.regions.iter().any(|r| r.inferred) {
+            " (regions inferred from the ELF: set their real lengths)"
+        } else {
+            ""
+        }
+    )
+    .map_err(output)?;
     Ok(EXIT_OK)
 }

@@ -86,6 +86,11 @@ fn migrated(budget: &BudgetFile) -> Result<String, Error> {
     pretty_json(&value)
 }
 
+/// Write `value` as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    write_atomically(path, pretty_json(value)?.as_bytes())
+}
+
 /// Pretty JSON with a trailing newline: byte-identical for equal values.
 fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     let mut text = serde_json::to_string_pretty(value)
@@ -117,7 +122,7 @@ fn load_baseline(budget: &Path) -> Result<Option<Snapshot>, Error> {
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename,
 /// so that a reader never sees half a file; the file keeps its permissions.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io_err = |source| Error::Io {
+    let io_err = |source| Error::Write {
         path: path.display().to_string(),
         source,
     };
@@ -146,6 +151,35 @@ fn json_message(path: &Path, e: &serde_json::Error) -> String {
         e.column(),
         msg.strip_suffix(&suffix).unwrap_or(&msg)
     )
+}
+
+/// Whether a diff input is a budget file (its regions then apply to the other side).
+pub fn is_budget_file(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("schema")?
+                .as_str()
+                .map(|s| s.starts_with("membudget.budget/"))
+        })
+        .unwrap_or(false)
+}
+
+/// How the diff header names an input: its file name, and for a budget or baseline file
+/// the ELF it was measured from.
+pub fn side_label(path: &Path, snap: &Snapshot) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    if name == snap.file {
+        name
+    } else {
+        format!("{name} ({})", snap.file)
+    }
 }
 
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.

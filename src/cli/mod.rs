@@ -49,6 +49,8 @@ enum Command {
     Chips,
     /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
     Stack(StackArgs),
+    /// Write a starting budget (and its baseline) for an ELF that `check` then passes.
+    Init(InitArgs),
 }
 
 /// A parser of the names in `table` (or of `names`, a subset of them).
@@ -143,6 +145,29 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(Args)]
+pub(crate) struct InitArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// GNU ld linker script whose MEMORY command declares the regions.
+    #[arg(long, value_name = "FILE", conflicts_with = "chip")]
+    pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
+    /// Chip preset for the regions (`membudget chips` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub chip: Option<String>,
+    /// The budget file to write; its baseline goes next to it.
+    #[arg(long, value_name = "FILE", default_value = "membudget.budget.json")]
+    pub budget: PathBuf,
+    /// Limits are today's use plus this many percent (warnings at half of it).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10)]
+    pub margin: u64,
+    /// Overwrite an existing budget or baseline file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
 pub(crate) struct StackArgs {
     /// The firmware ELF.
     pub elf: PathBuf,
@@ -210,5 +235,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Diff(args) => commands::diff(&args, out),
         Command::Chips => commands::chips(out),
         Command::Stack(args) => commands::stack(&args, out),
+        Command::Init(args) => commands::init(&args, out),
     }
 }
