@@ -58,6 +58,10 @@ struct ReportArgs {
     by: Option<By>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Record provenance in the report: commit=abc123, branch=main, date=2026-01-31,
+    /// build=42 (repeatable; for `dashboard`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    label: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -130,7 +134,8 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         return Err(Error::Usage("report needs an ELF file".into()));
     };
     let image = elf::load_path(path)?;
-    let report = report::analyze(&image, &opts)?;
+    let mut report = report::analyze(&image, &opts)?;
+    report.labels = report::parse_labels(&args.label)?;
     let view = View {
         top: args.top,
         by: args.by,

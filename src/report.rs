@@ -54,6 +54,9 @@ pub struct Options {
 pub struct Report {
     pub schema: &'static str,
     pub file: String,
+    /// Provenance given with `report --label KEY=VALUE` (commit, branch, date, build id...).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     pub elf: ElfInfo,
     pub regions_source: RegionSource,
     pub regions: Vec<RegionUsage>,
@@ -203,6 +206,23 @@ pub struct ReservationUsage {
 pub struct Overlap {
     pub section: String,
     pub bytes: u64,
+}
+
+/// `KEY=VALUE` labels: keys are non-empty and unique, so the same command line always gives
+/// the same report.
+pub fn parse_labels(args: &[String]) -> Result<BTreeMap<String, String>, Error> {
+    let mut labels = BTreeMap::new();
+    for arg in args {
+        let Some((key, value)) = arg.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(Error::Usage(format!(
+                "--label {arg:?}: expected KEY=VALUE, e.g. commit=abc123"
+            )));
+        };
+        if labels.insert(key.to_string(), value.to_string()).is_some() {
+            return Err(Error::Usage(format!("--label {key}: given twice")));
+        }
+    }
+    Ok(labels)
 }
 
 /// Analyse an image against the given regions.
@@ -399,6 +419,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let report = Report {
         schema: REPORT_SCHEMA,
         file: image.file_name.clone(),
+        labels: BTreeMap::new(),
         elf: image.info.clone(),
         regions_source: source,
         regions: region_usage,

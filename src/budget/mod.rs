@@ -140,6 +140,12 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32, Error> {
         budget = file::load(&args.budget)?;
     }
     let result = evaluate(&budget, &report);
+    if args.format == OutFormat::Html {
+        use crate::render::html;
+        let blocks = [html::block("check", &result), html::block("report", &report)];
+        html::write_page(html::Page::Check, &blocks, out).map_err(output_error)?;
+        return Ok(result.exit_code(args.deny_warnings));
+    }
     render::render_check(&result, args.format, args.top, out).map_err(output_error)?;
     Ok(result.exit_code(args.deny_warnings))
 }
@@ -217,6 +223,11 @@ fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<bool, Error> {
 }
 
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    if args.format == OutFormat::Html {
+        return Err(Error::Usage(
+            "--format html is available for report and check, not diff".into(),
+        ));
+    }
     let regions = match &args.budget {
         Some(p) => Some(load_regions(p)?),
         None => None,

@@ -15,6 +15,8 @@ pub enum OutFormat {
     Table,
     Markdown,
     Json,
+    /// One self-contained HTML page (`check` only; see `render::html`).
+    Html,
 }
 
 const BAR_WIDTH: usize = 20;

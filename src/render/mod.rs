@@ -9,6 +9,7 @@ use crate::report::Report;
 use crate::rollup::{self, By, Rollup};
 
 mod csv_out;
+pub mod html;
 mod table;
 
 pub use table::{bar, human};
@@ -19,6 +20,8 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    /// One self-contained HTML page (the JSON view embedded, drawn in the browser).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -58,6 +61,10 @@ pub fn render_report(
         Format::Csv => csv_out::write(report, rollup.as_ref(), out),
         Format::Table => table::write(report, rollup.as_ref(), view, false, out),
         Format::Markdown => table::write(report, rollup.as_ref(), view, true, out),
+        Format::Html => {
+            let doc = JsonReport { report, rollup };
+            html::write_page(html::Page::Report, &[html::block("report", &doc)], out)
+        }
     }
 }
 
