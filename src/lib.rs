@@ -6,6 +6,7 @@
 //! resulting [`report::Report`].
 
 pub mod budget;
+pub mod dashboard;
 pub mod demangle;
 pub mod elf;
 pub mod error;

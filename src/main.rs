@@ -10,7 +10,7 @@ use membudget::error::{Error, EXIT_OK};
 use membudget::memory::{chips, source};
 use membudget::render::{self, Format, View};
 use membudget::rollup::By;
-use membudget::{budget, elf, report};
+use membudget::{budget, dashboard, elf, report};
 
 /// Where every byte of a firmware ELF goes, per memory region; and a CI gate for memory
 /// budgets.
@@ -34,6 +34,25 @@ enum Command {
     Bless(budget::BlessArgs),
     /// What changed between two builds (ELF or report JSON).
     Diff(budget::DiffArgs),
+    /// A static HTML page over builds from their JSON reports (`report --format json --label ...`).
+    Dashboard(DashboardArgs),
+}
+
+#[derive(Args)]
+struct DashboardArgs {
+    /// JSON reports, oldest first, or directories of them (`*.json`, in file-name order);
+    /// sorted by their `date` labels when every report has one.
+    #[arg(required = true, value_name = "REPORT.json|DIR")]
+    reports: Vec<PathBuf>,
+    /// Output directory; the page is written to DIR/index.html.
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// Draw this budget file's region limits.
+    #[arg(long, value_name = "FILE")]
+    budget: Option<PathBuf>,
+    /// Growers listed per pair of consecutive builds; 0 for all.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
 }
 
 #[derive(Args)]
@@ -73,6 +92,7 @@ fn main() -> ExitCode {
         Command::Check(args) => budget::check(&args, &mut out),
         Command::Bless(args) => budget::bless(&args, &mut out),
         Command::Diff(args) => budget::diff(&args, &mut out),
+        Command::Dashboard(args) => run_dashboard(&args),
     };
     let flushed = out.flush();
     match result {
@@ -144,6 +164,32 @@ fn run_report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     // Freeing tens of thousands of strings just before exit is wasted time.
     std::mem::forget(report);
     std::mem::forget(image);
+    Ok(EXIT_OK)
+}
+
+fn run_dashboard(args: &DashboardArgs) -> Result<i32, Error> {
+    let budget = match &args.budget {
+        Some(path) => Some(budget::file::load(path)?),
+        None => None,
+    };
+    let reports = dashboard::input_files(&args.reports)?
+        .into_iter()
+        .map(|p| dashboard::read_report(&p).map(|v| (p, v)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let dash = dashboard::build(reports, budget.as_ref(), args.top)?;
+    let io_err = |source| Error::Io {
+        path: args.out.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&args.out).map_err(io_err)?;
+    let mut page = Vec::new();
+    render::html::write_page(
+        render::html::Page::Dashboard,
+        &[render::html::block("dashboard", &dash)],
+        &mut page,
+    )
+    .map_err(output_error)?;
+    std::fs::write(args.out.join("index.html"), page).map_err(io_err)?;
     Ok(EXIT_OK)
 }
 

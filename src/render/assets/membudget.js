@@ -723,6 +723,13 @@
       drawn_ms: Math.round(performance.now()),
       errors: errors
     };
+    // Then zoom to the first match, as clicking it in the result list does.
+    var first = document.querySelector('#search-results .result');
+    if (first) {
+      first.click();
+      out.zoomed_to = tm.cur.name;
+      out.zoom_match_cells = Array.prototype.map.call(tm.box.querySelectorAll('.cell.match'), function (c) { return c.dataset.name; });
+    }
     document.body.append(h('pre', { id: 'selftest', style: 'display:none' }, JSON.stringify(out)));
   }
 
