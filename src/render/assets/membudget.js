@@ -5,6 +5,11 @@
   'use strict';
   var errors = [];
   window.addEventListener('error', function (e) { errors.push(String(e.message)); });
+  var consoleError = console.error;
+  console.error = function () {
+    errors.push(Array.prototype.join.call(arguments, ' '));
+    return consoleError.apply(console, arguments);
+  };
 
   // ---------------------------------------------------------------------------------
   // Small helpers.
@@ -134,14 +139,16 @@
         style: 'width:' + Math.min(100, 100 * s.width / len).toFixed(3) + '%'
       }));
     });
+    var caption = [];
     (limits || []).forEach(function (l) {
       if (l.at == null) return;
       var x = Math.min(100, 100 * l.at / len);
       bar.append(h('div', { class: 'limit ' + l.level, style: 'left:' + x.toFixed(3) + '%',
-        title: l.level + ' at ' + sized(l.at) }, h('span', null, l.level + ' ' + human(l.at))));
+        title: l.level + ' at ' + sized(l.at) }));
+      caption.push(h('span', { class: 'lim-' + l.level }, l.level + ' at ' + human(l.at) + ' (' + pct(l.at, len) + ')'));
     });
     if (r.overflow > 0) bar.append(h('div', { class: 'over', title: 'overflows by ' + sized(r.overflow) }));
-    return bar;
+    return caption.length ? h('div', null, bar, h('div', { class: 'bar-caption' }, caption)) : bar;
   }
 
   function regionsTable(report, check) {
@@ -679,7 +686,8 @@
         var text = kind === 'moved' ? 'moved region' : kind;
         return h('tr', { 'data-change': kind }, h('td', null, h('span', { class: 'tag ' + kind }, text)),
           h('td', { class: 'mono name' }, c.name), h('td', null, placement(c.old)), h('td', null, placement(c.new)),
-          num(c.old ? c.old.bytes : 0, c.old ? sized(c.old.bytes) : ''), num(c.new ? c.new.bytes : 0, c.new ? sized(c.new.bytes) : ''), deltaCell(c.delta));
+          num(c.old ? c.old.bytes : 0, c.old ? sized(c.old.bytes) : ''), num(c.new ? c.new.bytes : 0, c.new ? sized(c.new.bytes) : ''),
+          kind === 'moved' ? h('td', { class: 'num delta grew' }, '+' + human(c.new.bytes) + ' in ' + c.new.region) : deltaCell(c.delta));
       }), [4, 5, 6]));
     });
     return treemapSection(latest, 'Treemap of the latest build');
@@ -689,11 +697,24 @@
   // Self-test hook for the browser tests: open the page with #selftest&search=NAME and it
   // writes what the DOM shows into <pre id="selftest">.
 
-  function selftest(tm) {
+  // Deep links: #search=TEXT and #zoom=REGION&zoom=SECTION... open the page searched and
+  // zoomed.
+  function applyHash(tm) {
     var params = new URLSearchParams(location.hash.slice(1));
-    if (!params.has('selftest')) return;
+    if (!tm) return params;
     var q = params.get('search') || '';
-    if (tm && q) { tm.input.value = q; tm.search(q); }
+    if (q) { tm.input.value = q; tm.search(q); }
+    var n = tm.root;
+    params.getAll('zoom').forEach(function (name) {
+      var c = n && n.children && n.children.filter(function (x) { return x.name === name; })[0];
+      n = c || null;
+    });
+    if (n && n !== tm.root && n.children) { tm.cur = n; tm.render(); }
+    return params;
+  }
+
+  function selftest(tm, params) {
+    if (!params.has('selftest')) return;
     var text = function (el) { return el ? el.textContent : null; };
     var out = {
       page: document.body.dataset.page,
@@ -760,7 +781,7 @@
       warnings(report.warnings, 'Analysis warnings', 'warnings');
       if (check) warnings(check.notes, 'Notes', 'notes');
     }
-    selftest(tm);
+    selftest(tm, applyHash(tm));
   }
 
   try { main(); } catch (e) {
