@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::budget::file::BudgetFile;
+use crate::budget::file::{Amount, BudgetFile, LimitDecl};
 use crate::budget::snapshot::{self, RegionDelta, SnapRegion, Snapshot, SymbolChange};
 use crate::error::Error;
 use crate::report::REPORT_SCHEMA;
@@ -204,12 +204,12 @@ fn limits(budget: &BudgetFile, regions: &[SnapRegion]) -> Vec<Limit> {
                 return None;
             }
             // The last declaration of each level wins, as in `check`.
-            let at = |pick: fn(&crate::budget::file::LimitDecl) -> Option<_>| {
+            let at = |pick: fn(&LimitDecl) -> Option<Amount>| {
                 decls
                     .iter()
-                    .filter_map(|l| pick(l))
-                    .last()
-                    .map(|a: crate::budget::file::Amount| a.bytes_of(r.length))
+                    .rev()
+                    .find_map(|l| pick(l))
+                    .map(|a| a.bytes_of(r.length))
             };
             Some(Limit {
                 region: r.name.clone(),

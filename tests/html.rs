@@ -70,10 +70,20 @@ fn report_args<'a>(elf: &'a str, memory: &'a str, format: &'a str) -> Vec<&'a st
 /// Nothing in the page may load from elsewhere: no external scripts, stylesheets, images
 /// or fonts.
 fn assert_self_contained(html: &str) {
-    for needle in ["<script src", "<link", "<img", "<iframe", "@import", "url(http"] {
+    for needle in [
+        "<script src",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(http",
+    ] {
         assert!(!html.contains(needle), "page references {needle}");
     }
-    assert!(html.contains("Permission to use, copy, modify"), "d3 licence");
+    assert!(
+        html.contains("Permission to use, copy, modify"),
+        "d3 licence"
+    );
 }
 
 #[test]
@@ -91,6 +101,18 @@ fn report_page_embeds_the_json_report_and_is_deterministic() {
     assert_eq!(embedded(&html, "report"), report);
     assert_eq!(report["labels"]["commit"], "abc123");
     assert_eq!(report["labels"]["branch"], "main");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("schema/report.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "labelled report against the schema: {errors:?}"
+    );
 }
 
 #[test]
@@ -103,7 +125,11 @@ fn reports_without_labels_have_no_labels_member() {
 #[test]
 fn bad_labels_are_usage_errors() {
     let (elf, mem) = (path(AN386), path(AN386_MEMORY));
-    for bad in [&["--label", "nokey"][..], &["--label", "=x"], &["--label", "a=1", "--label", "a=2"]] {
+    for bad in [
+        &["--label", "nokey"][..],
+        &["--label", "=x"],
+        &["--label", "a=1", "--label", "a=2"],
+    ] {
         let mut args = report_args(&elf, &mem, "json");
         args.extend(bad);
         let out = membudget(&args);
@@ -120,7 +146,10 @@ fn check_args<'a>(elf: &'a str, budget: &'a str, format: &'a str) -> Vec<&'a str
 
 #[test]
 fn check_page_embeds_the_check_result_and_the_report() {
-    let (elf, budget) = (path("fixtures/p2-overflow.elf"), path("golden/p2.budget.json"));
+    let (elf, budget) = (
+        path("fixtures/p2-overflow.elf"),
+        path("golden/p2.budget.json"),
+    );
     // Over budget: the page is written and the exit code is still 1.
     let page = stdout_ok(&check_args(&elf, &budget, "html"), 1);
     assert_eq!(page, stdout_ok(&check_args(&elf, &budget, "html"), 1));
@@ -160,8 +189,8 @@ fn p2_builds(dir: &Path) -> Vec<Value> {
         let date = format!("date={date}");
         let build = format!("build={build}");
         let args = [
-            "report", &elf, "--budget", &budget, "--format", "json", "--label", &date,
-            "--label", &build,
+            "report", &elf, "--budget", &budget, "--format", "json", "--label", &date, "--label",
+            &build,
         ];
         let bytes = stdout_ok(&args, 0);
         std::fs::write(dir.join(file), &bytes).unwrap();
@@ -191,7 +220,11 @@ fn dashboard_orders_builds_by_date_and_embeds_the_latest_report() {
         std::fs::read_to_string(site.join("index.html")).unwrap()
     };
     let html = run(&site);
-    assert_eq!(html, run(&out_dir().join("dashboard-site-2")), "deterministic");
+    assert_eq!(
+        html,
+        run(&out_dir().join("dashboard-site-2")),
+        "deterministic"
+    );
     assert_self_contained(&html);
     let dash = embedded(&html, "dashboard");
     let builds = dash["builds"].as_array().unwrap();
@@ -202,14 +235,23 @@ fn dashboard_orders_builds_by_date_and_embeds_the_latest_report() {
     assert_eq!(order, ["101", "102", "103"]);
     assert_eq!(dash["latest"], reports[2]);
     for (b, r) in builds.iter().zip(&reports) {
-        for (br, rr) in b["regions"].as_array().unwrap().iter().zip(r["regions"].as_array().unwrap()) {
+        for (br, rr) in b["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["regions"].as_array().unwrap())
+        {
             assert_eq!(br["name"], rr["name"]);
             assert_eq!(br["used"], rr["used"]);
             assert_eq!(br["reserved"], rr["reserved"]);
         }
     }
     // Each step's region deltas are `diff`'s, and its growers are among diff's changes.
-    let files = [dir.join("zz.json"), dir.join("aa.json"), dir.join("mm.json")];
+    let files = [
+        dir.join("zz.json"),
+        dir.join("aa.json"),
+        dir.join("mm.json"),
+    ];
     let steps = dash["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2);
     for (i, step) in steps.iter().enumerate() {
@@ -231,13 +273,9 @@ fn dashboard_orders_builds_by_date_and_embeds_the_latest_report() {
         for g in growers {
             let moved = g["old"]["region"] != g["new"]["region"] && !g["old"].is_null();
             assert!(moved || g["delta"].as_i64().unwrap() > 0, "{g}");
-            let listed = ["grown", "added", "moved"].iter().any(|k| {
-                d["symbols"][k]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|c| c == g)
-            });
+            let listed = ["grown", "added", "moved"]
+                .iter()
+                .any(|k| d["symbols"][k].as_array().unwrap().iter().any(|c| c == g));
             assert!(listed, "grower {g} not in diff");
         }
     }
@@ -264,13 +302,23 @@ fn dashboard_rejects_what_is_not_a_report() {
     let dir = out_dir().join("not-reports");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("x.json"), "{\"schema\": \"something/1\"}").unwrap();
-    let out = membudget(&["dashboard", dir.to_str().unwrap(), "-o", dir.to_str().unwrap()]);
+    let out = membudget(&[
+        "dashboard",
+        dir.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("not a membudget report"), "{err}");
     let empty = out_dir().join("empty-dir");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = membudget(&["dashboard", empty.to_str().unwrap(), "-o", empty.to_str().unwrap()]);
+    let out = membudget(&[
+        "dashboard",
+        empty.to_str().unwrap(),
+        "-o",
+        empty.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -316,7 +364,10 @@ fn headless(chromium: &Path, profile: &str) -> Command {
         "--v=0",
     ]);
     // Tests run in parallel: one profile each.
-    cmd.arg(format!("--user-data-dir={}", out_dir().join(profile).display()));
+    cmd.arg(format!(
+        "--user-data-dir={}",
+        out_dir().join(profile).display()
+    ));
     cmd
 }
 
@@ -326,7 +377,10 @@ fn selftest(chromium: &Path, page: &Path, search: &str) -> Value {
     let url = format!(
         "file://{}#selftest&search={}",
         page.display(),
-        search.replace('%', "%25").replace('&', "%26").replace('#', "%23")
+        search
+            .replace('%', "%25")
+            .replace('&', "%26")
+            .replace('#', "%23")
     );
     let profile = format!("profile-{}", page.file_stem().unwrap().to_string_lossy());
     let out = headless(chromium, &profile)
@@ -379,7 +433,9 @@ fn screenshot(chromium: &Path, page: &Path, png: &str, height: u32) {
 fn leading_int(cell: &Value) -> u64 {
     let s = cell.as_str().unwrap();
     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    digits.parse().unwrap_or_else(|_| panic!("no number in {s:?}"))
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {s:?}"))
 }
 
 /// The DOM's region table equals the report's regions.
@@ -390,9 +446,17 @@ fn assert_regions(shown: &Value, report: &Value) {
     for (row, r) in rows.iter().zip(regions) {
         assert_eq!(row["name"], r["name"]);
         let cells = row["cells"].as_array().unwrap();
-        assert!(cells[0].as_str().unwrap().starts_with(r["name"].as_str().unwrap()));
+        assert!(cells[0]
+            .as_str()
+            .unwrap()
+            .starts_with(r["name"].as_str().unwrap()));
         for (i, key) in [(2, "length"), (3, "used"), (4, "reserved"), (5, "free")] {
-            assert_eq!(leading_int(&cells[i]), r[key].as_u64().unwrap(), "{key} of {}", r["name"]);
+            assert_eq!(
+                leading_int(&cells[i]),
+                r[key].as_u64().unwrap(),
+                "{key} of {}",
+                r["name"]
+            );
         }
         assert_eq!(
             cells[6].as_str().unwrap(),
@@ -410,7 +474,11 @@ fn assert_tree_matches_rollup(shown: &Value, rollup: &Value) {
         .map(|r| {
             let region = r["region"].as_str().unwrap_or("(outside every region)");
             let key = r["key"].as_str().unwrap();
-            (region.to_string(), key.to_string(), r["bytes"].as_u64().unwrap())
+            (
+                region.to_string(),
+                key.to_string(),
+                r["bytes"].as_u64().unwrap(),
+            )
         })
         .collect();
     let mut got = Vec::new();
@@ -449,9 +517,15 @@ fn assert_search(shown: &Value, symbol: &str, region: &str) {
         .collect();
     assert!(results.contains(&symbol), "{symbol} not in {results:?}");
     let hits = shown["hit_cells"].as_array().unwrap();
-    assert!(hits.iter().any(|c| c == region), "{region} not outlined: {hits:?}");
+    assert!(
+        hits.iter().any(|c| c == region),
+        "{region} not outlined: {hits:?}"
+    );
     let matches = shown["zoom_match_cells"].as_array().unwrap();
-    assert!(matches.iter().any(|c| c == symbol), "{symbol} not highlighted: {matches:?}");
+    assert!(
+        matches.iter().any(|c| c == symbol),
+        "{symbol} not highlighted: {matches:?}"
+    );
 }
 
 fn write(name: &str, bytes: &[u8]) -> PathBuf {
@@ -466,7 +540,10 @@ fn report_page_in_chromium() {
         return;
     };
     let (elf, mem) = (path(AN386), path(AN386_MEMORY));
-    let page = write("report.html", &stdout_ok(&report_args(&elf, &mem, "html"), 0));
+    let page = write(
+        "report.html",
+        &stdout_ok(&report_args(&elf, &mem, "html"), 0),
+    );
     let report = json(&report_args(&elf, &mem, "json"), 0);
     let mut args = report_args(&elf, &mem, "json");
     args.extend(["--by", "section"]);
@@ -486,10 +563,19 @@ fn check_page_in_chromium() {
     let Some(chromium) = browser("check_page_in_chromium") else {
         return;
     };
-    let (elf, budget) = (path("fixtures/p2-overflow.elf"), path("golden/p2.budget.json"));
-    let page = write("check.html", &stdout_ok(&check_args(&elf, &budget, "html"), 1));
+    let (elf, budget) = (
+        path("fixtures/p2-overflow.elf"),
+        path("golden/p2.budget.json"),
+    );
+    let page = write(
+        "check.html",
+        &stdout_ok(&check_args(&elf, &budget, "html"), 1),
+    );
     let check = json(&check_args(&elf, &budget, "json"), 1);
-    let report = json(&["report", &elf, "--budget", &budget, "--format", "json"], 0);
+    let report = json(
+        &["report", &elf, "--budget", &budget, "--format", "json"],
+        0,
+    );
     let shown = selftest(&chromium, &page, "LOG_BUF");
     assert_eq!(shown["page"], "check");
     assert_regions(&shown, &report);
@@ -500,13 +586,29 @@ fn check_page_in_chromium() {
         .iter()
         .map(|f| &f["kind"])
         .collect();
-    assert_eq!(shown["failures"].as_array().unwrap().iter().collect::<Vec<_>>(), kinds);
+    assert_eq!(
+        shown["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
+        kinds
+    );
     let changes = &check["changes"]["symbols"];
     let tagged = shown["changes"].as_array().unwrap();
     let count = |k: &str| tagged.iter().filter(|t| *t == k).count();
-    assert_eq!(count("grew"), changes["grown"].as_array().unwrap().len().min(25));
-    assert_eq!(count("moved"), changes["moved"].as_array().unwrap().len().min(25));
-    assert_eq!(count("new"), changes["added"].as_array().unwrap().len().min(25));
+    assert_eq!(
+        count("grew"),
+        changes["grown"].as_array().unwrap().len().min(25)
+    );
+    assert_eq!(
+        count("moved"),
+        changes["moved"].as_array().unwrap().len().min(25)
+    );
+    assert_eq!(
+        count("new"),
+        changes["added"].as_array().unwrap().len().min(25)
+    );
     assert!(count("grew") > 0);
     assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
     screenshot(&chromium, &page, "check.png", 2300);
@@ -522,7 +624,14 @@ fn dashboard_page_in_chromium() {
     let site = out_dir().join("dashboard-browser-site");
     let budget = path("golden/p2.budget.json");
     stdout_ok(
-        &["dashboard", dir.to_str().unwrap(), "-o", site.to_str().unwrap(), "--budget", &budget],
+        &[
+            "dashboard",
+            dir.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--budget",
+            &budget,
+        ],
         0,
     );
     let page = site.join("index.html");
@@ -530,8 +639,16 @@ fn dashboard_page_in_chromium() {
     let shown = selftest(&chromium, &page, "LOG_BUF");
     assert_eq!(shown["page"], "dashboard");
     let charts = shown["charts"].as_array().unwrap();
-    let names: Vec<&Value> = latest["regions"].as_array().unwrap().iter().map(|r| &r["name"]).collect();
-    assert_eq!(charts.iter().map(|c| &c["region"]).collect::<Vec<_>>(), names);
+    let names: Vec<&Value> = latest["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["name"])
+        .collect();
+    assert_eq!(
+        charts.iter().map(|c| &c["region"]).collect::<Vec<_>>(),
+        names
+    );
     assert!(charts.iter().all(|c| c["points"] == 3), "{charts:?}");
     assert!(shown["growers"].as_u64().unwrap() > 0);
     let mut args = vec!["report", "fixtures/p2-overflow.elf"];
@@ -551,7 +668,10 @@ fn large_image_page_in_chromium() {
     let Some(chromium) = browser("large_image_page_in_chromium") else {
         return;
     };
-    let page = write("large.html", &stdout_ok(&["report", BIN, "--format", "html"], 0));
+    let page = write(
+        "large.html",
+        &stdout_ok(&["report", BIN, "--format", "html"], 0),
+    );
     let report = json(&["report", BIN, "--format", "json"], 0);
     let rollup = json(&["report", BIN, "--format", "json", "--by", "section"], 0);
     assert!(report["symbols"].as_array().unwrap().len() > 2000);
@@ -561,5 +681,9 @@ fn large_image_page_in_chromium() {
     assert_regions(&shown, &report);
     assert_tree_matches_rollup(&shown, &rollup);
     assert_search(&shown, &symbol, &region);
-    assert!(shown["cells"].as_u64().unwrap() < 1000, "{}", shown["cells"]);
+    assert!(
+        shown["cells"].as_u64().unwrap() < 1000,
+        "{}",
+        shown["cells"]
+    );
 }

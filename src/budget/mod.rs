@@ -142,7 +142,10 @@ pub fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let result = evaluate(&budget, &report);
     if args.format == OutFormat::Html {
         use crate::render::html;
-        let blocks = [html::block("check", &result), html::block("report", &report)];
+        let blocks = [
+            html::block("check", &result),
+            html::block("report", &report),
+        ];
         html::write_page(html::Page::Check, &blocks, out).map_err(output_error)?;
         return Ok(result.exit_code(args.deny_warnings));
     }
