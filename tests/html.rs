@@ -528,6 +528,36 @@ fn assert_search(shown: &Value, symbol: &str, region: &str) {
     );
 }
 
+/// Hovering the matched symbol's cell shows its details from the report.
+fn assert_tooltip(shown: &Value, sym: &Value) {
+    let lines: Vec<&str> = shown["tooltip"]
+        .as_array()
+        .expect("tooltip shown")
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines[0], sym["name"].as_str().unwrap());
+    let has = |prefix: &str, value: String| {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(&value)),
+            "no {prefix} {value} in {lines:?}"
+        )
+    };
+    has(
+        "address: ",
+        format!("0x{:08x}", sym["addr"].as_u64().unwrap()),
+    );
+    has("section: ", sym["section"].as_str().unwrap().to_string());
+    if sym["raw"] != sym["name"] {
+        has("raw name: ", sym["raw"].as_str().unwrap().to_string());
+    }
+    if let Some(file) = sym["file"].as_str() {
+        has("file: ", file.to_string());
+    }
+}
+
 fn write(name: &str, bytes: &[u8]) -> PathBuf {
     let p = out_dir().join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -555,6 +585,7 @@ fn report_page_in_chromium() {
     assert_regions(&shown, &report);
     assert_tree_matches_rollup(&shown, &rollup);
     assert_search(&shown, &symbol, &region);
+    assert_tooltip(&shown, &report["symbols"][0]);
     screenshot(&chromium, &page, "report.png", 1500);
 }
 
@@ -681,6 +712,7 @@ fn large_image_page_in_chromium() {
     assert_regions(&shown, &report);
     assert_tree_matches_rollup(&shown, &rollup);
     assert_search(&shown, &symbol, &region);
+    assert_tooltip(&shown, &report["symbols"][0]);
     assert!(
         shown["cells"].as_u64().unwrap() < 1000,
         "{}",

@@ -522,6 +522,13 @@
       'Click a cell to zoom in, the path above to zoom out; hover for details. Areas add up to the ' +
       '--by rollups; small items are grouped.'));
     var tm = new Treemap(s, buildTree(report));
+    var kinds = [['code', 'code'], ['rodata', 'read-only data'], ['data', 'initialised data'], ['bss', 'zeroed data'],
+      ['uninit', 'uninitialised']];
+    s.append(h('div', { class: 'legend' }, kinds.map(function (k) {
+      return h('span', null, h('i', { style: 'background:' + KIND_COLOUR[k[0]] }), k[1]);
+    }), h('span', null, h('i', { style: 'background:#b8bfcb' }), 'unattributed (padding, fill)'),
+    h('span', null, h('i', { style: 'background:#9aa3b2' }), 'reserved outside sections'),
+    h('span', null, h('i', { style: 'background:var(--hit)' }), 'search match')));
     return tm;
   }
 
@@ -750,6 +757,13 @@
       first.click();
       out.zoomed_to = tm.cur.name;
       out.zoom_match_cells = Array.prototype.map.call(tm.box.querySelectorAll('.cell.match'), function (c) { return c.dataset.name; });
+      // And hover it.
+      var cell = tm.box.querySelector('.cell.match');
+      if (cell) {
+        var r = cell.getBoundingClientRect();
+        cell.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + 2, clientY: r.top + 2, bubbles: true }));
+        out.tooltip = Array.prototype.map.call(tm.tip.children, text);
+      }
     }
     document.body.append(h('pre', { id: 'selftest', style: 'display:none' }, JSON.stringify(out)));
   }
