@@ -468,14 +468,15 @@
     var parent = n.parent;
     row('kind', n.kind === 'section' ? 'section (' + n.sectionKind + ')' : n.kind);
     row('size', sized(n.value) + (parent && parent.value ? ', ' + pct(n.value, parent.value) + ' of ' + parent.name : ''));
+    row('in', this.path(n).slice(1, -1).map(function (x) { return x.name; }).join(' \u203a '));
     if (n.sym) {
       var s = n.sym;
       row('address', hex(s.addr) + (s.size !== n.value ? ' (symbol size ' + s.size + ')' : ''));
       row('raw name', s.raw !== s.name ? s.raw : null);
       row('section', s.section);
-      row('region', s.region + (s.load_region ? ', image in ' + s.load_region : ''));
+      row('region', (s.region || '(no region)') + (s.load_region ? ', image in ' + s.load_region : ''));
       row('crate', s.crate);
-      row('file', s.file + (s.line ? ':' + s.line : ''));
+      row('file', s.file ? s.file + (s.line ? ':' + s.line : '') : null);
       row('aliases', s.aliases ? s.aliases.join(', ') : null);
     } else if (n.nsym) {
       row('symbols', n.nsym);
