@@ -719,3 +719,65 @@ fn large_image_page_in_chromium() {
         shown["cells"]
     );
 }
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("MEMBUDGET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"))
+}
+
+/// Every ELF of the third-party corpus (regions inferred; some stripped, relocatable, 64-bit
+/// or with sections outside every region): the page draws without errors, its regions equal
+/// the JSON, its treemap equals the `--by section` rollup, and search finds the largest symbol.
+#[test]
+fn corpus_pages_in_chromium() {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("corpus not found at {}", dir.display());
+        }
+        eprintln!(
+            "SKIP corpus_pages_in_chromium: no corpus at {}",
+            dir.display()
+        );
+        return;
+    }
+    let Some(chromium) = browser("corpus_pages_in_chromium") else {
+        return;
+    };
+    let mut elfs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "elf"))
+        .collect();
+    elfs.sort();
+    assert!(!elfs.is_empty());
+    for elf in &elfs {
+        let e = elf.to_str().unwrap();
+        let name = elf.file_name().unwrap().to_string_lossy();
+        let page = write(
+            &format!("corpus-{name}.html"),
+            &stdout_ok(&["report", e, "--format", "html"], 0),
+        );
+        let report = json(&["report", e, "--format", "json"], 0);
+        let rollup = json(&["report", e, "--format", "json", "--by", "section"], 0);
+        let first = report["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["bytes"].as_u64() > Some(0))
+            .cloned();
+        let query = first
+            .as_ref()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .unwrap_or_default();
+        let shown = selftest(&chromium, &page, &query);
+        assert_regions(&shown, &report);
+        assert_tree_matches_rollup(&shown, &rollup);
+        if let Some(sym) = first {
+            let region = sym["region"].as_str().unwrap_or("(outside every region)");
+            assert_search(&shown, &query, region);
+        }
+        eprintln!("ok {name}");
+    }
+}

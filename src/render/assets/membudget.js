@@ -373,13 +373,16 @@
   Treemap.prototype.visible = function (n, depth, area) {
     var v = { n: n, value: n.value };
     if (depth < 2 && n.children && n.children.length) {
-      var min = n.value * MIN_AREA / Math.max(area, 1);
+      // Regions always get a cell, and so do a region's sections when it is zoomed into.
+      var few = depth === 0 && (n.kind === 'root' || n.kind === 'region');
+      var min = few ? 0 : n.value * MIN_AREA / Math.max(area, 1);
       var kids = [], rest = [];
+      var self = this;
       n.children.forEach(function (c) {
-        if (kids.length < MAX_CELLS && c.value >= min) kids.push(c); else rest.push(c);
+        // Search matches keep a cell of their own, however small.
+        if (kids.length < MAX_CELLS && (c.value >= min || (self.query && c.hits))) kids.push(c); else rest.push(c);
       });
       if (rest.length === 1) { kids.push(rest[0]); rest = []; }
-      var self = this;
       v.children = kids.map(function (c) { return self.visible(c, depth + 1, area * c.value / n.value); });
       if (rest.length) v.children.push({ n: this.others(n, rest), value: rest.reduce(function (a, c) { return a + c.value; }, 0) });
     }
