@@ -16,8 +16,10 @@ use crate::report::REPORT_SCHEMA;
 /// Version of the dashboard value embedded in the page.
 pub const DASHBOARD_SCHEMA: &str = "membudget.dashboard/1";
 
+/// Everything the dashboard page draws.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
+    /// [`DASHBOARD_SCHEMA`].
     pub schema: &'static str,
     /// Oldest first.
     pub builds: Vec<Build>,
@@ -29,26 +31,36 @@ pub struct Dashboard {
     pub latest: serde_json::Value,
 }
 
+/// One build: its provenance and region totals.
 #[derive(Debug, Clone, Serialize)]
 pub struct Build {
     /// ELF file name of the build.
     pub file: String,
     /// The report's `--label` provenance.
     pub labels: BTreeMap<String, String>,
+    /// Region totals, in the report's order.
     pub regions: Vec<SnapRegion>,
 }
 
+/// A region's budget limits, in bytes of `used + reserved`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Limit {
+    /// Region name.
     pub region: String,
+    /// Warning level, when the budget sets one.
     pub warn_at: Option<u64>,
+    /// Failure level, when the budget sets one.
     pub fail_at: Option<u64>,
 }
 
+/// What changed between two consecutive builds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// Index of the older build in [`Dashboard::builds`].
     pub from: usize,
+    /// Index of the newer build.
     pub to: usize,
+    /// Region deltas, as `diff` gives them.
     pub regions: Vec<RegionDelta>,
     /// Symbols that grew, appeared or moved with more bytes, largest growth first.
     pub growers: Vec<SymbolChange>,

@@ -38,7 +38,9 @@ impl Page {
 
 /// One JSON value to embed, under the id `membudget-NAME`.
 pub struct Block<'a> {
+    /// Block name: `report`, `check` or `dashboard`.
     pub name: &'static str,
+    /// The value, serialised when the page is written.
     pub value: &'a dyn erased::Json,
 }
 
