@@ -1,17 +1,15 @@
 //! The dashboard over builds: per-region usage of every build, the largest growers between
 //! consecutive builds, and the latest build's full report, as one value that the HTML
-//! dashboard draws (`render::html`). Builds are JSON reports (`report --format json`,
-//! usually with `--label` provenance).
+//! dashboard draws ([`crate::render::html`]). Builds are reports read back from their JSON
+//! (`report --format json`, usually with `--label` provenance).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::budget::file::{Amount, BudgetFile, LimitDecl};
-use crate::budget::snapshot::{self, RegionDelta, SnapRegion, Snapshot, SymbolChange};
-use crate::error::Error;
-use crate::report::REPORT_SCHEMA;
+use crate::budget::{self, BudgetFile};
+use crate::diff::{self, RegionDelta, SnapRegion, Snapshot, SymbolChange, SymbolDelta};
+use crate::report::Report;
 
 /// Version of the dashboard value embedded in the page.
 pub const DASHBOARD_SCHEMA: &str = "membudget.dashboard/1";
@@ -27,8 +25,8 @@ pub struct Dashboard {
     pub limits: Vec<Limit>,
     /// `steps[i]` goes from `builds[i]` to `builds[i + 1]`.
     pub steps: Vec<Step>,
-    /// The latest build's report, as read (the treemap is drawn from it).
-    pub latest: serde_json::Value,
+    /// The latest build's report (the treemap is drawn from it).
+    pub latest: Report,
 }
 
 /// One build: its provenance and region totals.
@@ -66,100 +64,35 @@ pub struct Step {
     pub growers: Vec<SymbolChange>,
 }
 
-/// The report files named on the command line; a directory stands for its `*.json` files
-/// in file-name order.
-pub fn input_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    for arg in args {
-        if arg.is_dir() {
-            let io_err = |source| Error::Io {
-                path: arg.display().to_string(),
-                source,
-            };
-            let mut found: Vec<PathBuf> = std::fs::read_dir(arg)
-                .map_err(io_err)?
-                .map(|e| e.map(|e| e.path()))
-                .collect::<Result<_, _>>()
-                .map_err(io_err)?;
-            found.retain(|p| p.extension().is_some_and(|e| e == "json") && p.is_file());
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(arg.clone());
-        }
-    }
-    if files.is_empty() {
-        return Err(Error::Usage(
-            "dashboard: no report files (give REPORT.json files or a directory of them)".into(),
-        ));
-    }
-    Ok(files)
-}
-
-/// Reads one JSON report, checking its schema tag.
-pub fn read_report(path: &Path) -> Result<serde_json::Value, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Usage(format!("{}: not JSON: {e}", path.display())))?;
-    if value.get("schema").and_then(|s| s.as_str()) != Some(REPORT_SCHEMA) {
-        return Err(Error::Usage(format!(
-            "{}: not a membudget report (expected \"schema\": \"{REPORT_SCHEMA}\")",
-            path.display()
-        )));
-    }
-    Ok(value)
-}
-
-fn labels_of(value: &serde_json::Value) -> BTreeMap<String, String> {
-    value
-        .get("labels")
-        .and_then(|l| l.as_object())
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The dashboard of `reports` (path, value), in the given order, or by their `date` labels
-/// when every report has one (ISO dates sort as text; ties keep the given order).
+/// The dashboard of `reports`, in the given order, or by their `date` labels when every
+/// report has one (ISO dates sort as text; ties keep the given order). `None` without
+/// reports.
 pub fn build(
-    mut reports: Vec<(PathBuf, serde_json::Value)>,
+    mut reports: Vec<Report>,
     budget: Option<&BudgetFile>,
     top: usize,
-) -> Result<Dashboard, Error> {
-    let dates: Option<Vec<String>> = reports
+) -> Option<Dashboard> {
+    if reports.iter().all(|r| r.labels.contains_key("date")) {
+        reports.sort_by(|a, b| a.labels["date"].cmp(&b.labels["date"]));
+    }
+    let snaps: Vec<Snapshot> = reports
         .iter()
-        .map(|(_, v)| labels_of(v).get("date").cloned())
+        .map(|r| Snapshot::from_report(r, 0))
         .collect();
-    if let Some(dates) = dates {
-        let mut order: Vec<usize> = (0..reports.len()).collect();
-        order.sort_by(|&a, &b| dates[a].cmp(&dates[b]));
-        let mut slots: Vec<Option<(PathBuf, serde_json::Value)>> =
-            reports.into_iter().map(Some).collect();
-        reports = order.iter().map(|&i| slots[i].take().unwrap()).collect();
-    }
-    let mut builds = Vec::new();
-    let mut snaps = Vec::new();
-    for (path, value) in &reports {
-        let snap = Snapshot::from_report_json(value.clone(), 0)
-            .map_err(|e| Error::Usage(format!("{}: malformed report: {e}", path.display())))?;
-        builds.push(Build {
-            file: snap.file.clone(),
-            labels: labels_of(value),
-            regions: snap.regions.clone(),
-        });
-        snaps.push(snap);
-    }
+    let builds = reports
+        .iter()
+        .zip(&snaps)
+        .map(|(r, s)| Build {
+            file: r.file.clone(),
+            labels: r.labels.clone(),
+            regions: s.regions.clone(),
+        })
+        .collect();
     let steps = snaps
         .windows(2)
         .enumerate()
         .map(|(i, pair)| {
-            let d = snapshot::delta(&pair[0], &pair[1]);
+            let d = diff::delta(&pair[0], &pair[1]);
             Step {
                 from: i,
                 to: i + 1,
@@ -168,11 +101,23 @@ pub fn build(
             }
         })
         .collect();
-    let latest = reports.pop().map(|(_, v)| v).unwrap_or_default();
+    let latest = reports.pop()?;
+    // The limits exactly as `check` computes them, for the latest build.
     let limits = budget
-        .map(|b| limits(b, builds.last().map(|b| &b.regions[..]).unwrap_or(&[])))
+        .map(|b| {
+            budget::evaluate(b, &latest)
+                .regions
+                .into_iter()
+                .filter(|r| r.warn_at.is_some() || r.fail_at.is_some())
+                .map(|r| Limit {
+                    region: r.name,
+                    warn_at: r.warn_at,
+                    fail_at: r.fail_at,
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(Dashboard {
+    Some(Dashboard {
         schema: DASHBOARD_SCHEMA,
         builds,
         limits,
@@ -183,7 +128,7 @@ pub fn build(
 
 /// What grew: symbols that grew or appeared, and symbols that moved region (their whole size
 /// is new to the region they moved into), largest first.
-fn growers(symbols: snapshot::SymbolDelta, top: usize) -> Vec<SymbolChange> {
+fn growers(symbols: SymbolDelta, top: usize) -> Vec<SymbolChange> {
     let growth = |c: &SymbolChange| match (&c.old, &c.new) {
         (Some(o), Some(n)) if o.region != n.region => n.bytes as i64,
         _ => c.delta,
@@ -200,34 +145,4 @@ fn growers(symbols: snapshot::SymbolDelta, top: usize) -> Vec<SymbolChange> {
         all.truncate(top);
     }
     all
-}
-
-fn limits(budget: &BudgetFile, regions: &[SnapRegion]) -> Vec<Limit> {
-    regions
-        .iter()
-        .filter_map(|r| {
-            let decls: Vec<_> = budget
-                .human
-                .limits
-                .iter()
-                .filter(|l| l.region == r.name)
-                .collect();
-            if decls.is_empty() {
-                return None;
-            }
-            // The last declaration of each level wins, as in `check`.
-            let at = |pick: fn(&LimitDecl) -> Option<Amount>| {
-                decls
-                    .iter()
-                    .rev()
-                    .find_map(|l| pick(l))
-                    .map(|a| a.bytes_of(r.length))
-            };
-            Some(Limit {
-                region: r.name.clone(),
-                warn_at: at(|l| l.warn),
-                fail_at: at(|l| l.fail),
-            })
-        })
-        .collect()
 }

@@ -10,6 +10,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::{JsonCheck, JsonReport};
+use crate::budget::CheckResult;
+use crate::dashboard::Dashboard;
+use crate::report::Report;
+
 const CSS: &str = include_str!("assets/membudget.css");
 const SCRIPT: &str = include_str!("assets/membudget.js");
 const D3_HIERARCHY: &str = include_str!("assets/d3-hierarchy.min.js");
@@ -110,6 +115,26 @@ fn escape_script(json: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The check page: the check result (as `check --format json` gives it) and the report it
+/// was made from (as `report --format json` gives it).
+pub fn write_check(result: &CheckResult, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let check = JsonCheck::new(result);
+    let report = JsonReport {
+        report,
+        rollup: None,
+    };
+    write_page(
+        Page::Check,
+        &[block("check", &check), block("report", &report)],
+        out,
+    )
+}
+
+/// The dashboard page.
+pub fn write_dashboard(dashboard: &Dashboard, out: &mut dyn Write) -> io::Result<()> {
+    write_page(Page::Dashboard, &[block("dashboard", dashboard)], out)
 }
 
 /// Convenience for one serialisable value.
