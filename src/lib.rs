@@ -21,9 +21,12 @@
 //! 8. [`render`]: one [`render::Format`] enum; table, Markdown, CSV, JSON and HTML views of a
 //!    report, a check result and a diff ([`render::html`] also draws the dashboard). Renderers
 //!    compute nothing; they make the sentences.
-//!
 //! 9. [`schema`]: the JSON Schemas of report, check, diff, budget and baseline documents,
 //!    generated from these types.
+//!
+//! Beside this pipeline, [`stack`] bounds the worst-case stack from the machine code
+//! (Thumb decoder, call graph, vector-table roots, DWARF CFI cross-check); its summary
+//! ([`stack::StackNeed`]) joins the report and the budget check.
 //!
 //! The `membudget` binary (`src/cli/`) is the only place that parses arguments, reads
 //! environment variables and files, writes output, and maps outcomes to exit codes.
@@ -41,5 +44,6 @@ pub mod memory;
 pub mod render;
 pub mod report;
 pub mod schema;
+pub mod stack;
 
 pub use error::Error;

@@ -95,6 +95,15 @@ pub struct StackRow {
     pub fail_below: Option<u64>,
     /// Change of size since the baseline.
     pub delta: Option<i64>,
+    /// Worst case of the main stack from the static analysis (with `stack.analysis`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<u64>,
+    /// Whether `need` is complete (else a lower bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_complete: Option<bool>,
+    /// Headroom asked above `need`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<u64>,
 }
 
 /// A group of symbols with its limits.
@@ -168,6 +177,9 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
         .stack
         .as_ref()
         .and_then(|sd| stack_room(budget, sd, report, &mut f));
+    if let Some(sd) = &budget.human.stack {
+        stack_need(sd, report, &mut f);
+    }
     let groups = budget
         .human
         .groups
@@ -333,6 +345,7 @@ fn stack_room(
         );
     }
     let base = budget.baseline.as_ref().and_then(|b| b.stack.as_ref());
+    let need = report.stack_need.as_ref().filter(|_| sd.analysis.is_some());
     Some(StackRow {
         region: st.region.clone(),
         size: st.size,
@@ -340,7 +353,80 @@ fn stack_room(
         warn_below: sd.warn_below.map(|s| s.0),
         fail_below: sd.fail_below.map(|s| s.0),
         delta: base.map(|b| st.size as i64 - b.size as i64),
+        need: need.map(|n| n.total),
+        need_complete: need.map(|n| n.complete),
+        margin: need.map(|n| sd.margin.map_or(0, |m| m.bytes_of(n.total))),
     })
+}
+
+/// The analysed worst case against the room the stack has, when the budget turns the
+/// analysis on: the main stack (plus margin) must fit, every thread (plus one exception
+/// frame and margin) must fit its own stack, and nothing may stay unresolved.
+fn stack_need(sd: &StackDecl, report: &Report, f: &mut Findings) {
+    if sd.analysis.is_none() {
+        return;
+    }
+    let Some(need) = &report.stack_need else {
+        return;
+    };
+    let margin = |worst: u64| sd.margin.map_or(0, |m| m.bytes_of(worst));
+    let room = report.stack.as_ref().map(|s| s.size);
+    if room.is_none_or(|room| need.total + margin(need.total) > room) {
+        f.push(
+            Level::Fail,
+            Finding::StackNeed {
+                need: need.total,
+                margin: margin(need.total),
+                room,
+                complete: need.complete,
+            },
+        );
+    }
+    for t in &need.roots {
+        let Some(size) = t.stack_size else { continue };
+        let total = t.worst_case + need.exception_entry;
+        if total + margin(total) > size {
+            f.push(
+                Level::Fail,
+                Finding::ThreadStack {
+                    thread: t.name.clone(),
+                    need: total,
+                    margin: margin(total),
+                    size,
+                },
+            );
+        }
+    }
+    if !need.unresolved.is_empty() {
+        f.push(
+            Level::Fail,
+            Finding::StackIncomplete {
+                unresolved: need.unresolved.clone(),
+            },
+        );
+    }
+}
+
+/// Each root's worst-case stack against its baseline value.
+fn stack_growth(g: &Growth, d: &Delta, f: &mut Findings) {
+    for r in &d.stack_roots {
+        let (Some(old), Some(new)) = (r.old, r.new) else {
+            continue;
+        };
+        if let Some(over) = growth_excess(g, old, new) {
+            f.push(
+                g.level,
+                Finding::StackGrowth {
+                    root: r.name.clone(),
+                    tolerance: tolerance(g, old),
+                    old,
+                    new,
+                    delta: r.delta,
+                    over,
+                },
+            );
+        }
+    }
 }
 
 /// A group's symbols: not empty, within its limit, in the regions it may use.
@@ -457,6 +543,9 @@ fn growth(budget: &BudgetFile, d: &Delta, f: &mut Findings) {
     };
     symbol_growth(d, &symbol_tolerance, f);
     new_symbols(d, &symbol_tolerance, f);
+    if let Some(g) = t.stack {
+        stack_growth(&g, d, f);
+    }
     let moved_level = t.moved.unwrap_or(Level::Warn);
     for c in &d.symbols.moved {
         let (Some(o), Some(n)) = (&c.old, &c.new) else {

@@ -328,15 +328,15 @@ fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// The stack minimum: at least one level.
+/// The stack rule: at least one level, or the static analysis.
 fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     if let Some(s) = &h.stack {
-        if s.warn_below.is_none() && s.fail_below.is_none() {
+        if s.warn_below.is_none() && s.fail_below.is_none() && s.analysis.is_none() {
             return Err(error_at(
                 file,
                 &[Seg::Key("budget"), Seg::Key("stack")],
-                "stack needs warn_below, fail_below or both",
+                "stack needs warn_below, fail_below or analysis",
             ));
         }
     }

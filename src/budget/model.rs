@@ -315,6 +315,14 @@ pub struct StackDecl {
     /// Fail when the stack has less room.
     #[serde(default)]
     pub fail_below: Option<Size>,
+    /// Headroom `check` demands above the analysed worst case: bytes, or a percentage of
+    /// the worst case.
+    #[serde(default)]
+    pub margin: Option<Amount>,
+    /// Turns on the static stack analysis in `check` and `bless`, with what the machine
+    /// code cannot tell (indirect-call targets, recursion depths, threads...).
+    #[serde(default)]
+    pub analysis: Option<crate::stack::annotate::Annotations>,
     /// Free text.
     #[serde(default)]
     pub note: Option<String>,
@@ -380,6 +388,9 @@ pub struct ToleranceDecl {
     /// What a baseline symbol moving to another region does (default: warn).
     #[serde(default)]
     pub moved: Option<Level>,
+    /// Growth tolerance of each root's worst-case stack (with `stack.analysis`).
+    #[serde(default)]
+    pub stack: Option<Growth>,
 }
 
 /// Growth allowed against the baseline. With both given, growth fails only past the

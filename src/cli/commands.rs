@@ -10,12 +10,13 @@ use membudget::diff::{self, Snapshot};
 use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
 use membudget::memory::chips;
+use membudget::memory::linker::ScriptOptions;
 use membudget::memory::source::{self, MemoryMap};
 use membudget::render::{self, Format, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DashboardArgs, DiffArgs, ReportArgs};
+use super::{BlessArgs, CheckArgs, DashboardArgs, DiffArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -30,20 +31,22 @@ pub fn chips(out: &mut dyn Write) -> Result<i32, Error> {
 /// The memory map of `--memory`, `--budget` and `--chip`.
 fn memory_map(
     memory: Option<&Path>,
+    script: &ScriptOptions,
     budget: Option<&Path>,
     chip: Option<&str>,
 ) -> Result<MemoryMap, Error> {
     let budget = match budget {
-        Some(path) => Some(budget_regions(&load_budget(path)?)),
+        Some(path) => Some(budget_regions(&load_budget(path, script)?)),
         None => None,
     };
-    source::resolve(memory, budget.as_ref(), chip)
+    source::resolve(memory, script, budget.as_ref(), chip)
 }
 
 /// `membudget report`.
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let map = memory_map(
         args.memory.as_deref(),
+        &args.script.options(),
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
@@ -57,6 +60,8 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
             return Err(Error::Usage(format!("--label {key}: given twice")));
         }
     }
+    // The stack need is a bonus in a report: images the analysis does not support have none.
+    report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
     let view = View {
         top: args.top,
         by: args.by,
@@ -74,18 +79,30 @@ fn analyze_for(
     elf_path: &Path,
     budget: &BudgetFile,
     memory: Option<&Path>,
+    script: &ScriptOptions,
 ) -> Result<Report, Error> {
-    let map = source::resolve(memory, Some(&budget_regions(budget)), None)?;
+    let map = source::resolve(memory, script, Some(&budget_regions(budget)), None)?;
     let image = elf::load_path(elf_path)?;
-    let report = analyze::analyze(&image, &Options::from(map))?;
+    let mut report = analyze::analyze(&image, &Options::from(map))?;
     budget::file::check_region_refs(budget, &report.regions)?;
+    // A budget that turns the stack analysis on needs it to work on this image.
+    let analysis = budget
+        .human
+        .stack
+        .as_ref()
+        .and_then(|s| s.analysis.as_ref());
+    if let Some(annotations) = analysis {
+        let stack = membudget::stack::analyze_path_with(elf_path, annotations)?;
+        report.stack_need = Some(stack.need());
+    }
     Ok(report)
 }
 
 /// `membudget check`; with `update`, bless the baseline first.
 pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
-    let mut budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let script = args.script.options();
+    let mut budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
     if update {
         let snap = Snapshot::from_report(&report, budget.symbol_threshold());
         let written = write_baseline(&budget, &snap)?;
@@ -95,7 +112,7 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
             args.budget.display(),
             if written { "updated" } else { "unchanged" }
         );
-        budget = load_budget(&args.budget)?;
+        budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
     if args.format == Format::Html {
@@ -109,8 +126,9 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
 /// `membudget bless`: nothing is written unless the budget parses and the analysis
 /// succeeds.
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let script = args.script.options();
+    let budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
     let snap = Snapshot::from_report(&report, budget.symbol_threshold());
     let written = write_baseline(&budget, &snap)?;
     writeln!(
@@ -125,7 +143,7 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
         snap.file
     )
     .map_err(output)?;
-    let result = budget::evaluate(&load_budget(&args.budget)?, &report);
+    let result = budget::evaluate(&load_budget(&args.budget, &script)?, &report);
     if !result.failures.is_empty() {
         writeln!(
             out,
@@ -140,14 +158,16 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let map = memory_map(
         args.memory.as_deref(),
+        &script,
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
-    let old = files::load_side(&args.old, &opts, args.threshold)?;
-    let new = files::load_side(&args.new, &opts, args.threshold)?;
+    let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
+    let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
     let d = diff::delta(&old, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
     Ok(EXIT_OK)
@@ -156,7 +176,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
 /// `membudget dashboard`: read the reports, write DIR/index.html.
 pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
     let budget = match &args.budget {
-        Some(path) => Some(load_budget(path)?),
+        Some(path) => Some(load_budget(path, &args.script.options())?),
         None => None,
     };
     let reports = files::report_files(&args.reports)?
@@ -172,5 +192,22 @@ pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
     let mut page = Vec::new();
     render::html::write_dashboard(&dash, &mut page).map_err(output)?;
     files::write_page(&args.out, &page)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget stack`.
+pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget(path, &script)?),
+        None => None,
+    };
+    let annotations = budget
+        .as_ref()
+        .and_then(|b| b.human.stack.as_ref())
+        .and_then(|s| s.analysis.clone())
+        .unwrap_or_default();
+    let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
+    render::stack::render(&report, args.format, out).map_err(output)?;
     Ok(EXIT_OK)
 }

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use membudget::analyze::rollup::By;
 use membudget::error::Error;
+use membudget::memory::linker::{Defsym, ScriptOptions};
 use membudget::render::Format;
 
 mod commands;
@@ -48,6 +49,8 @@ enum Command {
     Chips,
     /// A static HTML page over builds, from their JSON reports (`report --format json --label ...`).
     Dashboard(DashboardArgs),
+    /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
+    Stack(StackArgs),
 }
 
 /// A parser of the names in `table` (or of `names`, a subset of them).
@@ -75,12 +78,33 @@ const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
 const CHECK_FORMATS: &[&str] = &["table", "markdown", "json", "html"];
 /// Formats of the report view.
 const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown", "html"];
+/// Formats of the stack view.
+const STACK_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
 
 /// A `--label KEY=VALUE`: the key is not empty.
 fn label(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err("expected KEY=VALUE, e.g. commit=abc123".into()),
+    }
+}
+
+/// How linker scripts are read (`--memory`, a budget's `linker_script`).
+#[derive(Args)]
+pub(crate) struct ScriptArgs {
+    /// Define a linker-script symbol as GNU ld's `--defsym NAME=EXPR` does (repeatable;
+    /// applied before the script, as if given before `-T`).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<Defsym>,
+}
+
+impl ScriptArgs {
+    /// The options for the linker-script reader.
+    pub fn options(&self) -> ScriptOptions {
+        ScriptOptions {
+            search_dirs: Vec::new(),
+            defsyms: self.defsym.clone(),
+        }
     }
 }
 
@@ -92,6 +116,8 @@ pub(crate) struct ReportArgs {
     /// GNU ld linker script whose MEMORY command declares the regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Chip preset for the regions (`membudget chips` lists them).
     #[arg(long, value_name = "NAME")]
     pub chip: Option<String>,
@@ -122,6 +148,8 @@ pub(crate) struct CheckArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     #[arg(long, default_value = "table", value_parser = formats(CHECK_FORMATS))]
     pub format: Format,
     /// Exit 1 on warnings too.
@@ -130,6 +158,20 @@ pub(crate) struct CheckArgs {
     /// Symbol changes shown per kind (moved, grown, new...); 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+}
+
+#[derive(Args)]
+pub(crate) struct StackArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// Budget file whose `budget.stack.analysis` annotates the analysis (indirect-call
+    /// targets, recursion depths, frames, priority groups, threads).
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    #[arg(long, default_value = "table", value_parser = formats(STACK_FORMATS))]
+    pub format: Format,
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Args)]
@@ -142,6 +184,8 @@ pub(crate) struct BlessArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Args)]
@@ -153,6 +197,8 @@ pub(crate) struct DiffArgs {
     /// GNU ld linker script declaring the regions of ELF inputs.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Take the regions (and reservations) of ELF inputs from this budget file.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
@@ -181,6 +227,8 @@ pub(crate) struct DashboardArgs {
     /// Draw this budget file's region limits.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Growers listed per pair of consecutive builds; 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -199,5 +247,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Diff(args) => commands::diff(&args, out),
         Command::Chips => commands::chips(out),
         Command::Dashboard(args) => commands::dashboard(&args),
+        Command::Stack(args) => commands::stack(&args, out),
     }
 }

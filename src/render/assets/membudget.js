@@ -198,6 +198,15 @@
     });
     if (!rows.length) { s.append(h('p', { class: 'empty' }, 'No stack or heap found.')); return; }
     s.append(table('stack-table', ['what', 'region', 'from', 'to', 'size', 'source'], rows, [4]));
+    var need = report.stack_need;
+    if (need) {
+      var bound = (need.complete ? '' : 'at least ') + sized(need.total);
+      s.append(h('p', { id: 'stack-need' }, h('b', null, 'Worst-case stack from the machine code: ' + bound),
+        st ? ' of ' + sized(st.size) + ' available' : '', h('span', { class: 'small' },
+          ' (' + need.arch + '; roots: ' + need.roots.map(function (r) {
+            return r.name + ' ' + (r.complete ? '' : '\u2265') + r.worst_case + ' B';
+          }).join(', ') + (need.unresolved.length ? '; ' + need.unresolved.length + ' unresolved' : '') + ')')));
+    }
   }
 
   function reservations(report) {
