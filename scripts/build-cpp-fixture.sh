@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild fixtures/cpp-m4.elf (the C++ Cortex-M4 fixture) and its binutils references
 # fixtures/cpp-m4.elf.size-A.txt and fixtures/cpp-m4.elf.nm-SC.txt (plus .nm-S.txt and
-# .readelf-lSW.txt, which tests/conformance.rs also reads).
+# .readelf-lSW.txt, which tests/tests/corpus.rs also reads).
 #
 # Needs: gcc-arm-none-eabi, binutils-arm-none-eabi, libnewlib-arm-none-eabi and
 # libstdc++-arm-none-eabi-newlib (Debian/Ubuntu package names).
