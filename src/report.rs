@@ -2,6 +2,7 @@
 //! data. Every renderer formats this value, and `diff` reads a report's JSON back through
 //! these same types.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -25,6 +26,11 @@ pub struct Report {
     pub schema: String,
     /// ELF file name (no directories).
     pub file: String,
+    /// Provenance given with `report --label KEY=VALUE` (commit, branch, date, build id...),
+    /// for the dashboard over builds; absent when none were given. Never filled in
+    /// automatically, so the same command gives the same bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// What the ELF header says.
     pub elf: ElfInfo,
     /// Where the regions came from.

@@ -100,6 +100,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let report = Report {
         schema: REPORT_SCHEMA.to_string(),
         file: image.file_name.clone(),
+        labels: Default::default(),
         elf: image.info.clone(),
         regions_source: source,
         regions: region_usage,

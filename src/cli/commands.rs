@@ -12,11 +12,11 @@ use membudget::error::{Error, EXIT_OK};
 use membudget::memory::chips;
 use membudget::memory::linker::ScriptOptions;
 use membudget::memory::source::{self, MemoryMap};
-use membudget::render::{self, View};
+use membudget::render::{self, Format, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
+use super::{BlessArgs, CheckArgs, DashboardArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -55,6 +55,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     };
     let image = elf::load_path(path)?;
     let mut report = analyze::analyze(&image, &Options::from(map))?;
+    for (key, value) in &args.label {
+        if report.labels.insert(key.clone(), value.clone()).is_some() {
+            return Err(Error::Usage(format!("--label {key}: given twice")));
+        }
+    }
     // The stack need is a bonus in a report: images the analysis does not support have none.
     report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
     let view = View {
@@ -110,7 +115,11 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
         budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
-    render::render_check(&result, args.format, args.top, out).map_err(output)?;
+    if args.format == Format::Html {
+        render::html::write_check(&result, &report, out).map_err(output)?;
+    } else {
+        render::render_check(&result, args.format, args.top, out).map_err(output)?;
+    }
     Ok(result.exit_code(args.deny_warnings))
 }
 
@@ -172,6 +181,28 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
     d.old = files::side_label(&args.old, &old);
     d.new = files::side_label(&args.new, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget dashboard`: read the reports, write DIR/index.html.
+pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget(path, &args.script.options())?),
+        None => None,
+    };
+    let reports = files::report_files(&args.reports)?
+        .iter()
+        .map(|p| files::read_report(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let dash =
+        membudget::dashboard::build(reports, budget.as_ref(), args.top).ok_or_else(|| {
+            Error::Usage(
+                "dashboard: no report files (give REPORT.json files or a directory of them)".into(),
+            )
+        })?;
+    let mut page = Vec::new();
+    render::html::write_dashboard(&dash, &mut page).map_err(output)?;
+    files::write_page(&args.out, &page)?;
     Ok(EXIT_OK)
 }
 

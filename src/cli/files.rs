@@ -13,7 +13,7 @@ use membudget::elf;
 use membudget::error::Error;
 use membudget::memory::linker;
 use membudget::memory::source::BudgetRegions;
-use membudget::report::Report;
+use membudget::report::{Report, REPORT_SCHEMA};
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
@@ -233,4 +233,48 @@ pub fn load_side(
         });
     }
     Err(not_ours())
+}
+
+/// The report files of `dashboard`: a directory stands for its `*.json` files in file-name
+/// order.
+pub fn report_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if !arg.is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(arg).map_err(io_error(arg))? {
+            let path = entry.map_err(io_error(arg))?.path();
+            if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+                found.push(path);
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// A JSON report (`report --format json`), read back through the report types.
+pub fn read_report(path: &Path) -> Result<Report, Error> {
+    let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(REPORT_SCHEMA) {
+        return Err(Error::Usage(format!(
+            "{}: not a membudget report (expected \"schema\": \"{REPORT_SCHEMA}\")",
+            path.display()
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::Usage(format!("{}: malformed report: {e}", path.display())))
+}
+
+/// Write `DIR/index.html`, creating DIR.
+pub fn write_page(dir: &Path, page: &[u8]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let path = dir.join("index.html");
+    std::fs::write(&path, page).map_err(io_error(&path))
 }
