@@ -15,6 +15,7 @@
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
+//! - `html`: the HTML report, check page and dashboard, in headless chromium.
 //! - `linker`: linker-script regions against GNU ld's map of the same script.
 //! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
@@ -35,6 +36,8 @@ mod corpus;
 mod fuzz_regressions;
 #[path = "tests/gate.rs"]
 mod gate;
+#[path = "tests/html.rs"]
+mod html;
 #[path = "tests/linker.rs"]
 mod linker;
 #[path = "tests/on_target.rs"]
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     trials.extend(pipeline::trials());
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
+    trials.extend(html::trials());
     trials.extend(linker::trials());
     trials.extend(stack::trials());
     trials.extend(fuzz_regressions::trials());
