@@ -32,10 +32,17 @@ fn main() -> ExitCode {
     let result = cli::run(args, &mut out);
     // Flush whatever was written, also before reporting an error.
     let flushed = out.flush().map_err(Error::Output);
-    let result = result.and_then(|code| flushed.map(|()| code));
+    let result = match (result, flushed) {
+        // A reader that stops early (`| head`) is not an error, and it does not change a
+        // verdict: `check`'s exit code stands whatever happened to its output.
+        (Ok(code), Err(Error::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
+        (Ok(code), flushed) => flushed.map(|()| code),
+        (Err(e), _) => Err(e),
+    };
     match result {
         Ok(code) => ExitCode::from(code as u8),
-        // A reader that stops early (`| head`) is not an error, whatever the command.
+        // Commands without a verdict (report, diff, chips...) succeed when the reader leaves;
+        // `check` catches its own broken pipe to keep its verdict.
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("membudget: {e}");

@@ -115,12 +115,17 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
         budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
-    if args.format == Format::Html {
-        render::html::write_check(&result, &report, out).map_err(output)?;
+    let verdict = result.exit_code(args.deny_warnings);
+    let rendered = if args.format == Format::Html {
+        render::html::write_check(&result, &report, out)
     } else {
-        render::render_check(&result, args.format, args.top, out).map_err(output)?;
+        render::render_check(&result, args.format, args.top, out)
+    };
+    match rendered {
+        // The reader left (`| head`): the verdict is still the exit code, never a pass.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(verdict),
+        r => r.map(|()| verdict).map_err(output),
     }
-    Ok(result.exit_code(args.deny_warnings))
 }
 
 /// `membudget bless`: nothing is written unless the budget parses and the analysis

@@ -81,20 +81,17 @@ fn closed_stdout_is_success_for_diff() {
     }
 }
 
+/// A reader that leaves early must never turn an over-budget build into a pass: the gate's
+/// verdict is the exit code whatever happens to its output.
 fn closed_stdout_keeps_the_verdict_of_check() {
-    for format in ["table", "json", "markdown"] {
+    for format in ["table", "json", "markdown", "html"] {
         let budget = "golden/p2.budget.json";
-        assert_quiet_success(
-            &[
-                "check",
-                "fixtures/p2.elf",
-                "--budget",
-                budget,
-                "--format",
-                format,
-            ],
-            0,
-        );
+        for (elf, verdict) in [("fixtures/p2.elf", 0), ("fixtures/p2-overflow.elf", 1)] {
+            assert_quiet_success(
+                &["check", elf, "--budget", budget, "--format", format],
+                verdict,
+            );
+        }
     }
 }
 
