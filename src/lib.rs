@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod demangle;
+pub mod dwarf;
 pub mod elf;
 pub mod error;
 pub mod memory;

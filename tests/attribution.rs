@@ -1,0 +1,504 @@
+//! Source attribution (`src/dwarf.rs`) and linker maps (`src/mapfile.rs`) against GNU
+//! binutils and GNU ld.
+//!
+//! * `dwarf_functions_match_addr2line`: the file of every sized function symbol equals the
+//!   file `addr2line -f` gives for its address (the line-table row at the entry), on the C++
+//!   fixture, the firmware fixtures and every DWARF-bearing corpus ELF.
+//! * `dwarf_variables_match_objdump`: the file of every sized data symbol equals the
+//!   `DW_AT_decl_file` that `objdump --dwarf=info` shows for the `DW_TAG_variable` whose
+//!   `DW_OP_addr` is the symbol's address, resolved through the file table that
+//!   `objdump --dwarf=rawline` prints.
+//!
+//! Differences are sorted into classes; every class that is not an agreement is explained
+//! next to its name below, and anything unexplained fails the test. A missing tool prints a
+//! SKIP line (and fails under `CI=true`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use membudget::dwarf::{self, EntryKind, Source};
+use membudget::elf::{self, Image, SymbolKind};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var("MEMBUDGET_CORPUS").unwrap_or_else(|_| "../shared/corpus".into());
+    if dir == "skip" {
+        return None;
+    }
+    let p = PathBuf::from(dir);
+    p.is_dir().then_some(p)
+}
+
+fn skip(what: &str) {
+    println!("SKIP: {what}");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("skipped under CI=true: {what}");
+    }
+}
+
+/// Every ELF the oracle tests run on: fixtures and the corpus (those with `.debug_info`).
+fn dwarf_elves() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir("fixtures")
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "elf"))
+        .collect();
+    match corpus_dir() {
+        Some(c) => out.extend(
+            std::fs::read_dir(c)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "elf")),
+        ),
+        None => skip("corpus not found (MEMBUDGET_CORPUS): oracle tests run on fixtures only"),
+    }
+    out.sort();
+    out
+}
+
+/// The binutils program for this machine, if installed.
+fn tool(image: &Image, name: &str) -> Option<String> {
+    // e_machine: EM_ARM 40, EM_AVR 83, EM_RISCV 243.
+    let prefix = match image.machine {
+        40 => "arm-none-eabi-",
+        83 => "avr-",
+        243 => "riscv64-unknown-elf-",
+        // The host binutils read DWARF of any ELF through the generic elf32/64 targets.
+        _ => "",
+    };
+    let cmd = format!("{prefix}{name}");
+    tool_exists(&cmd).then_some(cmd)
+}
+
+fn tool_exists(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn load(path: &Path) -> (Image, dwarf::Dwarf) {
+    let image = elf::load_path(path).unwrap();
+    let data = std::fs::read(path).unwrap();
+    (image, dwarf::read(&data))
+}
+
+/// Counts per class, with a few examples each.
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<&'static str, usize>,
+    examples: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Tally {
+    fn add(&mut self, class: &'static str, example: impl FnOnce() -> String) {
+        *self.counts.entry(class).or_default() += 1;
+        let ex = self.examples.entry(class).or_default();
+        if ex.len() < 5 {
+            ex.push(example());
+        }
+    }
+    fn count(&self, class: &str) -> usize {
+        self.counts.get(class).copied().unwrap_or(0)
+    }
+    fn print(&self, title: &str) {
+        println!("{title}");
+        for (class, n) in &self.counts {
+            println!("  {class}: {n}");
+            if *class != AGREE {
+                for e in &self.examples[class] {
+                    println!("      {e}");
+                }
+            }
+        }
+    }
+}
+
+const AGREE: &str = "agree (DIE decl file = addr2line row file)";
+/// No DIE; both fall back to the symbol table's `STT_FILE` (BFD does when DWARF has no
+/// function for the address, e.g. the Arduino image whose DWARF is only avr-libc's).
+const AGREE_SYMTAB: &str = "agree (no DIE: STT_FILE = addr2line's symbol-table fallback)";
+/// addr2line has no line row at the entry address (`??:0`), e.g. assembler without `-g`
+/// or precompiled libraries without debug info. Nothing to compare.
+const ORACLE_NO_LINE: &str = "oracle has no line row at the entry";
+/// The entry's line row belongs to code inlined from another function: addr2line -f then
+/// names the inlined callee, and the row's file is the callee's while the decl file is the
+/// symbol's own. Checked: the function addr2line names differs from the symbol, and
+/// llvm-dwarfdump prints our decl file.
+const INLINED_AT_ENTRY: &str = "entry row is inlined code of another function";
+/// addr2line names a function whose code the linker discarded: its DIE keeps low_pc 0 and
+/// its size, so BFD thinks it spans this low address. Checked: we hold such a DIE at 0, and
+/// llvm-dwarfdump prints our decl file (or neither reader has a DIE for the symbol).
+const DISCARDED_SPAN: &str = "oracle names a discarded function spanning the address";
+/// Artificial functions (`_GLOBAL__sub_I_*`, `__tcf_0`) have a DIE without
+/// `DW_AT_decl_file`: we give the unit's primary file, addr2line the entry row's file
+/// (often an inlined header). Checked: the source is `DieUnit`.
+const ARTIFICIAL: &str = "artificial function without decl file: unit's primary file";
+/// The DIE's decl file is not the file of the entry's line row, for the symbol's own
+/// code: functions generated by a macro (compiler_builtins' `intrinsics!`: decl file
+/// `macros.rs`, rows in `arm.rs`), C functions whose decl location GCC 13 (ESP-IDF) puts
+/// at the prototype in a header (`pthread_setcancelstate` at `sys-include/pthread.h`),
+/// rows of a discarded sequence overlapping low addresses, and BFD 2.40's off-by-one
+/// numbering of DWARF 5 file entries (`objdump --dwarf=decodedline` prints our file).
+/// Checked: llvm-dwarfdump, an independent reader, prints the same decl file as ours.
+const DECL_NOT_ROW: &str =
+    "decl file is not the entry row's file; llvm-dwarfdump's decl file agrees";
+/// The image's debug info for these is STABS (`.stab`, the Arduino AVR core), which BFD
+/// reads and we do not (DWARF only): we have the `STT_FILE` name (BFD prints the STABS
+/// directory too) or nothing. Checked: `.stab` exists and we found no DIE.
+const STABS: &str = "STABS-only debug info (oracle reads .stab)";
+/// Unexplained: a failure.
+const DIFFER: &str = "DIFFERENT FILE";
+const MISSING: &str = "NO DIE FOUND (oracle has a file)";
+
+fn same_function(a: &str, b: &str) -> bool {
+    let strip = |s: &str| s.split_once(['.', '$']).map_or(s, |(x, _)| x).to_string();
+    strip(a) == strip(b)
+}
+
+fn addr2line(cmd: &str, elf: &Path, addrs: &[u64]) -> Vec<(String, String)> {
+    if addrs.is_empty() {
+        return Vec::new();
+    }
+    let mut child = Command::new(cmd)
+        .arg("-f")
+        .arg("-e")
+        .arg(elf)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: String = addrs.iter().map(|a| format!("{a:#x}\n")).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(input.as_bytes()).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2 * addrs.len(),
+        "{cmd} output for {}",
+        elf.display()
+    );
+    lines
+        .chunks(2)
+        .map(|c| {
+            let loc = c[1].split(" (discriminator").next().unwrap();
+            let file = loc.rsplit_once(':').map_or(loc, |(f, _)| f);
+            (c[0].to_string(), file.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn dwarf_functions_match_addr2line() {
+    let mut total = Tally::default();
+    for path in dwarf_elves() {
+        let (image, dw) = load(&path);
+        if dw.entries.is_empty() {
+            println!("{}: no DWARF ({:?})", image.file_name, dw.note);
+            continue;
+        }
+        let Some(cmd) = tool(&image, "addr2line") else {
+            skip(&format!(
+                "{}: no addr2line for this machine",
+                image.file_name
+            ));
+            continue;
+        };
+        let funcs: Vec<_> = image
+            .symbols
+            .iter()
+            .filter(|s| s.kind == SymbolKind::Func && s.size > 0 && s.section.is_some())
+            .collect();
+        let addrs: Vec<u64> = funcs.iter().map(|s| s.addr).collect();
+        let oracle = addr2line(&cmd, &path, &addrs);
+        let has_stabs = image.sections.iter().any(|s| s.name == ".stab");
+        let Some(dies) = dwarfdump(&path) else {
+            skip("llvm-dwarfdump not installed");
+            return;
+        };
+        let index = dump_index(&dies);
+        let mut tally = Tally::default();
+        let mut classes = Vec::new();
+        for (sym, (ofunc, ofile)) in funcs.iter().zip(&oracle) {
+            let found = dw.lookup_symbol(sym);
+            let ours = found.and_then(|f| f.file);
+            let die = found.filter(|f| f.source == Source::Die);
+            let llvm_agrees = die.is_some_and(|f| {
+                let theirs = oracle_decl(&index, sym.addr, true, &sym.raw);
+                theirs.and_then(|d| d.decl_file.as_deref()).map(normal) == f.file.map(normal)
+            });
+            let discarded = dw
+                .entries
+                .iter()
+                .take_while(|e| e.addr == 0)
+                .any(|e| e.kind == EntryKind::Function && e.size > sym.addr);
+            let class = if ours.map(normal) == Some(normal(ofile)) {
+                match found.map(|f| f.source) {
+                    Some(Source::SymbolTable) => AGREE_SYMTAB,
+                    _ => AGREE,
+                }
+            } else if ofile == "??" {
+                ORACLE_NO_LINE
+            } else if has_stabs && found.is_none_or(|f| f.source == Source::SymbolTable) {
+                STABS
+            } else if found.is_some_and(|f| f.source == Source::DieUnit) {
+                ARTIFICIAL
+            } else if !same_function(ofunc, &sym.raw) && discarded && (die.is_none() || llvm_agrees)
+            {
+                DISCARDED_SPAN
+            } else if !same_function(ofunc, &sym.raw) && llvm_agrees {
+                INLINED_AT_ENTRY
+            } else if llvm_agrees {
+                DECL_NOT_ROW
+            } else if found.is_some() {
+                DIFFER
+            } else {
+                MISSING
+            };
+            classes.push(class);
+        }
+        for ((sym, (ofunc, ofile)), class) in funcs.iter().zip(&oracle).zip(classes) {
+            let ours = dw.lookup_symbol(sym).map(|f| (f.file, f.source));
+            let ex = || {
+                format!(
+                    "{} @{:#x}: ours {ours:?}, addr2line {ofunc} {ofile}",
+                    sym.raw, sym.addr
+                )
+            };
+            tally.add(class, ex);
+            total.add(class, || format!("{}: {}", image.file_name, ex()));
+        }
+        tally.print(&format!("{} (functions)", image.file_name));
+        println!();
+    }
+    total.print("ALL (functions)");
+    assert_eq!(total.count(DIFFER) + total.count(MISSING), 0);
+    assert!(total.count(AGREE) > 0, "no function compared");
+}
+
+// ---------------------------------------------------------------------------------------
+// llvm-dwarfdump: an independent DWARF reader that prints decl files as resolved paths.
+
+#[derive(Debug, Default, Clone)]
+struct DumpDie {
+    tag: String,
+    addr: Option<u64>,
+    decl_file: Option<String>,
+    origin: Option<u64>,
+    name: Option<String>,
+    linkage: Option<String>,
+    declaration: bool,
+    /// Offset of the enclosing subprogram (function-local statics).
+    parent: Option<u64>,
+}
+
+/// `llvm-dwarfdump --debug-info`, as DIEs by offset (only subprograms and variables).
+fn dwarfdump(path: &Path) -> Option<BTreeMap<u64, DumpDie>> {
+    if !tool_exists("llvm-dwarfdump") {
+        return None;
+    }
+    let out = Command::new("llvm-dwarfdump")
+        .arg("--debug-info")
+        .arg(path)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut dies = BTreeMap::new();
+    let mut cur: Option<(u64, DumpDie)> = None;
+    // Enclosing subprograms by nesting depth (the dump indents two spaces per level).
+    let mut scopes: Vec<(usize, u64)> = Vec::new();
+    let quoted = |v: &str| v.split('"').nth(1).map(str::to_string);
+    let hex = |v: &str| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some((off, tag)) = t.split_once(":") {
+            if off.starts_with("0x") && tag.trim().starts_with("DW_TAG") {
+                if let Some((o, d)) = cur.take() {
+                    dies.insert(o, d);
+                }
+                let depth = tag.len() - tag.trim_start().len();
+                let tag = tag.trim().to_string();
+                let offset = hex(off).unwrap();
+                while scopes.last().is_some_and(|&(d, _)| d >= depth) {
+                    scopes.pop();
+                }
+                // Members too: a static data member's definition (DWARF <= 4) points at one.
+                if tag == "DW_TAG_subprogram" || tag == "DW_TAG_variable" || tag == "DW_TAG_member"
+                {
+                    let parent = scopes.last().map(|&(_, o)| o);
+                    cur = Some((
+                        offset,
+                        DumpDie {
+                            tag: tag.clone(),
+                            parent,
+                            ..Default::default()
+                        },
+                    ));
+                }
+                if tag == "DW_TAG_subprogram" {
+                    scopes.push((depth, offset));
+                }
+                continue;
+            }
+        }
+        let Some((_, d)) = cur.as_mut() else { continue };
+        let Some((attr, value)) = t.split_once('\t') else {
+            continue;
+        };
+        let value = value.trim().trim_start_matches('(').trim_end_matches(')');
+        match attr {
+            "DW_AT_low_pc" => d.addr = hex(value),
+            "DW_AT_location" => {
+                if let Some(a) = value.strip_prefix("DW_OP_addr ") {
+                    d.addr = hex(a);
+                }
+            }
+            "DW_AT_decl_file" => d.decl_file = quoted(value),
+            "DW_AT_specification" | "DW_AT_abstract_origin" => {
+                d.origin = value.split_whitespace().next().and_then(hex)
+            }
+            "DW_AT_name" => d.name = quoted(value),
+            "DW_AT_linkage_name" | "DW_AT_MIPS_linkage_name" => d.linkage = quoted(value),
+            "DW_AT_declaration" => d.declaration = true,
+            _ => {}
+        }
+    }
+    if let Some((o, d)) = cur.take() {
+        dies.insert(o, d);
+    }
+    Some(dies)
+}
+
+/// The decl file of every address-bearing DIE per (address, tag), following
+/// specification/abstract_origin for what the concrete DIE leaves out, plus its names.
+fn dump_index(dies: &BTreeMap<u64, DumpDie>) -> HashMap<(u64, bool), Vec<DumpDie>> {
+    let resolve = |d: &DumpDie| {
+        let mut full = d.clone();
+        let mut next = d.origin;
+        for _ in 0..4 {
+            let Some(o) = next.and_then(|o| dies.get(&o)) else {
+                break;
+            };
+            full.decl_file = full.decl_file.or(o.decl_file.clone());
+            full.name = full.name.or(o.name.clone());
+            full.linkage = full.linkage.or(o.linkage.clone());
+            next = o.origin;
+        }
+        full
+    };
+    let mut index: HashMap<(u64, bool), Vec<DumpDie>> = HashMap::new();
+    for d in dies.values().filter(|d| d.tag != "DW_TAG_member") {
+        let Some(addr) = d.addr else { continue };
+        let mut full = resolve(d);
+        if full.decl_file.is_none() {
+            // A static without its own decl file (`__func__`) gets its function's.
+            full.decl_file = d
+                .parent
+                .and_then(|p| dies.get(&p))
+                .and_then(|p| resolve(p).decl_file);
+        }
+        index
+            .entry((addr, d.tag == "DW_TAG_subprogram"))
+            .or_default()
+            .push(full);
+    }
+    index
+}
+
+/// Paths as two readers print them can differ in separators only (`/tmp/app//src`).
+fn normal(p: &str) -> String {
+    let mut s = p.replace("/./", "/");
+    while s.contains("//") {
+        s = s.replace("//", "/");
+    }
+    s
+}
+
+/// The oracle's decl file for a symbol: the DIE at its address whose linkage name or name
+/// is the symbol's (GCC's `.N` suffixes dropped), else the only DIE there.
+fn oracle_decl<'a>(
+    index: &'a HashMap<(u64, bool), Vec<DumpDie>>,
+    addr: u64,
+    func: bool,
+    raw: &str,
+) -> Option<&'a DumpDie> {
+    let c = index.get(&(addr, func))?;
+    let base = raw.split_once(['.', '$']).map_or(raw, |(b, _)| b);
+    c.iter()
+        .find(|d| d.linkage.as_deref() == Some(raw) || d.name.as_deref() == Some(raw))
+        .or_else(|| c.iter().find(|d| d.name.as_deref() == Some(base)))
+        .or_else(|| (addr != 0).then(|| c.first()).flatten())
+}
+
+/// Agreement classes for variables (llvm-dwarfdump's decl file vs ours).
+const VAR_AGREE: &str = "agree (decl file = llvm-dwarfdump's)";
+/// No DIE on either side: the symbol table's `STT_FILE` (or nothing) is used, nothing to
+/// compare (linker-script and assembler data, precompiled libraries without -g).
+const VAR_NO_DIE: &str = "no DIE on either side";
+/// A DIE that only declares the variable: neither reader has a definition with an address.
+const VAR_DIFFER: &str = "DIFFERENT FILE";
+const VAR_MISSING: &str = "WE FOUND NO DIE (llvm-dwarfdump has one)";
+const VAR_EXTRA: &str = "WE FOUND A DIE (llvm-dwarfdump has none)";
+
+#[test]
+fn dwarf_variables_match_llvm_dwarfdump() {
+    let mut total = Tally::default();
+    for path in dwarf_elves() {
+        let (image, dw) = load(&path);
+        if dw.entries.is_empty() {
+            continue;
+        }
+        let Some(dies) = dwarfdump(&path) else {
+            skip("llvm-dwarfdump not installed");
+            return;
+        };
+        let index = dump_index(&dies);
+        let mut tally = Tally::default();
+        for sym in image
+            .symbols
+            .iter()
+            .filter(|s| s.kind == SymbolKind::Object && s.size > 0 && s.section.is_some())
+        {
+            let ours = dw.lookup_symbol(sym).filter(|f| f.source == Source::Die);
+            let theirs = oracle_decl(&index, sym.addr, false, &sym.raw);
+            let class = match (
+                ours.and_then(|f| f.file),
+                theirs.and_then(|d| d.decl_file.as_deref()),
+            ) {
+                (Some(a), Some(b)) if normal(a) == normal(b) => VAR_AGREE,
+                (None, None) => VAR_NO_DIE,
+                (Some(_), Some(_)) => VAR_DIFFER,
+                (None, Some(_)) => VAR_MISSING,
+                (Some(_), None) => VAR_EXTRA,
+            };
+            let ex = || {
+                format!(
+                    "{} @{:#x}: ours {:?}, llvm {:?}",
+                    sym.raw,
+                    sym.addr,
+                    ours.and_then(|f| f.file),
+                    theirs.and_then(|d| d.decl_file.clone())
+                )
+            };
+            tally.add(class, ex);
+            total.add(class, || format!("{}: {}", image.file_name, ex()));
+        }
+        tally.print(&format!("{} (variables)", image.file_name));
+        println!();
+    }
+    total.print("ALL (variables)");
+    assert_eq!(
+        total.count(VAR_DIFFER) + total.count(VAR_MISSING) + total.count(VAR_EXTRA),
+        0
+    );
+    assert!(total.count(VAR_AGREE) > 0, "no variable compared");
+}
