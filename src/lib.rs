@@ -10,6 +10,7 @@ pub mod demangle;
 pub mod dwarf;
 pub mod elf;
 pub mod error;
+pub mod mapfile;
 pub mod memory;
 pub mod render;
 pub mod report;

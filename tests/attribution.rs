@@ -502,3 +502,139 @@ fn dwarf_variables_match_llvm_dwarfdump() {
     );
     assert!(total.count(VAR_AGREE) > 0, "no variable compared");
 }
+
+// ---------------------------------------------------------------------------------------
+// Linker maps against the ELF they describe.
+
+/// Every `.map` with its ELF: the C++ fixture's and the corpus's.
+fn maps() -> Vec<(PathBuf, PathBuf)> {
+    let mut out = vec![(
+        PathBuf::from("fixtures/cpp-m4.map"),
+        PathBuf::from("fixtures/cpp-m4.elf"),
+    )];
+    if let Some(c) = corpus_dir() {
+        for e in std::fs::read_dir(c).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "map") {
+                let elf = p.with_extension("elf");
+                assert!(elf.exists(), "{}: no ELF beside the map", p.display());
+                out.push((p, elf));
+            }
+        }
+    } else {
+        skip("corpus not found: map tests run on the C++ fixture only");
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn map_sections_agree_with_the_elf_and_pieces_tile_them() {
+    let mut checked = 0;
+    for (map_path, elf_path) in maps() {
+        let map = membudget::mapfile::load_path(&map_path).unwrap();
+        let image = elf::load_path(&elf_path).unwrap();
+        assert!(
+            !map.regions.is_empty(),
+            "{}: no regions",
+            map_path.display()
+        );
+        for s in image.sections.iter().filter(|s| s.is_alloc() && s.size > 0) {
+            let m = map
+                .section(&s.name)
+                .unwrap_or_else(|| panic!("{}: no output section {}", map_path.display(), s.name));
+            assert_eq!(
+                (m.addr, m.size),
+                (s.addr, s.size),
+                "{}: {}",
+                map_path.display(),
+                s.name
+            );
+            if s.load_addr != s.addr {
+                assert_eq!(
+                    m.load_addr,
+                    Some(s.load_addr),
+                    "{}: {} LMA",
+                    map_path.display(),
+                    s.name
+                );
+            }
+            // The pieces tile the section: contiguous from its start to its end.
+            let mut at = m.addr;
+            for p in m.pieces.iter().filter(|p| p.size > 0) {
+                assert_eq!(
+                    p.addr,
+                    at,
+                    "{}: {} gap or overlap before {:?}",
+                    map_path.display(),
+                    s.name,
+                    p
+                );
+                at += p.size;
+            }
+            assert_eq!(
+                at,
+                m.addr + m.size,
+                "{}: {} pieces end early",
+                map_path.display(),
+                s.name
+            );
+            checked += 1;
+        }
+        println!(
+            "{}: {} regions, {} output sections",
+            map_path.display(),
+            map.regions.len(),
+            map.sections.len()
+        );
+    }
+    assert!(checked > 0);
+}
+
+#[test]
+fn map_objects_and_archives() {
+    let map = membudget::mapfile::load_path(Path::new("fixtures/cpp-m4.map")).unwrap();
+    let text = map.section(".text").unwrap();
+    let memcpy = text
+        .pieces
+        .iter()
+        .find(|p| matches!(&p.piece, membudget::mapfile::Piece::Input { object, .. } if object == "lib_a-memcpy.o"))
+        .expect("memcpy's object");
+    // nm: memcpy is at the start of that input section.
+    let image = elf::load_path(Path::new("fixtures/cpp-m4.elf")).unwrap();
+    let sym = image.symbols.iter().find(|s| s.raw == "memcpy").unwrap();
+    assert_eq!(memcpy.addr, sym.addr);
+    match &memcpy.piece {
+        membudget::mapfile::Piece::Input { archive, .. } => {
+            assert_eq!(archive.as_deref(), Some("libc_nano.a"))
+        }
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn malformed_map_is_one_line_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("fixtures/cpp-m4.map").unwrap();
+    let lineno = text
+        .lines()
+        .position(|l| l.starts_with(" .text.Reset_Handler"))
+        .unwrap()
+        + 2;
+    let bad: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == lineno {
+                l.replace("0x08", "0xZZ") + "\n"
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let p = dir.path().join("bad.map");
+    std::fs::write(&p, bad).unwrap();
+    let e = membudget::mapfile::load_path(&p).unwrap_err().to_string();
+    assert!(e.contains(&format!("bad.map:{lineno}: ")), "{e}");
+    assert!(!e.contains('\n'));
+}
