@@ -61,10 +61,12 @@ pub struct Entry {
     /// Index into [`Dwarf::units`].
     pub unit: u32,
     /// Hash of the linkage name (or of `DW_AT_name` when there is none), to tell apart
-    /// DIEs at one address.
+    /// DIEs at one address; only computed where several share one ([`resolve_names`]).
     name_hash: u64,
     /// Hash of `DW_AT_name`.
     short_hash: u64,
+    name_key: NameKey,
+    short_key: NameKey,
 }
 
 /// One contiguous address range of a unit.
@@ -316,6 +318,7 @@ fn read_inner(data: &[u8]) -> Result<Dwarf, String> {
     }
     // Stable order: by address, then unit order (the order in .debug_info).
     out.entries.sort_by_key(|e| (e.addr, e.unit));
+    resolve_names(&dwarf, &mut out.entries);
     out.ranges.sort_by_key(|r| (r.begin, r.unit));
     if broken > 0 {
         out.note = Some(format!(
@@ -364,6 +367,22 @@ struct Die<'a> {
     declaration: bool,
     ranges: Option<AttributeValue<R<'a>>>,
 }
+
+/// The attributes [`collect_attr`] reads; the others are skipped without decoding.
+const WANTED: [gimli::DwAt; 12] = [
+    gimli::DW_AT_ranges,
+    gimli::DW_AT_low_pc,
+    gimli::DW_AT_high_pc,
+    gimli::DW_AT_location,
+    gimli::DW_AT_decl_file,
+    gimli::DW_AT_decl_line,
+    gimli::DW_AT_name,
+    gimli::DW_AT_linkage_name,
+    gimli::DW_AT_MIPS_linkage_name,
+    gimli::DW_AT_specification,
+    gimli::DW_AT_abstract_origin,
+    gimli::DW_AT_declaration,
+];
 
 // gimli's DW_AT_* constants are lower case by the DWARF standard's naming.
 #[allow(non_upper_case_globals)]
@@ -459,8 +478,12 @@ fn read_unit<'a>(
         }
         let mut die = Die::default();
         for spec in abbrev.attributes() {
-            let attr = raw.read_attribute(*spec)?;
-            collect_attr(uref, &mut die, attr);
+            if WANTED.contains(&spec.name()) {
+                let attr = raw.read_attribute(*spec)?;
+                collect_attr(uref, &mut die, attr);
+            } else {
+                raw.skip_attributes(std::slice::from_ref(spec))?;
+            }
         }
         while scopes.last().is_some_and(|s| s.depth >= depth) {
             scopes.pop();
@@ -470,6 +493,20 @@ fn read_unit<'a>(
         } else {
             EntryKind::Variable
         };
+        let address = if die.declaration && die.low_pc.is_none() && die.location.is_none() {
+            None
+        } else {
+            die_address(uref, kind, &die)
+        };
+        let Some((addr, size)) = address else {
+            // No code or storage of its own, but statics declared inside it may need its
+            // file.
+            if kind == EntryKind::Function && abbrev.has_children() {
+                let file = die.decl_file.and_then(|f| files.get(f));
+                scopes.push(Scope { depth, file });
+            }
+            continue;
+        };
         let resolved = resolve_origin(uref, &mut die);
         let file = die
             .decl_file
@@ -478,13 +515,10 @@ fn read_unit<'a>(
         if kind == EntryKind::Function && abbrev.has_children() {
             scopes.push(Scope { depth, file });
         }
-        if die.declaration && die.low_pc.is_none() && die.location.is_none() {
-            continue;
-        }
-        let Some((addr, size)) = die_address(uref, kind, &die) else {
-            continue;
+        let name_key = match resolved.linkage {
+            NameKey::None => resolved.name,
+            k => k,
         };
-        let name_bytes = resolved.linkage.or(resolved.name).unwrap_or(&[]);
         entries.push(Entry {
             addr,
             size,
@@ -492,8 +526,10 @@ fn read_unit<'a>(
             file,
             line: die.decl_line.unwrap_or(0).min(u32::MAX as u64) as u32,
             unit: 0,
-            name_hash: hash_name(name_bytes),
-            short_hash: hash_name(resolved.name.unwrap_or(&[])),
+            name_hash: 0,
+            short_hash: 0,
+            name_key,
+            short_key: resolved.name,
         });
     }
     // Units that only describe ranges through their functions (no unit-level ranges, no
@@ -519,23 +555,38 @@ fn read_unit<'a>(
     })
 }
 
-struct Names<'a> {
-    name: Option<&'a [u8]>,
-    linkage: Option<&'a [u8]>,
+/// A name, cheaply: most names are `DW_FORM_strp` offsets into `.debug_str`, which the
+/// linker merges, so they are only read when two DIEs share an address (see
+/// [`resolve_names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum NameKey {
+    #[default]
+    None,
+    Strp(usize),
+    Hash(u64),
+}
+
+fn name_key<'a>(unit: gimli::UnitRef<'_, R<'a>>, v: Option<AttributeValue<R<'a>>>) -> NameKey {
+    match v {
+        None => NameKey::None,
+        Some(AttributeValue::DebugStrRef(o)) => NameKey::Strp(o.0),
+        Some(v) => unit
+            .attr_string(v)
+            .map_or(NameKey::None, |s| NameKey::Hash(hash_name(s.slice()))),
+    }
+}
+
+struct Names {
+    name: NameKey,
+    linkage: NameKey,
 }
 
 /// Fill in what a concrete DIE inherits from its `DW_AT_specification` /
 /// `DW_AT_abstract_origin` chain (decl file and line, names).
-fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Names<'a> {
+fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Names {
     let mut names = Names {
-        name: die
-            .name
-            .and_then(|v| unit.attr_string(v).ok())
-            .map(|s| s.slice()),
-        linkage: die
-            .linkage_name
-            .and_then(|v| unit.attr_string(v).ok())
-            .map(|s| s.slice()),
+        name: name_key(unit, die.name),
+        linkage: name_key(unit, die.linkage_name),
     };
     let mut next = die.origin;
     // A short chain (concrete -> abstract -> declaration); the bound guards against cycles.
@@ -556,21 +607,43 @@ fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Nam
         } else if die.decl_line.is_none() {
             die.decl_line = origin.decl_line;
         }
-        if names.name.is_none() {
-            names.name = origin
-                .name
-                .and_then(|v| unit.attr_string(v).ok())
-                .map(|s| s.slice());
+        if names.name == NameKey::None {
+            names.name = name_key(unit, origin.name);
         }
-        if names.linkage.is_none() {
-            names.linkage = origin
-                .linkage_name
-                .and_then(|v| unit.attr_string(v).ok())
-                .map(|s| s.slice());
+        if names.linkage == NameKey::None {
+            names.linkage = name_key(unit, origin.linkage_name);
         }
         next = origin.origin;
     }
     names
+}
+
+/// Hash the names of DIEs that share an address with another (or sit at 0, where
+/// discarded functions pile up): only there does [`Dwarf::lookup`] compare names.
+fn resolve_names(dwarf: &gimli::Dwarf<R<'_>>, entries: &mut [Entry]) {
+    let hash = |k: NameKey| match k {
+        NameKey::None => hash_name(&[]),
+        NameKey::Hash(h) => h,
+        NameKey::Strp(o) => dwarf
+            .debug_str
+            .get_str(gimli::DebugStrOffset(o))
+            .map_or(0, |s| hash_name(s.slice())),
+    };
+    let mut i = 0;
+    while i < entries.len() {
+        let addr = entries[i].addr;
+        let mut j = i + 1;
+        while j < entries.len() && entries[j].addr == addr {
+            j += 1;
+        }
+        if j - i > 1 || addr == 0 {
+            for e in &mut entries[i..j] {
+                e.name_hash = hash(e.name_key);
+                e.short_hash = hash(e.short_key);
+            }
+        }
+        i = j;
+    }
 }
 
 /// Address and size of a function (`low_pc`/`high_pc`, or the lowest of its ranges) or of

@@ -191,7 +191,7 @@ fn parse_body(
     let mut i = start;
     // None while inside /DISCARD/ or before the first output section.
     let mut current: Option<OutputSection> = None;
-    let mut discard = false;
+    let mut discard;
     while i < lines.len() {
         let line = lines[i].trim_end();
         let lineno = i + 1;
