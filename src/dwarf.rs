@@ -34,6 +34,8 @@ pub struct CompUnit {
     pub name: String,
     /// The unit's primary source file: its name joined with `DW_AT_comp_dir` when relative.
     pub path: String,
+    /// `DW_AT_comp_dir`.
+    pub comp_dir: Option<String>,
     /// `DW_AT_language` (`DW_LANG_*` value), 0 when absent.
     pub language: u16,
     /// For Rust units, the crate the unit belongs to (from rustc's `…/@/CRATE.hash-cgu.N`
@@ -546,6 +548,7 @@ fn read_unit<'a>(
         unit: CompUnit {
             name,
             path,
+            comp_dir: files.comp_dir.clone(),
             language,
             krate,
         },

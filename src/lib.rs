@@ -5,6 +5,7 @@
 //! or inference, [`report::analyze`] attributes every byte, and the renderers format the
 //! resulting [`report::Report`].
 
+pub mod attribution;
 pub mod budget;
 pub mod demangle;
 pub mod dwarf;
