@@ -638,3 +638,106 @@ fn malformed_map_is_one_line_with_file_and_line() {
     assert!(e.contains(&format!("bad.map:{lineno}: ")), "{e}");
     assert!(!e.contains('\n'));
 }
+
+// ---------------------------------------------------------------------------------------
+// DWARF versions, big-endian and compressed sections, built with the installed toolchain.
+
+const VARIANT_SOURCE: &str = "int counter = 3;
+static int hidden[4];
+int get(void) { static int calls; calls++; hidden[calls & 3] = calls; return counter + hidden[counter & 3]; }
+void _start(void) { for (;;) get(); }
+";
+
+/// (name, extra gcc flags, objcopy flag)
+const VARIANTS: &[(&str, &str, &str)] = &[
+    ("dwarf2", "-gdwarf-2", ""),
+    ("dwarf3", "-gdwarf-3", ""),
+    ("dwarf4", "-gdwarf-4", ""),
+    ("dwarf5", "-gdwarf-5", ""),
+    ("big-endian", "-gdwarf-4 -mbig-endian", ""),
+    ("zlib", "-gdwarf-4", "--compress-debug-sections=zlib"),
+    ("zstd", "-gdwarf-5", "--compress-debug-sections=zstd"),
+];
+
+#[test]
+fn dwarf_versions_endianness_and_compression() {
+    if !tool_exists("arm-none-eabi-gcc") || !tool_exists("arm-none-eabi-objcopy") {
+        skip("arm-none-eabi-gcc/objcopy not installed: DWARF variant test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("t.c");
+    std::fs::write(&src, VARIANT_SOURCE).unwrap();
+    for (name, flags, objcopy) in VARIANTS {
+        let elf_path = dir.path().join(format!("{name}.elf"));
+        let status = Command::new("arm-none-eabi-gcc")
+            .args(["-mcpu=cortex-m4", "-mthumb", "-O1", "-g", "-nostdlib"])
+            .args(flags.split_whitespace())
+            .arg("-o")
+            .arg(&elf_path)
+            .arg(&src)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}: gcc failed");
+        if !objcopy.is_empty() {
+            let st = Command::new("arm-none-eabi-objcopy").arg(objcopy).arg(&elf_path).status().unwrap();
+            if !st.success() {
+                skip(&format!("{name}: objcopy {objcopy} unsupported"));
+                continue;
+            }
+        }
+        let (image, dw) = load(&elf_path);
+        assert!(dw.note.is_none(), "{name}: {:?}", dw.note);
+        let mut seen = Vec::new();
+        for sym in image.symbols.iter().filter(|s| s.size > 0 && s.section.is_some()) {
+            let f = dw.lookup_symbol(sym).unwrap_or_else(|| panic!("{name}: {} not found", sym.raw));
+            assert_eq!(f.source, Source::Die, "{name}: {}", sym.raw);
+            assert_eq!(f.file.map(normal), Some(normal(&src.display().to_string())), "{name}: {}", sym.raw);
+            assert!(f.line > 0, "{name}: {} has no line", sym.raw);
+            seen.push(sym.raw.as_str());
+        }
+        seen.sort_unstable();
+        // `calls` is a function-local static: GCC names it `calls.0`.
+        assert_eq!(seen, ["_start", "calls.0", "counter", "get", "hidden"], "{name}");
+    }
+}
+
+#[test]
+fn broken_debug_info_degrades_to_a_note() {
+    use object::{Object, ObjectSection};
+    let data = std::fs::read("fixtures/cpp-m4.elf").unwrap();
+    let file = object::File::parse(&*data).unwrap();
+    let ranges: Vec<(usize, usize)> = file
+        .sections()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with(".debug_")))
+        .filter_map(|s| s.file_range())
+        .map(|(o, l)| (o as usize, l as usize))
+        .collect();
+    let (info_off, info_len) = file
+        .section_by_name(".debug_info")
+        .and_then(|s| s.file_range())
+        .map(|(o, l)| (o as usize, l as usize))
+        .unwrap();
+    // A unit length pointing past the section: that unit (and the rest) is unreadable.
+    let mut bad = data.clone();
+    bad[info_off..info_off + 4].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
+    let d = dwarf::read(&bad);
+    assert!(d.note.is_some(), "no note for a corrupt unit length");
+    // Random corruption of every debug section never panics (deterministic generator).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..300 {
+        let mut m = data.clone();
+        for _ in 0..8 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (o, l) = ranges[(x as usize) % ranges.len()];
+            if l > 0 {
+                m[o + (x as usize >> 8) % l] = (x >> 32) as u8;
+            }
+        }
+        let _ = dwarf::read(&m);
+    }
+    // Truncated inside .debug_info.
+    let _ = dwarf::read(&data[..info_off + info_len / 2]);
+}
