@@ -177,7 +177,17 @@ pub struct Gap {
 
 impl<'a> Attributor<'a> {
     fn unit_origin(&self, unit: &dwarf::CompUnit, o: &mut Origin) {
-        let shown = self.paths.show(&unit.path, unit.comp_dir.as_deref());
+        let shown = match (&unit.krate, unit.path.rsplit_once("/@/")) {
+            // rustc's `ROOT/@/CRATE.HASH-cgu.N`: the hash and codegen-unit number change
+            // from build to build, so the unit is shown as `ROOT/@/CRATE`.
+            (Some(krate), Some((root, _))) => {
+                format!(
+                    "{}/@/{krate}",
+                    self.paths.show(root, unit.comp_dir.as_deref())
+                )
+            }
+            _ => self.paths.show(&unit.path, unit.comp_dir.as_deref()),
+        };
         o.cu = Some(shown);
         if o.krate.is_none() {
             o.krate = unit.krate.clone();

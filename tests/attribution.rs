@@ -680,7 +680,11 @@ fn dwarf_versions_endianness_and_compression() {
             .unwrap();
         assert!(status.success(), "{name}: gcc failed");
         if !objcopy.is_empty() {
-            let st = Command::new("arm-none-eabi-objcopy").arg(objcopy).arg(&elf_path).status().unwrap();
+            let st = Command::new("arm-none-eabi-objcopy")
+                .arg(objcopy)
+                .arg(&elf_path)
+                .status()
+                .unwrap();
             if !st.success() {
                 skip(&format!("{name}: objcopy {objcopy} unsupported"));
                 continue;
@@ -689,16 +693,31 @@ fn dwarf_versions_endianness_and_compression() {
         let (image, dw) = load(&elf_path);
         assert!(dw.note.is_none(), "{name}: {:?}", dw.note);
         let mut seen = Vec::new();
-        for sym in image.symbols.iter().filter(|s| s.size > 0 && s.section.is_some()) {
-            let f = dw.lookup_symbol(sym).unwrap_or_else(|| panic!("{name}: {} not found", sym.raw));
+        for sym in image
+            .symbols
+            .iter()
+            .filter(|s| s.size > 0 && s.section.is_some())
+        {
+            let f = dw
+                .lookup_symbol(sym)
+                .unwrap_or_else(|| panic!("{name}: {} not found", sym.raw));
             assert_eq!(f.source, Source::Die, "{name}: {}", sym.raw);
-            assert_eq!(f.file.map(normal), Some(normal(&src.display().to_string())), "{name}: {}", sym.raw);
+            assert_eq!(
+                f.file.map(normal),
+                Some(normal(&src.display().to_string())),
+                "{name}: {}",
+                sym.raw
+            );
             assert!(f.line > 0, "{name}: {} has no line", sym.raw);
             seen.push(sym.raw.as_str());
         }
         seen.sort_unstable();
         // `calls` is a function-local static: GCC names it `calls.0`.
-        assert_eq!(seen, ["_start", "calls.0", "counter", "get", "hidden"], "{name}");
+        assert_eq!(
+            seen,
+            ["_start", "calls.0", "counter", "get", "hidden"],
+            "{name}"
+        );
     }
 }
 
