@@ -1,5 +1,6 @@
 #!/bin/sh
-# Benchmark `membudget report` (table, and JSON) against `nm -S --size-sort -C` with hyperfine,
+# Benchmark `membudget report` (table, JSON, and `--by file` with DWARF source attribution)
+# against `nm -S --size-sort -C` with hyperfine,
 # on the largest ELF of the conformance corpus and on a large DWARF-heavy ELF (membudget's
 # own debug binary). Prints a markdown table (also written to target/bench/bench.md).
 #
@@ -40,11 +41,13 @@ for f in $FILES; do
     "$FNM" -S "$f" > /dev/null 2>&1 || FNM=nm
     # Fail early (and visibly) if either command fails on this file.
     "$BIN" report "$f" --format json > /dev/null
+    "$BIN" report "$f" --by file > /dev/null
     "$FNM" -S --size-sort -C "$f" > /dev/null
     md="$OUT_DIR/$name.md"
     hyperfine --warmup 3 --style basic --export-markdown "$md" \
         -n "membudget report" "'$BIN' report '$f' > /dev/null" \
         -n "membudget report --format json" "'$BIN' report '$f' --format json > /dev/null" \
+        -n "membudget report --by file (DWARF)" "'$BIN' report '$f' --by file > /dev/null" \
         -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
     {
         echo "### $name ($((size / 1024)) KiB)"
