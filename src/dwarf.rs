@@ -22,7 +22,9 @@ type R<'a> = EndianSlice<'a, RunTimeEndian>;
 /// What a DIE describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A `DW_TAG_subprogram` with code.
     Function,
+    /// A `DW_TAG_variable` with a static address.
     Variable,
 }
 
@@ -44,6 +46,7 @@ pub struct CompUnit {
 }
 
 impl CompUnit {
+    /// Whether rustc compiled the unit.
     pub fn is_rust(&self) -> bool {
         self.language == gimli::DW_LANG_Rust.0
     }
@@ -52,9 +55,11 @@ impl CompUnit {
 /// A function or variable DIE that has an address.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// Address of the code or data.
     pub addr: u64,
     /// `DW_AT_high_pc - DW_AT_low_pc` for functions; 0 when unknown (variables).
     pub size: u64,
+    /// Function or variable.
     pub kind: EntryKind,
     /// Index into [`Dwarf::files`].
     pub file: Option<u32>,
@@ -74,14 +79,18 @@ pub struct Entry {
 /// One contiguous address range of a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitRange {
+    /// First address.
     pub begin: u64,
+    /// One past the last address.
     pub end: u64,
+    /// Index into [`Dwarf::units`].
     pub unit: u32,
 }
 
 /// Source attribution read from an ELF's DWARF.
 #[derive(Debug, Clone, Default)]
 pub struct Dwarf {
+    /// Compile units in `.debug_info` order.
     pub units: Vec<CompUnit>,
     /// Interned source paths.
     pub files: Vec<String>,
@@ -111,10 +120,13 @@ pub enum Source {
 /// The attribution of one symbol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Found<'a> {
+    /// The source file, shown as the DWARF gives it.
     pub file: Option<&'a str>,
     /// `DW_AT_decl_line`; 0 when unknown.
     pub line: u32,
+    /// The unit of the DIE (or of the range that covers the symbol).
     pub unit: Option<&'a CompUnit>,
+    /// Which source the attribution came from.
     pub source: Source,
 }
 

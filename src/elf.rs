@@ -10,7 +10,7 @@ use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader, Sym};
 use object::read::{ReadRef, StringTable};
 use object::Endianness;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
@@ -69,7 +69,19 @@ mod c {
 }
 
 /// What a section holds, as far as memory accounting is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SectionKind {
     /// Executable code.
@@ -89,6 +101,7 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
+    /// How reports name the kind.
     pub fn label(self) -> &'static str {
         match self {
             SectionKind::Code => "code",
@@ -112,24 +125,32 @@ impl SectionKind {
 pub struct Section {
     /// Index in the section header table.
     pub index: usize,
+    /// Section name.
     pub name: String,
+    /// `sh_type`.
     pub sh_type: u32,
+    /// `sh_flags`.
     pub flags: u64,
     /// Run address (VMA).
     pub addr: u64,
     /// Load address (LMA): where the section's bytes are stored in the image. Equal to
     /// `addr` unless a load segment places it elsewhere (`.data` in flash).
     pub load_addr: u64,
+    /// Size in bytes (NOBITS sections too: they occupy memory, not file space).
     pub size: u64,
+    /// `sh_addralign`.
     pub align: u64,
+    /// What it holds.
     pub kind: SectionKind,
 }
 
 impl Section {
+    /// `SHF_ALLOC`.
     pub fn is_alloc(&self) -> bool {
         self.flags & c::SHF_ALLOC != 0
     }
 
+    /// `SHT_NOBITS` (no bytes in the file).
     pub fn is_nobits(&self) -> bool {
         self.sh_type == c::SHT_NOBITS
     }
@@ -143,29 +164,40 @@ impl Section {
             && self.load_addr != self.addr
     }
 
+    /// One past the last byte at the run address.
     pub fn end(&self) -> u64 {
         self.addr.saturating_add(self.size)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a symbol is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SymbolKind {
+    /// `STT_FUNC`.
     Func,
+    /// `STT_OBJECT`.
     Object,
+    /// `STT_TLS`.
     Tls,
+    /// Anything else.
     Other,
 }
 
 /// A symbol of the static symbol table, as `nm` shows it.
 #[derive(Debug, Clone)]
 pub struct Symbol {
+    /// The name as stored.
     pub raw: String,
     /// Address with the Thumb bit cleared on ARM code.
     pub addr: u64,
+    /// `st_size`.
     pub size: u64,
+    /// Its type.
     pub kind: SymbolKind,
+    /// `STB_GLOBAL` (or weak).
     pub global: bool,
+    /// `STB_WEAK`.
     pub weak: bool,
     /// Index of the section the symbol is defined in; `None` for absolute, common and
     /// undefined symbols.
@@ -177,33 +209,52 @@ pub struct Symbol {
     pub file: Option<String>,
 }
 
+/// A program header.
 #[derive(Debug, Clone)]
 pub struct Segment {
+    /// `p_type`.
     pub p_type: u32,
+    /// `p_offset`.
     pub offset: u64,
+    /// `p_vaddr`.
     pub vaddr: u64,
+    /// `p_paddr` (where BFD puts load images).
     pub paddr: u64,
+    /// `p_filesz`.
     pub filesz: u64,
+    /// `p_memsz`.
     pub memsz: u64,
+    /// `p_flags`.
     pub flags: u32,
 }
 
 impl Segment {
+    /// `PT_LOAD`.
     pub fn is_load(&self) -> bool {
         self.p_type == c::PT_LOAD
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What the ELF header and tables say about the file.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ElfInfo {
     /// 32 or 64.
     pub class: u8,
-    pub endian: &'static str,
+    /// `little` or `big`.
+    #[serde(deserialize_with = "known::endian")]
+    pub endian: known::Name,
+    /// Architecture name.
     pub machine: String,
+    /// `REL`, `EXEC`, `DYN`, `CORE` or `OTHER`.
     #[serde(rename = "type")]
-    pub file_type: &'static str,
+    #[serde(deserialize_with = "known::file_type")]
+    pub file_type: known::Name,
+    /// Entry point.
     pub entry: u64,
+    /// Whether there is a non-empty symbol table.
     pub has_symbols: bool,
+    /// Whether there are `.debug_*` sections.
     pub has_debug_info: bool,
 }
 
@@ -212,16 +263,20 @@ pub struct ElfInfo {
 pub struct Image {
     /// File name without directories, so that output does not depend on where it was run.
     pub file_name: String,
+    /// Header facts.
     pub info: ElfInfo,
+    /// `e_machine`.
     pub machine: u16,
     /// Sections `size -A` lists, in section header order.
     pub sections: Vec<Section>,
+    /// Program headers.
     pub segments: Vec<Segment>,
     /// The `.symtab` symbols `nm` lists (no section, file or ARM mapping symbols).
     pub symbols: Vec<Symbol>,
 }
 
 impl Image {
+    /// The section with this header index.
     pub fn section_by_index(&self, index: usize) -> Option<&Section> {
         // Sections are kept in header order with a few hidden, so search by index.
         self.sections
@@ -317,8 +372,98 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         .iter()
         .position(|s| s.sh_type(endian).0 == c::SHT_DYNSYM);
     let shstrndx = header.shstrndx(endian, data).unwrap_or(0) as usize;
-    let exec_or_dyn = e_type == c::ET_EXEC || e_type == c::ET_DYN;
+    let tables = Tables {
+        endian,
+        shdrs,
+        shstr,
+        symtab_index,
+        dynsym_index,
+        shstrndx,
+        exec_or_dyn: e_type == c::ET_EXEC || e_type == c::ET_DYN,
+    };
+    let (sections, has_debug_info) = read_sections::<H>(&tables, &segments);
 
+    let symbols = match symtab_index {
+        Some(i) => read_symtab::<H>(&shdrs[i], shdrs, data, endian, machine)
+            .map_err(|e| bad("symbol table", e))?,
+        None => Vec::new(),
+    };
+
+    let info = ElfInfo {
+        class: if header.is_class_64() { 64 } else { 32 },
+        endian: if header.is_big_endian() {
+            "big"
+        } else {
+            "little"
+        },
+        machine: machine_name(machine),
+        file_type: file_type_name(e_type),
+        entry: header.e_entry(endian).into(),
+        has_symbols: symtab_index.is_some() && !symbols.is_empty(),
+        has_debug_info,
+    };
+
+    Ok(Image {
+        file_name: file_name.to_string(),
+        info,
+        machine,
+        sections,
+        segments,
+        symbols,
+    })
+}
+
+/// `e_type` as `readelf` abbreviates it.
+fn file_type_name(e_type: u16) -> &'static str {
+    match e_type {
+        c::ET_REL => "REL",
+        c::ET_EXEC => "EXEC",
+        c::ET_DYN => "DYN",
+        c::ET_CORE => "CORE",
+        _ => "OTHER",
+    }
+}
+
+/// The symbols of the `SHT_SYMTAB` section `sh`.
+fn read_symtab<H: FileHeader<Endian = Endianness>>(
+    sh: &H::SectionHeader,
+    shdrs: &[H::SectionHeader],
+    data: &[u8],
+    endian: Endianness,
+    machine: u16,
+) -> Result<Vec<Symbol>, object::read::Error> {
+    let syms: &[H::Sym] = sh.data_as_array(endian, data)?;
+    let strings = match shdrs.get(sh.sh_link(endian) as usize) {
+        Some(strsh) => match strsh.file_range(endian) {
+            Some((off, len)) => StringTable::new(data, off, off.saturating_add(len)),
+            None => StringTable::default(),
+        },
+        None => StringTable::default(),
+    };
+    let mut symbols = Vec::new();
+    read_symbols::<H, _>(syms, strings, endian, machine, &mut symbols);
+    Ok(symbols)
+}
+
+/// What reading the section headers needs from the ELF header.
+struct Tables<'data, H: FileHeader> {
+    endian: Endianness,
+    shdrs: &'data [H::SectionHeader],
+    shstr: StringTable<'data>,
+    symtab_index: Option<usize>,
+    dynsym_index: Option<usize>,
+    shstrndx: usize,
+    exec_or_dyn: bool,
+}
+
+/// The sections BFD presents, with their load addresses; and whether there is DWARF.
+fn read_sections<H: FileHeader<Endian = Endianness>>(
+    t: &Tables<'_, H>,
+    segments: &[Segment],
+) -> (Vec<Section>, bool) {
+    let (endian, shdrs, shstr) = (t.endian, t.shdrs, t.shstr);
+    let (symtab_index, dynsym_index, shstrndx, exec_or_dyn) =
+        (t.symtab_index, t.dynsym_index, t.shstrndx, t.exec_or_dyn);
     let mut sections = Vec::with_capacity(shdrs.len());
     let mut has_debug_info = false;
     for (index, sh) in shdrs.iter().enumerate() {
@@ -357,7 +502,7 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         let size: u64 = sh.sh_size(endian).into();
         let offset: u64 = sh.sh_offset(endian).into();
         let load_addr = if flags & c::SHF_ALLOC != 0 {
-            load_address(&segments, sh_type, addr, offset, size)
+            load_address(segments, sh_type, addr, offset, size)
         } else {
             addr
         };
@@ -374,51 +519,7 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
             kind,
         });
     }
-
-    let mut symbols = Vec::new();
-    if let Some(symtab_index) = symtab_index {
-        let sh = &shdrs[symtab_index];
-        let syms: &[H::Sym] = sh
-            .data_as_array(endian, data)
-            .map_err(|e| bad("symbol table", e))?;
-        let strings = match shdrs.get(sh.sh_link(endian) as usize) {
-            Some(strsh) => match strsh.file_range(endian) {
-                Some((off, len)) => StringTable::new(data, off, off.saturating_add(len)),
-                None => StringTable::default(),
-            },
-            None => StringTable::default(),
-        };
-        read_symbols::<H, _>(syms, strings, endian, machine, &mut symbols);
-    }
-
-    let info = ElfInfo {
-        class: if header.is_class_64() { 64 } else { 32 },
-        endian: if header.is_big_endian() {
-            "big"
-        } else {
-            "little"
-        },
-        machine: machine_name(machine),
-        file_type: match e_type {
-            c::ET_REL => "REL",
-            c::ET_EXEC => "EXEC",
-            c::ET_DYN => "DYN",
-            c::ET_CORE => "CORE",
-            _ => "OTHER",
-        },
-        entry: header.e_entry(endian).into(),
-        has_symbols: symtab_index.is_some() && !symbols.is_empty(),
-        has_debug_info,
-    };
-
-    Ok(Image {
-        file_name: file_name.to_string(),
-        info,
-        machine,
-        sections,
-        segments,
-        symbols,
-    })
+    (sections, has_debug_info)
 }
 
 /// BFD (and so `size -A`, `objdump -h`) does not present every section header as a
@@ -637,5 +738,35 @@ fn utf8_name(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// `ElfInfo`'s closed sets of strings, read back from report JSON as the same `'static`
+/// values the loader uses.
+mod known {
+    use serde::{de, Deserialize, Deserializer};
+
+    /// An alias, because serde_derive would make a `&'static str` field borrow from the
+    /// input (requiring `'de: 'static`) even with `deserialize_with`.
+    pub type Name = &'static str;
+
+    fn one_of<'de, D: Deserializer<'de>>(
+        d: D,
+        values: &'static [&'static str],
+    ) -> Result<&'static str, D::Error> {
+        let s = String::deserialize(d)?;
+        values
+            .iter()
+            .copied()
+            .find(|v| *v == s)
+            .ok_or_else(|| de::Error::unknown_variant(&s, values))
+    }
+
+    pub fn endian<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        one_of(d, &["little", "big"])
+    }
+
+    pub fn file_type<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        one_of(d, &["REL", "EXEC", "DYN", "CORE", "OTHER"])
     }
 }

@@ -12,33 +12,55 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for an internal inconsistency (totals that fail to add up): our bug.
 pub const EXIT_INTERNAL: i32 = 3;
 
+/// Everything that can go wrong, each with a one-line message that names the file,
+/// region or symbol.
 #[derive(Debug, Error)]
 pub enum Error {
+    /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The path as given.
         path: String,
+        /// What the OS said.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not an ELF file.
     #[error("{path}: not an ELF file")]
-    NotElf { path: String },
+    NotElf {
+        /// The path as given.
+        path: String,
+    },
+    /// The ELF is truncated or corrupt.
     #[error("{path}: {msg}")]
-    BadElf { path: String, msg: String },
+    BadElf {
+        /// The path as given.
+        path: String,
+        /// What is wrong with it.
+        msg: String,
+    },
+    /// A linker script could not be read or understood.
     #[error(transparent)]
     LinkerScript(#[from] crate::memory::linker::LinkerScriptError),
-    #[error("unknown chip '{0}' (see --chip list)")]
+    /// No chip preset of that name.
+    #[error("unknown chip '{0}' (see membudget chips)")]
     UnknownChip(String),
+    /// A malformed budget file (`file:line:column: message`).
     #[error("{0}")]
     Budget(String),
+    /// Bad command-line usage or an input of the wrong kind.
     #[error("{0}")]
     Usage(String),
+    /// Writing the output failed (a closed pipe is not an error: see `main`).
     #[error("writing output: {0}")]
     Output(#[source] std::io::Error),
+    /// Totals that fail to add up: a bug in membudget.
     #[error("internal error, please report: {0}")]
     Internal(String),
 }
 
 impl Error {
+    /// The documented exit code: 3 for internal errors, 2 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Internal(_) => EXIT_INTERNAL,

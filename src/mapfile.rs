@@ -17,16 +17,22 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[error("{path}:{line}: {msg}")]
 pub struct MapError {
+    /// The map file, as given.
     pub path: String,
+    /// Line number (1-based; 0 when the file could not be read).
     pub line: usize,
+    /// What is wrong.
     pub msg: String,
 }
 
 /// A `MEMORY` region as the map's "Memory Configuration" lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapRegion {
+    /// Region name.
     pub name: String,
+    /// Start address.
     pub origin: u64,
+    /// Length in bytes.
     pub length: u64,
     /// `xrw`, `rw !x`...; empty when none were given.
     pub attributes: String,
@@ -54,31 +60,40 @@ pub enum Piece {
 /// One range of an output section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapPiece {
+    /// Start address.
     pub addr: u64,
+    /// Length in bytes.
     pub size: u64,
+    /// What occupies it.
     pub piece: Piece,
 }
 
 /// An output section and what fills it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSection {
+    /// Output section name.
     pub name: String,
+    /// Run address.
     pub addr: u64,
+    /// Size in bytes.
     pub size: u64,
     /// `load address 0x…` when it differs from `addr`.
     pub load_addr: Option<u64>,
+    /// Input sections and fill, in address order.
     pub pieces: Vec<MapPiece>,
 }
 
 /// A parsed map file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MapFile {
+    /// Regions of "Memory Configuration" (`*default*` excluded).
     pub regions: Vec<MapRegion>,
     /// Output sections in map order (`/DISCARD/` excluded).
     pub sections: Vec<OutputSection>,
 }
 
 impl MapFile {
+    /// The output section of this name.
     pub fn section(&self, name: &str) -> Option<&OutputSection> {
         self.sections.iter().find(|s| s.name == name)
     }

@@ -165,7 +165,8 @@ fn goldens_have_a_p2_reservation_and_group() {
         .unwrap()
         .iter()
         .any(|g| g["regions"] == serde_json::json!(["PSRAM"])));
-    assert!(v["baseline"].is_object(), "the golden is blessed");
+    let baseline = root().join("golden/p2.baseline.json");
+    assert!(baseline.is_file(), "the golden is blessed");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -380,15 +381,12 @@ fn bless_then_check_round_trip() {
 
     let o = run(&["bless", s(&elf), "--budget", s(&budget)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let once = std::fs::read(&budget).unwrap();
+    // Budget format 2: the baseline goes in a file of its own; the budget file is not touched.
+    let baseline = dir.path().join("p2.baseline.json");
+    let once = std::fs::read(&baseline).unwrap();
     let once_text = String::from_utf8(once.clone()).unwrap();
-    // The human part is kept byte for byte.
-    let human_end = original.trim_end().strip_suffix('}').unwrap().trim_end();
-    assert!(
-        once_text.starts_with(human_end),
-        "human part changed:\n{once_text}"
-    );
-    assert!(once_text.contains("\n  \"baseline\": {\n"));
+    assert_eq!(std::fs::read_to_string(&budget).unwrap(), original);
+    assert!(once_text.starts_with("{\n  \"schema\": \"membudget.baseline/1\",\n"));
     assert!(once_text.ends_with("}\n"));
     // No absolute paths, no timestamps.
     assert!(!once_text.contains(dir.path().to_str().unwrap()));
@@ -401,7 +399,7 @@ fn bless_then_check_round_trip() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).starts_with("unchanged"), "{}", stdout(&o));
     assert_eq!(
-        std::fs::read(&budget).unwrap(),
+        std::fs::read(&baseline).unwrap(),
         once,
         "bless twice must give identical bytes"
     );
@@ -409,15 +407,15 @@ fn bless_then_check_round_trip() {
     // Blessing another image replaces only the baseline, and back again gives the same bytes.
     let o = run(&["bless", s(&fixture("p2-moved.elf")), "--budget", s(&budget)]);
     assert_eq!(o.status.code(), Some(0));
-    let moved = std::fs::read_to_string(&budget).unwrap();
-    assert!(moved.starts_with(human_end));
-    assert_ne!(moved.as_bytes(), &once[..]);
+    assert_eq!(std::fs::read_to_string(&budget).unwrap(), original);
+    assert_ne!(std::fs::read(&baseline).unwrap(), once);
     run(&["bless", s(&elf), "--budget", s(&budget)]);
-    assert_eq!(std::fs::read(&budget).unwrap(), once);
+    assert_eq!(std::fs::read(&baseline).unwrap(), once);
 
-    // Only the budget file is in the directory: the temporary file was renamed over it.
+    // Only the budget and baseline files are in the directory: the temporary file was
+    // renamed over the baseline.
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(entries.len(), 1);
+    assert_eq!(entries.len(), 2);
 }
 
 #[test]

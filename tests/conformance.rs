@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use membudget::elf::{self, Image};
-use membudget::{demangle, report};
+use membudget::{analyze as report, demangle};
 
 /// At most this many mismatch lines are printed per file and check.
 const MAX_LINES: usize = 25;

@@ -3,12 +3,12 @@
 
 mod support;
 
+use membudget::analyze::{self as report, Options};
 use membudget::elf::{self, SectionKind, SymbolKind};
 use membudget::memory::Region;
+use membudget::memory::Reservation;
 use membudget::render::{self, Format, View};
-use membudget::report::{
-    self, Options, RegionUsage, Report, Reservation, SectionUsage, SymbolUsage,
-};
+use membudget::report::{RegionUsage, Report, SectionUsage, SymbolUsage};
 use support::*;
 
 fn region<'a>(r: &'a Report, name: &str) -> &'a RegionUsage {
@@ -166,7 +166,7 @@ fn overflow_past_region_end() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains("RAM") && w.contains("100")),
+            .any(|w| w.to_string().contains("RAM") && w.to_string().contains("100")),
         "{:?}",
         r.warnings
     );
@@ -189,7 +189,7 @@ fn section_outside_every_region_is_unmapped() {
     assert_eq!(s.size, 0x80);
     assert_eq!(symbol(&r, "ccm_buf").unwrap().region, None);
     assert!(
-        r.warnings.iter().any(|w| w.contains(".ccmram")),
+        r.warnings.iter().any(|w| w.to_string().contains(".ccmram")),
         "{:?}",
         r.warnings
     );
@@ -210,7 +210,7 @@ fn section_outside_every_region_is_unmapped() {
     assert!(
         r.warnings
             .iter()
-            .any(|w| w.contains(".data") && w.contains("0x9000000")),
+            .any(|w| w.to_string().contains(".data") && w.to_string().contains("0x9000000")),
         "{:?}",
         r.warnings
     );

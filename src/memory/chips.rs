@@ -8,39 +8,38 @@
 //! of one preset never overlap. `reservations` are parts of a region that the
 //! application cannot use (another image, a bootloader, a filesystem...).
 
-use crate::memory::Region;
+use std::borrow::Cow;
 
+use crate::memory::{Region, Reservation};
+
+/// A chip or board's memory map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChipPreset {
     /// Canonical, lowercase name (what `--chip` prints).
     pub name: &'static str,
+    /// One line for `membudget chips`.
     pub description: &'static str,
     /// Other names accepted by [`find`] (lowercase; `-`, `_` and spaces are ignored when matching).
     pub aliases: &'static [&'static str],
     /// `(name, origin, length)`, in address order.
     pub regions: &'static [(&'static str, u64, u64)],
-    pub reservations: &'static [Reservation],
+    /// Parts of regions the application cannot use.
+    pub reservations: &'static [PresetReservation],
 }
 
-/// A part of a region that is not available to the application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reservation {
+/// A part of a preset's region that is not available to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresetReservation {
     /// Name of the region it lies in.
     pub region: &'static str,
-    pub name: &'static str,
-    pub origin: u64,
-    pub length: u64,
+    /// The reserved range.
+    pub range: Reservation,
+    /// Who reserves it, and the source of the figure.
     pub note: &'static str,
 }
 
-impl Reservation {
-    /// One past the last reserved byte.
-    pub fn end(&self) -> u64 {
-        self.origin.saturating_add(self.length)
-    }
-}
-
 impl ChipPreset {
+    /// The regions as [`Region`]s.
     pub fn regions(&self) -> Vec<Region> {
         self.regions
             .iter()
@@ -151,11 +150,13 @@ static PRESETS: &[ChipPreset] = &[
             ("FLASH", 0x0800_0000, 2 * M),
             ("SRAM", 0x1000_5000, 0x7_6000),
         ],
-        reservations: &[Reservation {
+        reservations: &[PresetReservation {
             region: "SRAM",
-            name: "Device OS",
-            origin: 0x1005_B000,
-            length: 128 * K,
+            range: Reservation {
+                name: Cow::Borrowed("Device OS"),
+                origin: 0x1005_B000,
+                length: 128 * K,
+            },
             note: "top 128 KiB of SRAM, [0x1005B000, 0x1007B000), belongs to Device OS",
         }],
     },
@@ -198,6 +199,7 @@ static PRESETS: &[ChipPreset] = &[
     },
 ];
 
+/// Every preset.
 pub fn presets() -> &'static [ChipPreset] {
     PRESETS
 }
@@ -276,21 +278,22 @@ mod tests {
                     .unwrap_or_else(|| {
                         panic!(
                             "{}: reservation {} names unknown region {}",
-                            p.name, r.name, r.region
+                            p.name, r.range.name, r.region
                         )
                     });
-                assert!(r.length > 0);
+                assert!(r.range.length > 0);
                 assert!(
-                    r.origin >= region.origin && r.end() <= region.end(),
+                    r.range.origin >= region.origin && r.range.end() <= region.end(),
                     "{}: reservation {} outside {}",
                     p.name,
-                    r.name,
-                    r.region
+                    r.range.name,
+                    region.name
                 );
                 for o in &p.reservations[i + 1..] {
                     // source::resolve de-duplicates reservations by name.
-                    assert_ne!(o.name, r.name, "{}: reservation name used twice", p.name);
-                    assert!(o.region != r.region || r.end() <= o.origin || o.end() <= r.origin);
+                    let (a, b) = (&r.range, &o.range);
+                    assert_ne!(a.name, b.name, "{}: reservation name used twice", p.name);
+                    assert!(o.region != r.region || a.end() <= b.origin || b.end() <= a.origin);
                 }
             }
         }
@@ -376,7 +379,7 @@ mod tests {
         );
         let dos = p.reservations.iter().find(|r| r.region == "SRAM").unwrap();
         assert_eq!(
-            (dos.name, dos.origin, dos.end()),
+            (dos.range.name.as_ref(), dos.range.origin, dos.range.end()),
             ("Device OS", 0x1005_B000, 0x1007_B000)
         );
         assert_eq!(p.reservations.len(), 1);

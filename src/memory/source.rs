@@ -1,67 +1,97 @@
-//! Choosing the region list: a linker script, a budget file, a chip preset, or inference.
+//! Choosing the memory map: regions from a linker script, a budget file, a chip preset, or
+//! (with none of them) inference by the analysis; reservations from the budget and the preset.
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::Error;
-use crate::memory::chips;
-use crate::memory::linker;
-use crate::memory::Region;
-use crate::report::{Options, RegionSource, Reservation};
+use crate::memory::{chips, linker, Region, Reservation};
+
+/// Where the region list came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RegionSource {
+    /// `linker-script`, `chip`, `budget` or `inferred`.
+    pub kind: String,
+    /// File name (no directories) or preset name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl RegionSource {
+    /// Regions inferred from the ELF's load segments.
+    pub fn inferred() -> Self {
+        RegionSource {
+            kind: "inferred".into(),
+            name: None,
+        }
+    }
+}
 
 /// Regions (and reservations) a budget file declares, already resolved to addresses.
 #[derive(Debug, Clone, Default)]
 pub struct BudgetRegions {
+    /// Declared regions; empty when the budget declares none.
     pub regions: Vec<Region>,
+    /// Declared reservations.
     pub reservations: Vec<Reservation>,
     /// Budget file name, for the report's `regions_source`.
     pub label: String,
 }
 
-/// Build analysis options from, in priority order: `--memory FILE`, the budget file's
-/// regions, `--chip NAME`; with none of them the analysis infers regions from the ELF.
+/// Regions to account against, where they came from, and reserved ranges.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryMap {
+    /// Declared regions; empty means the analysis infers them from the ELF.
+    pub regions: Vec<Region>,
+    /// Where `regions` came from (`None` when they are to be inferred).
+    pub source: Option<RegionSource>,
+    /// Ranges the image must leave alone.
+    pub reservations: Vec<Reservation>,
+}
+
+/// The memory map from, in priority order: `--memory FILE`, the budget file's regions,
+/// `--chip NAME`; with none of them the analysis infers regions from the ELF.
 /// Reservations from the budget and the chip preset apply whichever source wins.
 pub fn resolve(
     memory: Option<&Path>,
     budget: Option<&BudgetRegions>,
     chip: Option<&str>,
-) -> Result<Options, Error> {
+) -> Result<MemoryMap, Error> {
     let preset = match chip {
         Some(name) => Some(chips::find(name).ok_or_else(|| Error::UnknownChip(name.to_string()))?),
         None => None,
     };
-    let mut opts = Options::default();
+    let mut map = MemoryMap::default();
     if let Some(path) = memory {
-        opts.regions = linker::parse_memory_file(path)?;
-        opts.region_source = Some(RegionSource {
+        map.regions = linker::parse_memory_file(path)?;
+        map.source = Some(RegionSource {
             kind: "linker-script".into(),
             name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
         });
     } else if let Some(b) = budget.filter(|b| !b.regions.is_empty()) {
-        opts.regions = b.regions.clone();
-        opts.region_source = Some(RegionSource {
+        map.regions = b.regions.clone();
+        map.source = Some(RegionSource {
             kind: "budget".into(),
             name: Some(b.label.clone()),
         });
     } else if let Some(p) = preset {
-        opts.regions = p.regions();
-        opts.region_source = Some(RegionSource {
+        map.regions = p.regions();
+        map.source = Some(RegionSource {
             kind: "chip".into(),
             name: Some(p.name.to_string()),
         });
     }
     if let Some(b) = budget {
-        opts.reservations.extend(b.reservations.iter().cloned());
+        map.reservations.extend(b.reservations.iter().cloned());
     }
     if let Some(p) = preset {
         for r in p.reservations {
-            if !opts.reservations.iter().any(|x| x.name == r.name) {
-                opts.reservations.push(Reservation {
-                    name: r.name.to_string(),
-                    origin: r.origin,
-                    length: r.length,
-                });
+            if !map.reservations.iter().any(|x| x.name == r.range.name) {
+                map.reservations.push(r.range.clone());
             }
         }
     }
-    Ok(opts)
+    Ok(map)
 }

@@ -1,30 +1,56 @@
-//! Renderers: they format a [`Report`] (or a rollup of it) and compute nothing.
-//! Table, Markdown, CSV and JSON all come from the same value.
+//! Renderers: they format a [`Report`], a [`CheckResult`](crate::budget::CheckResult) or a
+//! [`Delta`](crate::diff::Delta), and compute nothing. One [`Format`] enum for all of
+//! them; table, Markdown, CSV and JSON each come from the same value.
+//!
+//! A new view goes in a module of its own here, using the helpers of [`table`].
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::analyze::rollup::{self, By, Rollup};
 use crate::report::Report;
-use crate::rollup::{self, By, Rollup};
 
-mod csv_out;
-mod table;
+pub mod check;
+pub mod chips;
+mod csv;
+pub mod diff;
+mod report;
+pub mod table;
 
+pub use check::{render_check, JsonCheck};
+pub use diff::{render_diff, JsonDiff};
 pub use table::{bar, human};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Output format of every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Box-drawing tables for a terminal.
     Table,
+    /// Pretty JSON (one document, a `schema` tag at the top).
     Json,
+    /// Comma-separated rows (reports only).
     Csv,
+    /// GitHub-flavoured Markdown (PR comments, job summaries).
     Markdown,
 }
 
+impl Format {
+    /// Every format, with its command-line name.
+    pub const ALL: [(&'static str, Format); 4] = [
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("csv", Format::Csv),
+        ("markdown", Format::Markdown),
+    ];
+}
+
+/// What a report view shows besides the report itself.
 #[derive(Debug, Clone, Copy)]
 pub struct View {
     /// Largest symbols per region in the table views; 0 for all.
     pub top: usize,
+    /// The rollup to add, if any.
     pub by: Option<By>,
 }
 
@@ -34,15 +60,18 @@ impl Default for View {
     }
 }
 
-/// The JSON document: the report, plus the requested rollup.
-#[derive(Serialize)]
-struct JsonReport<'a> {
+/// The report as JSON (`schema/report.schema.json`): the report, plus the requested rollup.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct JsonReport<'a> {
     #[serde(flatten)]
     report: &'a Report,
+    /// The rollup, with `--by`.
     #[serde(skip_serializing_if = "Option::is_none")]
     rollup: Option<Rollup>,
 }
 
+/// Write a report in `format`.
 pub fn render_report(
     report: &Report,
     view: &View,
@@ -55,9 +84,9 @@ pub fn render_report(
             let doc = JsonReport { report, rollup };
             write_json(&doc, out)
         }
-        Format::Csv => csv_out::write(report, rollup.as_ref(), out),
-        Format::Table => table::write(report, rollup.as_ref(), view, false, out),
-        Format::Markdown => table::write(report, rollup.as_ref(), view, true, out),
+        Format::Csv => csv::write(report, rollup.as_ref(), out),
+        Format::Table => report::write(report, rollup.as_ref(), view, false, out),
+        Format::Markdown => report::write(report, rollup.as_ref(), view, true, out),
     }
 }
 

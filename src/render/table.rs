@@ -1,11 +1,9 @@
+//! The table helpers every view uses: comfy-table set up one way, sizes and addresses
+//! formatted one way.
+
 use std::io::{self, Write};
 
 use comfy_table::{presets, Attribute, Cell, CellAlignment, ContentArrangement, Table};
-
-use crate::report::Report;
-use crate::rollup::Rollup;
-
-use super::View;
 
 /// `1536` → `1.5 KiB`.
 pub fn human(n: u64) -> String {
@@ -20,6 +18,38 @@ pub fn human(n: u64) -> String {
         u += 1;
     }
     format!("{v:.1} {}", UNITS[u])
+}
+
+/// `512 B`, or `2048 B (2.0 KiB)`: exact bytes, and a readable size when it helps.
+pub fn bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else {
+        format!("{n} B ({})", human(n))
+    }
+}
+
+/// `+12 B` / `-3 B`.
+pub fn signed_bytes(d: i64) -> String {
+    if d >= 0 {
+        format!("+{d} B")
+    } else {
+        format!("{d} B")
+    }
+}
+
+/// `+1.5 KiB` / `-12 B` / `0`.
+pub fn signed(d: i64) -> String {
+    match d {
+        0 => "0".into(),
+        d if d > 0 => format!("+{}", human(d as u64)),
+        d => format!("-{}", human(d.unsigned_abs())),
+    }
+}
+
+/// [`signed`], or nothing.
+pub fn opt_signed(d: Option<i64>) -> String {
+    d.map(signed).unwrap_or_default()
 }
 
 /// A usage bar: `#` used, `=` reserved, `.` free (ASCII so that it survives any terminal,
@@ -39,11 +69,40 @@ pub fn bar(used: u64, reserved: u64, length: u64, width: usize) -> String {
     )
 }
 
-fn hex(v: u64) -> String {
+/// An address, zero-padded to 32 bits.
+pub fn hex(v: u64) -> String {
     format!("{v:#010x}")
 }
 
-fn new_table(markdown: bool) -> Table {
+/// `s` for plurals.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Markdown cells must not contain `|`; C++ names can.
+pub fn cell(text: &str, markdown: bool) -> String {
+    if markdown {
+        text.replace('|', "\\|")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A name as code in Markdown.
+pub fn code(text: &str, markdown: bool) -> String {
+    if markdown {
+        format!("`{}`", text.replace('|', "\\|").replace('`', "'"))
+    } else {
+        text.to_string()
+    }
+}
+
+/// An empty table: a Markdown table, or a condensed box-drawing one for terminals.
+pub fn new_table(markdown: bool) -> Table {
     let mut t = Table::new();
     if markdown {
         t.load_style(presets::ASCII_MARKDOWN);
@@ -54,7 +113,8 @@ fn new_table(markdown: bool) -> Table {
     t
 }
 
-fn header(t: &mut Table, cols: &[&str], markdown: bool) {
+/// A bold header (bold only shows on a terminal).
+pub fn header(t: &mut Table, cols: &[&str], markdown: bool) {
     t.set_header(cols.iter().map(|c| {
         let cell = Cell::new(c);
         if markdown {
@@ -65,7 +125,8 @@ fn header(t: &mut Table, cols: &[&str], markdown: bool) {
     }));
 }
 
-fn right(t: &mut Table, cols: &[usize]) {
+/// Right-align these columns (numbers).
+pub fn right(t: &mut Table, cols: &[usize]) {
     for &c in cols {
         if let Some(col) = t.column_mut(c) {
             col.set_cell_alignment(CellAlignment::Right);
@@ -73,310 +134,27 @@ fn right(t: &mut Table, cols: &[usize]) {
     }
 }
 
-fn title(out: &mut dyn Write, text: &str, markdown: bool) -> io::Result<()> {
+/// A table with a plain header and right-aligned number columns.
+pub fn table(markdown: bool, cols: &[&str], right_cols: &[usize]) -> Table {
+    let mut t = new_table(markdown);
+    t.set_header(cols.iter().map(Cell::new));
+    right(&mut t, right_cols);
+    t
+}
+
+/// A section title: a Markdown heading of `depth`, or a blank line and the text.
+pub fn title(out: &mut dyn Write, depth: usize, text: &str, markdown: bool) -> io::Result<()> {
     if markdown {
-        writeln!(out, "\n### {text}\n")
+        writeln!(out, "\n{} {text}\n", "#".repeat(depth))
     } else {
         writeln!(out, "\n{text}")
     }
 }
 
-pub fn write(
-    report: &Report,
-    rollup: Option<&Rollup>,
-    view: &View,
-    markdown: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let e = &report.elf;
-    let source = match &report.regions_source.name {
-        Some(n) => format!("{} {n}", report.regions_source.kind),
-        None => report.regions_source.kind.clone(),
-    };
-    if markdown {
-        writeln!(out, "## membudget: `{}`\n", report.file)?;
-        writeln!(
-            out,
-            "ELF{} {}-endian {} {}, regions from {source}",
-            e.class, e.endian, e.machine, e.file_type
-        )?;
-    } else {
-        writeln!(
-            out,
-            "{}: ELF{} {}-endian {} {}, regions from {source}",
-            report.file, e.class, e.endian, e.machine, e.file_type
-        )?;
-    }
-
-    // Regions.
-    title(out, "Regions", markdown)?;
-    let mut t = new_table(markdown);
-    header(
-        &mut t,
-        &[
-            "region", "origin", "length", "used", "reserved", "free", "%", "usage",
-        ],
-        markdown,
-    );
-    for r in &report.regions {
-        let mut reserved = String::new();
-        if r.reserved > 0 {
-            let mut parts = Vec::new();
-            if r.stack > 0 {
-                parts.push(format!("stack {}", r.stack));
-            }
-            if r.heap > 0 {
-                parts.push(format!("heap {}", r.heap));
-            }
-            if r.external > 0 {
-                parts.push(format!("other {}", r.external));
-            }
-            reserved = format!("{} ({})", r.reserved, parts.join(", "));
-        }
-        let mut name = r.name.clone();
-        if r.overflow > 0 {
-            name.push_str(&format!(" OVERFLOW +{}", r.overflow));
-        }
-        t.add_row(vec![
-            name,
-            hex(r.origin),
-            format!("{} ({})", r.length, human(r.length)),
-            format!("{} ({})", r.used, human(r.used)),
-            reserved,
-            format!("{} ({})", r.free, human(r.free)),
-            format!("{:.2}", r.percent_used),
-            bar(r.used, r.reserved, r.length, 20),
-        ]);
-    }
-    right(&mut t, &[2, 3, 4, 5, 6]);
-    writeln!(out, "{t}")?;
-    // One plain sentence per region that has a stack or heap, so nobody has to add up
-    // the columns to see how the RAM is split.
-    if markdown && report.regions.iter().any(|r| r.reserved > 0) {
-        writeln!(out)?;
-    }
-    for r in report.regions.iter().filter(|r| r.reserved > 0) {
-        let mut parts = vec![format!("statics {}", human(r.used))];
-        if r.stack > 0 {
-            parts.push(format!("stack reserved {}", human(r.stack)));
-        }
-        if r.heap > 0 {
-            parts.push(format!("heap arena {}", human(r.heap)));
-        }
-        if r.external > 0 {
-            parts.push(format!("reserved for others {}", human(r.external)));
-        }
-        parts.push(format!("free {}", human(r.free)));
-        if markdown {
-            writeln!(out, "- **{}**: {}", r.name, parts.join(", "))?;
-        } else {
-            writeln!(out, "{}: {}", r.name, parts.join(", "))?;
-        }
-    }
-    if report.regions.iter().any(|r| r.inferred) {
-        writeln!(
-            out,
-            "regions inferred from the ELF's load segments: lengths are what the image occupies, not capacities (give --memory or --chip)"
-        )?;
-    }
-
-    // Stack and heap.
-    if report.stack.is_some() || !report.heap.is_empty() {
-        title(out, "Stack and heap", markdown)?;
-        let mut t = new_table(markdown);
-        header(
-            &mut t,
-            &["what", "region", "from", "to", "size", "source"],
-            markdown,
-        );
-        if let Some(s) = &report.stack {
-            let what = if s.sized {
-                "stack (reserved)"
-            } else {
-                "stack (grows into free space)"
-            };
-            t.add_row(vec![
-                what.to_string(),
-                s.region.clone().unwrap_or_default(),
-                hex(s.bottom),
-                hex(s.top),
-                format!("{} ({})", s.size, human(s.size)),
-                s.source.clone(),
-            ]);
-        }
-        for h in &report.heap {
-            t.add_row(vec![
-                format!("heap: {}", h.name),
-                h.region.clone().unwrap_or_default(),
-                hex(h.addr),
-                hex(h.addr.saturating_add(h.size)),
-                format!("{} ({})", h.size, human(h.size)),
-                h.source.clone(),
-            ]);
-        }
-        right(&mut t, &[4]);
-        writeln!(out, "{t}")?;
-    }
-
-    if !report.reservations.is_empty() {
-        title(out, "Reservations", markdown)?;
-        let mut t = new_table(markdown);
-        header(
-            &mut t,
-            &["reservation", "region", "from", "to", "overlap", "sections"],
-            markdown,
-        );
-        for r in &report.reservations {
-            t.add_row(vec![
-                r.name.clone(),
-                r.region.clone().unwrap_or_default(),
-                hex(r.origin),
-                hex(r.origin.saturating_add(r.length)),
-                if r.overlap > 0 {
-                    format!("{} OVERLAP", r.overlap)
-                } else {
-                    "0".into()
-                },
-                r.sections
-                    .iter()
-                    .map(|o| format!("{} ({})", o.section, o.bytes))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ]);
-        }
-        writeln!(out, "{t}")?;
-    }
-
-    // Sections.
-    title(out, "Sections", markdown)?;
-    let mut t = new_table(markdown);
-    header(
-        &mut t,
-        &[
-            "region",
-            "section",
-            "kind",
-            "address",
-            "load address",
-            "size",
-            "unattributed",
-        ],
-        markdown,
-    );
-    let mut secs: Vec<_> = report
-        .sections
-        .iter()
-        .filter(|s| s.kind.occupies_memory())
-        .collect();
-    let order = |r: &Option<String>| {
-        r.as_ref()
-            .and_then(|n| report.regions.iter().position(|x| &x.name == n))
-            .unwrap_or(usize::MAX)
-    };
-    secs.sort_by(|a, b| {
-        order(&a.region)
-            .cmp(&order(&b.region))
-            .then(a.addr.cmp(&b.addr))
-            .then(a.name.cmp(&b.name))
-    });
-    for s in secs {
-        let region = match (&s.region, &s.load_region) {
-            (Some(r), Some(l)) => format!("{r} (image in {l})"),
-            (Some(r), None) => r.clone(),
-            (None, _) => "(outside every region)".into(),
-        };
-        t.add_row(vec![
-            region,
-            s.name.clone(),
-            s.kind.label().to_string(),
-            hex(s.addr),
-            if s.load_addr != s.addr {
-                hex(s.load_addr)
-            } else {
-                String::new()
-            },
-            s.size.to_string(),
-            s.unattributed.to_string(),
-        ]);
-    }
-    right(&mut t, &[5, 6]);
-    writeln!(out, "{t}")?;
-
-    // Symbols per region.
-    if !report.elf.has_symbols {
-        writeln!(
-            out,
-            "\nno symbol table: the ELF is stripped, so there is no per-symbol breakdown"
-        )?;
-    } else {
-        for r in &report.regions {
-            let syms: Vec<_> = report
-                .symbols
-                .iter()
-                .filter(|s| s.region.as_deref() == Some(r.name.as_str()))
-                .collect();
-            if syms.is_empty() {
-                continue;
-            }
-            let shown = if view.top == 0 {
-                syms.len()
-            } else {
-                view.top.min(syms.len())
-            };
-            let label = if shown < syms.len() {
-                format!(
-                    "Largest symbols in {} ({} of {})",
-                    r.name,
-                    shown,
-                    syms.len()
-                )
-            } else {
-                format!("Symbols in {} ({})", r.name, syms.len())
-            };
-            title(out, &label, markdown)?;
-            let mut t = new_table(markdown);
-            header(&mut t, &["size", "section", "address", "symbol"], markdown);
-            for s in syms.iter().take(shown) {
-                let size = if s.bytes != s.size {
-                    format!("{} (of {})", s.bytes, s.size)
-                } else {
-                    s.size.to_string()
-                };
-                let name = if markdown {
-                    format!("`{}`", s.name.replace('`', "'"))
-                } else {
-                    s.name.clone()
-                };
-                t.add_row(vec![size, s.section.clone(), hex(s.addr), name]);
-            }
-            right(&mut t, &[0]);
-            writeln!(out, "{t}")?;
-        }
-    }
-
-    if let Some(r) = rollup {
-        title(out, &format!("By {:?}", r.by).to_lowercase(), markdown)?;
-        let mut t = new_table(markdown);
-        header(&mut t, &["region", "bytes", "symbols", "key"], markdown);
-        for row in &r.rows {
-            t.add_row(vec![
-                row.region
-                    .clone()
-                    .unwrap_or_else(|| "(outside every region)".into()),
-                row.bytes.to_string(),
-                row.symbols.to_string(),
-                row.key.clone(),
-            ]);
-        }
-        right(&mut t, &[1, 2]);
-        writeln!(out, "{t}")?;
-    }
-
-    if !report.warnings.is_empty() {
-        title(out, "Warnings", markdown)?;
-        for w in &report.warnings {
-            writeln!(out, "- {w}")?;
-        }
+/// A table with trailing spaces trimmed (comfy-table pads lines in some styles).
+pub fn print_table(out: &mut dyn Write, t: &Table) -> io::Result<()> {
+    for line in t.to_string().lines() {
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }

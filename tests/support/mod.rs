@@ -433,8 +433,8 @@ pub fn regions() -> Vec<membudget::memory::Region> {
     ]
 }
 
-pub fn options() -> membudget::report::Options {
-    membudget::report::Options {
+pub fn options() -> membudget::analyze::Options {
+    membudget::analyze::Options {
         regions: regions(),
         ..Default::default()
     }
@@ -443,7 +443,7 @@ pub fn options() -> membudget::report::Options {
 /// Load bytes and analyse them against [`regions`].
 pub fn analyze(bytes: &[u8]) -> membudget::report::Report {
     let image = membudget::elf::load_bytes(bytes, "test.elf").expect("synthetic ELF must load");
-    membudget::report::analyze(&image, &options()).expect("analysis must succeed")
+    membudget::analyze::analyze(&image, &options()).expect("analysis must succeed")
 }
 
 /// A GNU ld `MEMORY` linker script for [`regions`].

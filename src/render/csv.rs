@@ -1,14 +1,18 @@
 use std::io::{self, Write};
 
+use crate::analyze::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
 use crate::report::Report;
-use crate::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
 
 /// With a rollup, its rows; otherwise one row per labelled run of bytes (symbols,
 /// unattributed remainders, load images under their load region, reservations outside
 /// sections), so that a spreadsheet sum per region equals the region's `used + reserved`.
 pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let err = |e: csv::Error| io::Error::other(e);
+    // Keep I/O errors as they are, so that a closed pipe is still recognised as one.
+    let err = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), io.to_string()),
+        _ => io::Error::other(e),
+    };
     if let Some(r) = rollup {
         w.write_record(["region", "key", "bytes", "symbols"])
             .map_err(err)?;

@@ -40,7 +40,9 @@ pub struct Origin {
 /// lexically (`a/./b`, `a//b`, `a/x/../b`).
 #[derive(Debug, Clone, Default)]
 pub struct PathStyle {
+    /// Path prefixes to rewrite, `(FROM, TO)` (`--path-map FROM=TO`).
     pub path_map: Vec<(String, String)>,
+    /// Path prefixes to remove (`--strip-prefix`).
     pub strip_prefix: Vec<String>,
 }
 
@@ -161,17 +163,23 @@ pub fn dir_key(file: &str, depth: usize) -> String {
 /// Attributes symbols and gaps from whichever sources are present.
 #[derive(Debug, Clone, Copy)]
 pub struct Attributor<'a> {
+    /// Source attribution from DWARF.
     pub dwarf: Option<&'a Dwarf>,
+    /// Archive/object attribution from a linker map.
     pub map: Option<&'a MapFile>,
+    /// How paths are shown.
     pub paths: &'a PathStyle,
 }
 
 /// A range of a section that no symbol covers, with what it is charged to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gap {
+    /// First byte.
     pub addr: u64,
+    /// Length in bytes.
     pub size: u64,
     #[serde(flatten)]
+    /// What the gap is charged to.
     pub origin: Origin,
 }
 

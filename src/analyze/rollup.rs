@@ -7,38 +7,67 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::Report;
+use crate::report::{Report, SectionUsage, SymbolUsage};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+/// A key to group bytes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum By {
+    /// Per region.
     Region,
+    /// Per section.
     Section,
+    /// Per symbol.
     Symbol,
+    /// Per crate of the demangled Rust path.
     Crate,
+    /// Per `STT_FILE` source file.
     File,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl By {
+    /// Every key, with its command-line name.
+    pub const ALL: [(&'static str, By); 5] = [
+        ("region", By::Region),
+        ("section", By::Section),
+        ("symbol", By::Symbol),
+        ("crate", By::Crate),
+        ("file", By::File),
+    ];
+}
+
+/// One row of a rollup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RollupRow {
     /// Region the bytes are in; `None` for sections outside every region.
     pub region: Option<String>,
+    /// The key value (crate, file, section...), or a labelled remainder.
     pub key: String,
+    /// Bytes in the row.
     pub bytes: u64,
     /// Number of symbols grouped in the row (0 for region/section rows).
     pub symbols: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A report's bytes grouped by one key.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Rollup {
+    /// The key.
     pub by: By,
+    /// Rows per region, largest first.
     pub rows: Vec<RollupRow>,
 }
 
+/// Row key of bytes no symbol covers.
 pub const UNATTRIBUTED: &str = "(unattributed)";
+/// Row key of symbols without a crate.
 pub const NO_CRATE: &str = "(no crate: unmangled or C/C++)";
+/// Row key of symbols without a file.
 pub const NO_FILE: &str = "(no file symbol)";
 
+/// Row key of stack and heap reservations outside every section.
 pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
 
 /// Bytes of a symbol inside its run region and past the region's end. A symbol's
@@ -67,16 +96,34 @@ pub fn split_at_region_end(
 /// under their load region, and reservations that lie outside all sections. The rows of
 /// a region add up to its `used + reserved`.
 pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<'_>, u64)) {
+    // Sections by name; duplicate names (relocatable objects) fall back to the first.
+    let mut sections: BTreeMap<&str, &SectionUsage> = BTreeMap::new();
+    for s in &report.sections {
+        sections.entry(s.name.as_str()).or_insert(s);
+    }
+    let symbol_in = symbol_bytes(report, &sections, &mut emit);
+    let in_sections = section_remainders(report, &sections, &symbol_in, &mut emit);
+    for r in &report.regions {
+        let sec_bytes = in_sections.get(r.name.as_str()).copied().unwrap_or(0);
+        let rest = (r.used + r.reserved).saturating_sub(sec_bytes);
+        if rest > 0 {
+            emit(Some(&r.name), Label::Reserved, rest);
+        }
+    }
+}
+
+/// Emit every symbol's bytes (inside its region, past its end, and in its load region);
+/// returns per section the symbol bytes inside and past the region end.
+fn symbol_bytes<'a>(
+    report: &'a Report,
+    sections: &BTreeMap<&str, &'a SectionUsage>,
+    emit: &mut impl FnMut(Option<&str>, Label<'_>, u64),
+) -> BTreeMap<&'a str, (u64, u64)> {
     let region_end = |name: &Option<String>| {
         name.as_deref()
             .and_then(|n| report.regions.iter().find(|r| r.name == n))
             .map(|r| r.origin.saturating_add(r.length))
     };
-    // Sections by name; duplicate names (relocatable objects) fall back to the first.
-    let mut sections: BTreeMap<&str, &crate::report::SectionUsage> = BTreeMap::new();
-    for s in &report.sections {
-        sections.entry(s.name.as_str()).or_insert(s);
-    }
     let mut symbol_in: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for sym in &report.symbols {
         let Some(sec) = sections.get(sym.section.as_str()) else {
@@ -102,6 +149,17 @@ pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<
             emit(Some(l), Label::Symbol(sym), sym.bytes);
         }
     }
+    symbol_in
+}
+
+/// Emit what no symbol covers in each section (and its load image); returns the section
+/// bytes per region.
+fn section_remainders<'a>(
+    report: &'a Report,
+    sections: &BTreeMap<&str, &'a SectionUsage>,
+    symbol_in: &BTreeMap<&str, (u64, u64)>,
+    emit: &mut impl FnMut(Option<&str>, Label<'_>, u64),
+) -> BTreeMap<&'a str, u64> {
     let mut in_sections: BTreeMap<&str, u64> = BTreeMap::new();
     for sec in report
         .sections
@@ -145,22 +203,20 @@ pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<
             *in_sections.entry(l).or_default() += sec.size;
         }
     }
-    for r in &report.regions {
-        let sec_bytes = in_sections.get(r.name.as_str()).copied().unwrap_or(0);
-        let rest = (r.used + r.reserved).saturating_sub(sec_bytes);
-        if rest > 0 {
-            emit(Some(&r.name), Label::Reserved, rest);
-        }
-    }
+    in_sections
 }
 
 /// What a labelled run of bytes is.
 pub enum Label<'a> {
-    Symbol(&'a crate::report::SymbolUsage),
-    Unattributed(&'a crate::report::SectionUsage),
+    /// Bytes of a symbol.
+    Symbol(&'a SymbolUsage),
+    /// Bytes of a section that no symbol covers.
+    Unattributed(&'a SectionUsage),
+    /// Reserved bytes outside every section.
     Reserved,
 }
 
+/// Group the report's bytes by `by`; the rows of a region add up to its `used + reserved`.
 pub fn rollup(report: &Report, by: By) -> Rollup {
     let mut acc: BTreeMap<(Option<String>, String), (u64, usize)> = BTreeMap::new();
     let mut add = |region: Option<&str>, key: String, bytes: u64, n: usize| {
@@ -182,57 +238,15 @@ pub fn rollup(report: &Report, by: By) -> Rollup {
                 }
             }
         }
-        By::Section => {
-            labelled_bytes(report, |region, label, bytes| {
-                let key = match label {
-                    Label::Symbol(s) => match region {
-                        Some(r)
-                            if s.load_region.as_deref() == Some(r)
-                                && s.region.as_deref() != Some(r) =>
-                        {
-                            format!("{} (load image)", s.section)
-                        }
-                        _ => s.section.clone(),
-                    },
-                    Label::Unattributed(s) => match region {
-                        Some(r)
-                            if s.load_region.as_deref() == Some(r)
-                                && s.region.as_deref() != Some(r) =>
-                        {
-                            format!("{} (load image)", s.name)
-                        }
-                        _ => s.name.clone(),
-                    },
-                    Label::Reserved => RESERVED.to_string(),
-                };
-                add(region, key, bytes, 0);
-            });
-        }
-        By::Symbol | By::Crate | By::File => {
-            labelled_bytes(report, |region, label, bytes| {
-                let (key, n) = match label {
-                    Label::Symbol(s) => (
-                        match by {
-                            By::Symbol => s.name.clone(),
-                            By::Crate => s.krate.clone().unwrap_or_else(|| NO_CRATE.to_string()),
-                            _ => s.file.clone().unwrap_or_else(|| NO_FILE.to_string()),
-                        },
-                        1,
-                    ),
-                    Label::Unattributed(s) => (format!("{UNATTRIBUTED} {}", s.name), 0),
-                    Label::Reserved => (RESERVED.to_string(), 0),
-                };
-                add(region, key, bytes, n);
-            });
-        }
+        By::Section => labelled_bytes(report, |region, label, bytes| {
+            add(region, section_key(region, &label), bytes, 0)
+        }),
+        By::Symbol | By::Crate | By::File => labelled_bytes(report, |region, label, bytes| {
+            let (key, n) = symbol_key(by, &label);
+            add(region, key, bytes, n)
+        }),
     }
-    let order: BTreeMap<&str, usize> = report
-        .regions
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.name.as_str(), i))
-        .collect();
-    let mut rows: Vec<RollupRow> = acc
+    let rows = acc
         .into_iter()
         .map(|((region, key), (bytes, symbols))| RollupRow {
             region,
@@ -241,22 +255,67 @@ pub fn rollup(report: &Report, by: By) -> Rollup {
             symbols,
         })
         .collect();
+    Rollup {
+        by,
+        rows: sorted_rows(report, rows),
+    }
+}
+
+/// A section rollup key: the section, or its load image when the bytes are in its load
+/// region.
+fn section_key(region: Option<&str>, label: &Label) -> String {
+    let load_image = |run: &Option<String>, load: &Option<String>| {
+        region.is_some() && load.as_deref() == region && run.as_deref() != region
+    };
+    match label {
+        Label::Symbol(s) if load_image(&s.region, &s.load_region) => {
+            format!("{} (load image)", s.section)
+        }
+        Label::Symbol(s) => s.section.clone(),
+        Label::Unattributed(s) if load_image(&s.region, &s.load_region) => {
+            format!("{} (load image)", s.name)
+        }
+        Label::Unattributed(s) => s.name.clone(),
+        Label::Reserved => RESERVED.to_string(),
+    }
+}
+
+/// A symbol, crate or file rollup key, and the number of symbols it stands for.
+fn symbol_key(by: By, label: &Label) -> (String, usize) {
+    match label {
+        Label::Symbol(s) => (
+            match by {
+                By::Symbol => s.name.clone(),
+                By::Crate => s.krate.clone().unwrap_or_else(|| NO_CRATE.to_string()),
+                _ => s.file.clone().unwrap_or_else(|| NO_FILE.to_string()),
+            },
+            1,
+        ),
+        Label::Unattributed(s) => (format!("{UNATTRIBUTED} {}", s.name), 0),
+        Label::Reserved => (RESERVED.to_string(), 0),
+    }
+}
+
+/// Rows in region order (no region last), then largest first, then by key.
+fn sorted_rows(report: &Report, mut rows: Vec<RollupRow>) -> Vec<RollupRow> {
+    let order: BTreeMap<&str, usize> = report
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let pos = |r: &RollupRow| {
+        r.region
+            .as_deref()
+            .and_then(|r| order.get(r))
+            .copied()
+            .unwrap_or(usize::MAX)
+    };
     rows.sort_by(|a, b| {
-        let ra = a
-            .region
-            .as_deref()
-            .and_then(|r| order.get(r))
-            .copied()
-            .unwrap_or(usize::MAX);
-        let rb = b
-            .region
-            .as_deref()
-            .and_then(|r| order.get(r))
-            .copied()
-            .unwrap_or(usize::MAX);
-        ra.cmp(&rb)
+        pos(a)
+            .cmp(&pos(b))
             .then(b.bytes.cmp(&a.bytes))
             .then(a.key.cmp(&b.key))
     });
-    Rollup { by, rows }
+    rows
 }

@@ -1,36 +1,47 @@
-//! A snapshot of what an image occupies (the baseline part of a budget file), and the
-//! changes between two snapshots: region and section deltas, and symbols added, removed,
+//! What changed between two builds. A [`Snapshot`] is a report reduced to what is
+//! compared (a budget's blessed baseline is one); a [`Delta`] is the changes between two
+//! snapshots: region and section deltas, and symbols added, removed,
 //! grown, shrunk or moved between regions, matched by a rename-stable key.
 
 use std::collections::BTreeMap;
-use std::io;
 
 use serde::{Deserialize, Serialize};
 
 use crate::demangle;
 use crate::report::Report;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A report reduced to what is compared between builds (a budget's baseline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// ELF file name (no directories).
     pub file: String,
     /// Symbols smaller than this were left out.
     pub symbol_threshold: u64,
+    /// Every region.
     pub regions: Vec<SnapRegion>,
+    /// The stack, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<SnapStack>,
+    /// Non-empty sections.
     pub sections: Vec<SnapSection>,
+    /// Symbols of at least `symbol_threshold` bytes, by name.
     pub symbols: Vec<SnapSymbol>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A region's totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapRegion {
+    /// Region name.
     pub name: String,
+    /// Size.
     pub length: u64,
+    /// Bytes of sections and load images.
     pub used: u64,
+    /// Bytes of stack, heap and reservations.
     pub reserved: u64,
+    /// Bytes left.
     pub free: u64,
 }
 
@@ -41,30 +52,42 @@ impl SnapRegion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The stack's room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapStack {
+    /// Its region.
     pub region: Option<String>,
+    /// Its size.
     pub size: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A section's placement and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSection {
+    /// Section name.
     pub name: String,
+    /// Run region.
     pub region: Option<String>,
+    /// Load region, when it is copied from elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_region: Option<String>,
+    /// Size.
     pub size: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A symbol's bytes and placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SnapSymbol {
     /// The rename-stable key of the demangled name ([`demangle::stable_key`]).
     pub name: String,
+    /// Section.
     pub section: String,
+    /// Run region.
     pub region: Option<String>,
+    /// Bytes attributed to it.
     pub bytes: u64,
 }
 
@@ -130,212 +153,83 @@ impl Snapshot {
                 .then(a.region.cmp(&b.region))
         });
     }
-
-    /// A snapshot of a JSON report written by `membudget report --format json`.
-    pub fn from_report_json(
-        value: serde_json::Value,
-        threshold: u64,
-    ) -> Result<Snapshot, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct R {
-            file: String,
-            regions: Vec<Reg>,
-            sections: Vec<Sec>,
-            symbols: Vec<Sym>,
-            stack: Option<St>,
-        }
-        #[derive(Deserialize)]
-        struct Reg {
-            name: String,
-            length: u64,
-            used: u64,
-            reserved: u64,
-            free: u64,
-        }
-        #[derive(Deserialize)]
-        struct Sec {
-            name: String,
-            region: Option<String>,
-            load_region: Option<String>,
-            size: u64,
-        }
-        #[derive(Deserialize)]
-        struct Sym {
-            name: String,
-            section: String,
-            region: Option<String>,
-            bytes: u64,
-        }
-        #[derive(Deserialize)]
-        struct St {
-            region: Option<String>,
-            size: u64,
-        }
-        let r: R = serde_json::from_value(value)?;
-        let mut snap = Snapshot {
-            file: r.file,
-            symbol_threshold: threshold,
-            regions: r
-                .regions
-                .into_iter()
-                .map(|g| SnapRegion {
-                    name: g.name,
-                    length: g.length,
-                    used: g.used,
-                    reserved: g.reserved,
-                    free: g.free,
-                })
-                .collect(),
-            stack: r.stack.map(|s| SnapStack {
-                region: s.region,
-                size: s.size,
-            }),
-            sections: r
-                .sections
-                .into_iter()
-                .filter(|s| s.size > 0)
-                .map(|s| SnapSection {
-                    name: s.name,
-                    region: s.region,
-                    load_region: s.load_region,
-                    size: s.size,
-                })
-                .collect(),
-            symbols: r
-                .symbols
-                .into_iter()
-                .filter(|s| s.bytes > 0 && s.bytes >= threshold)
-                .map(|s| SnapSymbol {
-                    name: demangle::stable_key(&s.name),
-                    section: s.section,
-                    region: s.region,
-                    bytes: s.bytes,
-                })
-                .collect(),
-        };
-        snap.sort();
-        Ok(snap)
-    }
-
-    /// The baseline as it is written into a budget file: one line per region, section and
-    /// symbol, indented as the value of a top-level member.
-    pub fn to_json_text(&self) -> String {
-        fn line<T: Serialize>(v: &T) -> String {
-            let mut buf = Vec::new();
-            let mut ser = serde_json::Serializer::with_formatter(&mut buf, Spaced);
-            v.serialize(&mut ser)
-                .expect("serialising plain data cannot fail");
-            String::from_utf8(buf).expect("serde_json writes UTF-8")
-        }
-        fn list<T: Serialize>(out: &mut String, key: &str, items: &[T], last: bool) {
-            if items.is_empty() {
-                out.push_str(&format!("    \"{key}\": []"));
-            } else {
-                out.push_str(&format!("    \"{key}\": [\n"));
-                for (i, it) in items.iter().enumerate() {
-                    out.push_str("      ");
-                    out.push_str(&line(it));
-                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
-                }
-                out.push_str("    ]");
-            }
-            out.push_str(if last { "\n" } else { ",\n" });
-        }
-        let mut out = String::from("{\n");
-        out.push_str(&format!("    \"file\": {},\n", line(&self.file)));
-        out.push_str(&format!(
-            "    \"symbol_threshold\": {},\n",
-            self.symbol_threshold
-        ));
-        list(&mut out, "regions", &self.regions, false);
-        if let Some(s) = &self.stack {
-            out.push_str(&format!("    \"stack\": {},\n", line(s)));
-        }
-        list(&mut out, "sections", &self.sections, false);
-        list(&mut out, "symbols", &self.symbols, true);
-        out.push_str("  }");
-        out
-    }
-}
-
-/// Compact JSON with a space after `:` and `,`, for one-line entries that read well in a diff.
-struct Spaced;
-
-impl serde_json::ser::Formatter for Spaced {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
 }
 
 // ---------------------------------------------------------------------------------------
 // Changes between two snapshots.
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// What changed between two snapshots.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Delta {
     /// Labels of the two sides (file names).
     pub old: String,
+    /// Label of the new side.
     pub new: String,
     /// Every region of either side, in the new side's order, then regions that disappeared.
     pub regions: Vec<RegionDelta>,
     /// Sections whose size or region changed, or that appeared or disappeared.
     pub sections: Vec<SectionDelta>,
+    /// Symbol changes.
     pub symbols: SymbolDelta,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A region's change of `used + reserved`.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionDelta {
+    /// Region name.
     pub name: String,
+    /// Size (new side, or old when it disappeared).
     pub length: u64,
     /// `used + reserved` before and after (`None`: the region is absent on that side).
     pub old: Option<u64>,
+    /// `used + reserved` after (`None`: absent).
     pub new: Option<u64>,
+    /// `new - old`.
     pub delta: i64,
+    /// Free bytes before.
     pub old_free: Option<u64>,
+    /// Free bytes after.
     pub new_free: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A section that changed size or region, or appeared or disappeared.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SectionDelta {
+    /// Section name.
     pub name: String,
+    /// Run region before.
     pub old_region: Option<String>,
+    /// Run region after.
     pub new_region: Option<String>,
+    /// Size before.
     pub old: Option<u64>,
+    /// Size after.
     pub new: Option<u64>,
+    /// `new - old`.
     pub delta: i64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// Symbol changes by kind, largest first.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SymbolDelta {
+    /// Moved to another region.
     pub moved: Vec<SymbolChange>,
+    /// Grew in place.
     pub grown: Vec<SymbolChange>,
+    /// New.
     pub added: Vec<SymbolChange>,
+    /// Shrunk in place.
     pub shrunk: Vec<SymbolChange>,
+    /// Gone.
     pub removed: Vec<SymbolChange>,
 }
 
 impl SymbolDelta {
+    /// No symbol changed.
     pub fn is_empty(&self) -> bool {
         self.moved.is_empty()
             && self.grown.is_empty()
@@ -344,6 +238,7 @@ impl SymbolDelta {
             && self.removed.is_empty()
     }
 
+    /// Number of changed symbols.
     pub fn count(&self) -> usize {
         self.moved.len()
             + self.grown.len()
@@ -354,22 +249,33 @@ impl SymbolDelta {
 }
 
 /// Where a symbol was, or is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Placement {
+    /// Section.
     pub section: String,
+    /// Region.
     pub region: Option<String>,
+    /// Bytes.
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One symbol's change.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SymbolChange {
+    /// Rename-stable name.
     pub name: String,
+    /// Before (`None`: new).
     pub old: Option<Placement>,
+    /// After (`None`: removed).
     pub new: Option<Placement>,
+    /// Change of bytes.
     pub delta: i64,
 }
 
 impl Delta {
+    /// Nothing changed.
     pub fn is_empty(&self) -> bool {
         self.regions
             .iter()
@@ -378,6 +284,7 @@ impl Delta {
             && self.symbols.is_empty()
     }
 
+    /// The change of one region.
     pub fn region(&self, name: &str) -> Option<&RegionDelta> {
         self.regions.iter().find(|r| r.name == name)
     }
@@ -720,10 +627,7 @@ mod tests {
             reserved: 0,
             free: 900,
         });
-        let text = s.to_json_text();
-        assert!(text.contains(
-            "      {\"name\": \"a\", \"section\": \".bss\", \"region\": \"RAM\", \"bytes\": 100}\n"
-        ));
+        let text = serde_json::to_string_pretty(&s).unwrap();
         let back: Snapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back, s);
     }

@@ -1,0 +1,203 @@
+//! Stack and heap: read from linker-defined symbols, `.stack`/`.heap` sections, or static
+//! arenas handed to an allocator, by the conventions of common start-up code.
+
+use crate::elf::{Image, Section, SymbolKind};
+use crate::memory::Region;
+use crate::report::{HeapArena, Stack, SymbolUsage};
+
+use super::placement::RegionLookup;
+
+/// Linker-script conventions for the initial stack pointer, the lowest stack address and
+/// the stack size, most specific first.
+pub(crate) const STACK_TOP: &[&str] = &[
+    "_stack_start", // cortex-m-rt
+    "__StackTop",   // CMSIS / ARM GCC startup
+    "_estack",      // STM32Cube
+    "__stack_end__",
+    "__stack_top",
+    "_stack_top",
+    "__stack",
+    "_sp",
+];
+pub(crate) const STACK_BOTTOM: &[&str] = &[
+    "_stack_end",
+    "__StackLimit",
+    "_sstack",
+    "__stack_start__",
+    "__stack_bottom",
+    "_stack_bottom",
+];
+const STACK_SIZE: &[&str] = &[
+    "_stack_size",
+    "__stack_size",
+    "__STACK_SIZE",
+    "_Min_Stack_Size",
+    "__stack_size__",
+    "STACK_SIZE",
+];
+/// The end of statics; cortex-m-rt's default `_stack_end` is this, i.e. an unsized stack.
+pub(crate) const END_OF_STATICS: &[&str] =
+    &["__euninit", "__ebss", "_ebss", "__bss_end__", "_end", "end"];
+
+/// The highest end (clipped at `top`) of the non-empty sections starting below `top` that
+/// `keep` accepts.
+fn highest_end_below(image: &Image, top: u64, keep: impl Fn(&Section) -> bool) -> Option<u64> {
+    image
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory() && s.size > 0 && s.addr < top && keep(s))
+        .map(|s| s.end().min(top))
+        .max()
+}
+
+/// A non-empty `.stack` (or CMSIS `.stack_dummy`) section.
+fn stack_section(image: &Image) -> Option<&Section> {
+    image.sections.iter().find(|s| {
+        s.kind.occupies_memory() && s.size > 0 && (s.name == ".stack" || s.name == ".stack_dummy")
+    })
+}
+
+/// The stack: a `.stack` section, or the linker symbols of common start-up code.
+pub(crate) fn find_stack(
+    image: &Image,
+    regions: &[Region],
+    lookup: &RegionLookup,
+) -> Option<Stack> {
+    let region_of = |a: u64| {
+        lookup
+            .find(a.saturating_sub(1), 1)
+            .map(|r| regions[r].name.clone())
+    };
+    // A `.stack` section is the most explicit declaration.
+    if let Some(s) = stack_section(image) {
+        return Some(Stack {
+            bottom: s.addr,
+            top: s.end(),
+            size: s.size,
+            region: region_of(s.end()),
+            sized: true,
+            source: format!("section {}", s.name),
+        });
+    }
+    let (top_name, top) = STACK_TOP
+        .iter()
+        .find_map(|n| image.symbol_value(n).map(|v| (*n, v)))?;
+    let explicit_size = STACK_SIZE.iter().find_map(|n| {
+        image
+            .symbols
+            .iter()
+            .find(|s| s.raw == *n && s.absolute)
+            .map(|s| (*n, s.addr))
+    });
+    let bottom = STACK_BOTTOM
+        .iter()
+        .find_map(|n| image.symbol_value(n).map(|v| (*n, v)));
+    let end_of_statics = END_OF_STATICS.iter().find_map(|n| image.symbol_value(n));
+    let (bottom, sized, source) = match (bottom, explicit_size) {
+        (Some((bn, b)), _) if b <= top => {
+            let sized = Some(b) != end_of_statics || explicit_size.is_some();
+            (b, sized, format!("{top_name}..{bn}"))
+        }
+        (_, Some((sn, size))) if size <= top => (top - size, true, format!("{top_name} - {sn}")),
+        _ => {
+            // Nothing bounds the stack but what lies below it in the region.
+            let r = lookup.find(top.saturating_sub(1), 1)?;
+            let floor = highest_end_below(image, top, |s| regions[r].contains(s.addr))
+                .unwrap_or(regions[r].origin);
+            (floor, false, format!("{top_name} down to the statics"))
+        }
+    };
+    // An unsized stack can only grow down to the first thing above it: a section placed
+    // after `_stack_end` (e.g. a buffer in a section of its own) takes that room.
+    let bottom = if sized {
+        bottom
+    } else {
+        highest_end_below(image, top, |s| s.addr >= bottom).map_or(bottom, |b| b.max(bottom))
+    };
+    Some(Stack {
+        bottom,
+        top,
+        size: top - bottom,
+        region: region_of(top),
+        sized,
+        source,
+    })
+}
+
+const HEAP_RANGES: &[(&str, &str)] = &[
+    ("__HeapBase", "__HeapLimit"),
+    ("__heap_start", "__heap_end"),
+    ("_sheap", "_eheap"),
+    ("__heap_start__", "__heap_end__"),
+    ("_heap_start", "_heap_end"),
+];
+
+pub(crate) fn find_heap(
+    image: &Image,
+    symbols: &[SymbolUsage],
+    regions: &[Region],
+    lookup: &RegionLookup,
+) -> Vec<HeapArena> {
+    let region_of = |a: u64| lookup.find(a, 1).map(|r| regions[r].name.clone());
+    let mut out = Vec::new();
+    for s in image.sections.iter().filter(|s| {
+        s.kind.occupies_memory()
+            && s.size > 0
+            && (s.name == ".heap" || s.name.starts_with(".heap."))
+    }) {
+        out.push(HeapArena {
+            name: s.name.clone(),
+            addr: s.addr,
+            size: s.size,
+            region: region_of(s.addr),
+            source: format!("section {}", s.name),
+        });
+    }
+    if out.is_empty() {
+        for (lo, hi) in HEAP_RANGES {
+            if let (Some(a), Some(b)) = (image.symbol_value(lo), image.symbol_value(hi)) {
+                if b > a {
+                    out.push(HeapArena {
+                        name: "heap".into(),
+                        addr: a,
+                        size: b - a,
+                        region: region_of(a),
+                        source: format!("{lo}..{hi}"),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    // Static arenas handed to an allocator: data objects named like a heap
+    // (`HEAP_MEM`, FreeRTOS `ucHeap`, `heap_area`...).
+    for s in symbols {
+        if s.kind != SymbolKind::Object || s.size < 64 {
+            continue;
+        }
+        let last = s
+            .name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&s.name)
+            .to_ascii_lowercase();
+        if !last.contains("heap") {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|h| s.addr >= h.addr && s.addr < h.addr.saturating_add(h.size))
+        {
+            continue;
+        }
+        out.push(HeapArena {
+            name: s.name.clone(),
+            addr: s.addr,
+            size: s.size,
+            region: s.region.clone(),
+            source: format!("static {}", s.name),
+        });
+    }
+    out.sort_by(|a, b| a.addr.cmp(&b.addr).then(a.name.cmp(&b.name)));
+    out
+}

@@ -1,0 +1,174 @@
+//! Symbols: each byte of a section goes to one symbol (aliases merged, overlaps to the
+//! first), and what no symbol covers is the section's `unattributed` remainder.
+
+use std::collections::BTreeMap;
+
+use crate::demangle;
+use crate::elf::{Image, Section, SymbolKind};
+use crate::memory::Region;
+use crate::report::{SectionUsage, SymbolUsage};
+
+use super::placement::RegionLookup;
+
+/// Attribute every sized symbol to its section, set each section's `unattributed` bytes,
+/// and return the symbols largest first.
+pub(crate) fn attribute_symbols(
+    image: &Image,
+    sections: &mut [SectionUsage],
+    regions: &[Region],
+    lookup: &RegionLookup,
+) -> Vec<SymbolUsage> {
+    let by_section = symbols_by_section(image);
+    let names = demangle_listed(image, &by_section);
+    let section_pos: BTreeMap<usize, usize> = image
+        .sections
+        .iter()
+        .filter(|s| s.kind.occupies_memory())
+        .enumerate()
+        .map(|(pos, s)| (s.index, pos))
+        .collect();
+    let mut out = Vec::new();
+    for (sec_index, syms) in by_section {
+        let Some(&pos) = section_pos.get(&sec_index) else {
+            continue;
+        };
+        let Some(sec) = image.section_by_index(sec_index) else {
+            continue;
+        };
+        let placed = Placed {
+            section: sec,
+            region: lookup
+                .find(sec.addr, sec.size)
+                .map(|r| regions[r].name.clone()),
+            load_region: sec
+                .has_load_copy()
+                .then(|| lookup.find(sec.load_addr, sec.size))
+                .flatten()
+                .map(|r| regions[r].name.clone()),
+        };
+        let covered = attribute_section(image, &placed, syms, &names, &mut out);
+        sections[pos].unattributed = sec.size - covered.min(sec.size);
+    }
+    // Unstable sort is deterministic too, and the key below is total but for exact
+    // duplicates, which render identically.
+    out.sort_unstable_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then(b.size.cmp(&a.size))
+            .then(a.name.cmp(&b.name))
+            .then(a.addr.cmp(&b.addr))
+            .then(a.raw.cmp(&b.raw))
+    });
+    out
+}
+
+/// Indices of sized, non-TLS symbols per section index (no symbol x section scan).
+fn symbols_by_section(image: &Image) -> BTreeMap<usize, Vec<usize>> {
+    let mut by_section: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, sym) in image.symbols.iter().enumerate() {
+        if sym.size == 0 || sym.kind == SymbolKind::Tls {
+            continue;
+        }
+        if let Some(idx) = sym.section {
+            by_section.entry(idx).or_default().push(i);
+        }
+    }
+    by_section
+}
+
+/// Demangled name and "is Rust" per symbol index, for the symbols that are listed.
+/// Demangling dominates the run time on large images: do it once per listed symbol, on
+/// every core.
+fn demangle_listed(
+    image: &Image,
+    by_section: &BTreeMap<usize, Vec<usize>>,
+) -> Vec<Option<(String, bool)>> {
+    use rayon::prelude::*;
+    let mut listed = vec![false; image.symbols.len()];
+    for &i in by_section.values().flatten() {
+        listed[i] = true;
+    }
+    image
+        .symbols
+        .par_iter()
+        .zip(listed.par_iter())
+        .map(|(sym, &l)| l.then(|| demangle::demangle_with_language(&sym.raw)))
+        .collect()
+}
+
+/// A section with the names of its run and load regions.
+struct Placed<'a> {
+    section: &'a Section,
+    region: Option<String>,
+    load_region: Option<String>,
+}
+
+/// Attribute the symbols `syms` of one section, in address order; returns the bytes they
+/// cover.
+fn attribute_section(
+    image: &Image,
+    placed: &Placed,
+    mut syms: Vec<usize>,
+    names: &[Option<(String, bool)>],
+    out: &mut Vec<SymbolUsage>,
+) -> u64 {
+    let sec = placed.section;
+    let name_of = |i: usize| {
+        names[i]
+            .clone()
+            .unwrap_or_else(|| (image.symbols[i].raw.clone(), false))
+    };
+    // Address order; at one address the longest first, then globals before locals,
+    // then by name, so that the primary name of an alias group is deterministic.
+    syms.sort_by(|&a, &b| {
+        let (x, y) = (&image.symbols[a], &image.symbols[b]);
+        x.addr
+            .cmp(&y.addr)
+            .then(y.size.cmp(&x.size))
+            .then(y.global.cmp(&x.global))
+            .then(x.weak.cmp(&y.weak))
+            .then(x.raw.cmp(&y.raw))
+    });
+    let mut cursor = sec.addr;
+    let mut covered = 0u64;
+    let mut last: Option<usize> = None;
+    for i in syms {
+        let sym = &image.symbols[i];
+        if let Some(p) = last.map(|prev| &mut out[prev]) {
+            if p.addr == sym.addr && p.size == sym.size {
+                let alias = name_of(i).0;
+                if !p.aliases.contains(&alias) && alias != p.name {
+                    p.aliases.push(alias);
+                }
+                continue;
+            }
+        }
+        let start = sym.addr.max(cursor).max(sec.addr);
+        let end = sym.addr.saturating_add(sym.size).min(sec.end());
+        let bytes = end.saturating_sub(start);
+        cursor = cursor.max(end);
+        covered += bytes;
+        let (name, rust) = name_of(i);
+        let krate = if rust {
+            demangle::rust_crate(&name)
+        } else {
+            None
+        };
+        out.push(SymbolUsage {
+            name,
+            raw: sym.raw.clone(),
+            addr: sym.addr,
+            size: sym.size,
+            bytes,
+            kind: sym.kind,
+            section: sec.name.clone(),
+            region: placed.region.clone(),
+            load_region: placed.load_region.clone(),
+            krate,
+            file: sym.file.clone(),
+            aliases: Vec::new(),
+        });
+        last = Some(out.len() - 1);
+    }
+    covered
+}

@@ -1,0 +1,145 @@
+//! One function per subcommand: load, analyse, evaluate, render. Output errors are
+//! [`Error::Output`], so that `main` treats a closed pipe the same for every command.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use membudget::analyze::{self, Options};
+use membudget::budget::{self, BudgetFile};
+use membudget::diff::{self, Snapshot};
+use membudget::elf;
+use membudget::error::{Error, EXIT_OK};
+use membudget::memory::chips;
+use membudget::memory::source::{self, MemoryMap};
+use membudget::render::{self, View};
+use membudget::report::Report;
+
+use super::files::{self, budget_regions, load_budget, write_baseline};
+use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs};
+
+fn output(e: io::Error) -> Error {
+    Error::Output(e)
+}
+
+/// `membudget chips` (and `report --chip list`).
+pub fn chips(out: &mut dyn Write) -> Result<i32, Error> {
+    render::chips::render_chips(chips::presets(), out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// The memory map of `--memory`, `--budget` and `--chip`.
+fn memory_map(
+    memory: Option<&Path>,
+    budget: Option<&Path>,
+    chip: Option<&str>,
+) -> Result<MemoryMap, Error> {
+    let budget = match budget {
+        Some(path) => Some(budget_regions(&load_budget(path)?)),
+        None => None,
+    };
+    source::resolve(memory, budget.as_ref(), chip)
+}
+
+/// `membudget report`.
+pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let map = memory_map(
+        args.memory.as_deref(),
+        args.budget.as_deref(),
+        args.chip.as_deref(),
+    )?;
+    let Some(path) = &args.elf else {
+        return Err(Error::Usage("report needs an ELF file".into()));
+    };
+    let image = elf::load_path(path)?;
+    let report = analyze::analyze(&image, &Options::from(map))?;
+    let view = View {
+        top: args.top,
+        by: args.by,
+    };
+    render::render_report(&report, &view, args.format, out).map_err(output)?;
+    // Freeing tens of thousands of strings just before exit is wasted time.
+    std::mem::forget(report);
+    std::mem::forget(image);
+    Ok(EXIT_OK)
+}
+
+/// Analyse an ELF with the budget's regions (or `--memory`), and check that every region
+/// the budget names exists.
+fn analyze_for(
+    elf_path: &Path,
+    budget: &BudgetFile,
+    memory: Option<&Path>,
+) -> Result<Report, Error> {
+    let map = source::resolve(memory, Some(&budget_regions(budget)), None)?;
+    let image = elf::load_path(elf_path)?;
+    let report = analyze::analyze(&image, &Options::from(map))?;
+    budget::file::check_region_refs(budget, &report.regions)?;
+    Ok(report)
+}
+
+/// `membudget check`; with `update`, bless the baseline first.
+pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
+    let mut budget = load_budget(&args.budget)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    if update {
+        let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+        let written = write_baseline(&budget, &snap)?;
+        eprintln!(
+            "membudget: {} set: baseline of {} {}",
+            super::UPDATE_ENV,
+            args.budget.display(),
+            if written { "updated" } else { "unchanged" }
+        );
+        budget = load_budget(&args.budget)?;
+    }
+    let result = budget::evaluate(&budget, &report);
+    render::render_check(&result, args.format, args.top, out).map_err(output)?;
+    Ok(result.exit_code(args.deny_warnings))
+}
+
+/// `membudget bless`: nothing is written unless the budget parses and the analysis
+/// succeeds.
+pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let budget = load_budget(&args.budget)?;
+    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    let written = write_baseline(&budget, &snap)?;
+    writeln!(
+        out,
+        "{} {}: {} regions, {} sections, {} symbols of {} bytes or more, from {}",
+        if written { "blessed" } else { "unchanged" },
+        args.budget.display(),
+        snap.regions.len(),
+        snap.sections.len(),
+        snap.symbols.len(),
+        snap.symbol_threshold,
+        snap.file
+    )
+    .map_err(output)?;
+    let result = budget::evaluate(&load_budget(&args.budget)?, &report);
+    if !result.failures.is_empty() {
+        writeln!(
+            out,
+            "note: the image is over budget ({} failure{}): see membudget check",
+            result.failures.len(),
+            render::table::plural(result.failures.len())
+        )
+        .map_err(output)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `membudget diff`.
+pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let map = memory_map(
+        args.memory.as_deref(),
+        args.budget.as_deref(),
+        args.chip.as_deref(),
+    )?;
+    let opts = Options::from(map);
+    let old = files::load_side(&args.old, &opts, args.threshold)?;
+    let new = files::load_side(&args.new, &opts, args.threshold)?;
+    let d = diff::delta(&old, &new);
+    render::render_diff(&d, args.format, args.top, out).map_err(output)?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,194 @@
+//! The files the commands read and write: budget files (with their linker scripts), the
+//! blessed baseline, and the inputs of `diff`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use membudget::analyze::{self, Options};
+use membudget::budget::file::{self as budget_file, Script};
+use membudget::budget::model::{baseline_path, BaselineFile, BASELINE_SCHEMA, BUDGET_SCHEMA};
+use membudget::budget::BudgetFile;
+use membudget::diff::Snapshot;
+use membudget::elf;
+use membudget::error::Error;
+use membudget::memory::linker;
+use membudget::memory::source::BudgetRegions;
+use membudget::report::Report;
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Read and validate a budget file; its `linker_script` is read relative to it.
+pub fn load_budget(path: &Path) -> Result<BudgetFile, Error> {
+    let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let read_script = |script: &str| -> Result<Script, Error> {
+        let script_path = dir.join(script);
+        if !script_path.is_file() {
+            return Ok(Script::NotFound(script_path.display().to_string()));
+        }
+        Ok(Script::Regions(linker::parse_memory_file(&script_path)?))
+    };
+    let mut budget = budget_file::parse(path, text, &read_script)?;
+    if budget.version >= 2 {
+        budget.baseline = load_baseline(path)?;
+    }
+    Ok(budget)
+}
+
+/// The regions and reservations a budget declares, for the memory map.
+pub fn budget_regions(budget: &BudgetFile) -> BudgetRegions {
+    BudgetRegions {
+        regions: budget.regions.clone(),
+        reservations: budget.reservations(),
+        label: budget.label.clone(),
+    }
+}
+
+/// Write the baseline beside the budget file (plain serde, atomically); a version-1 budget
+/// file is migrated to version 2 (its embedded baseline dropped). Returns false when
+/// nothing changed.
+pub fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<bool, Error> {
+    let path = baseline_path(&budget.path);
+    let doc = BaselineFile {
+        schema: BASELINE_SCHEMA.to_string(),
+        baseline: snap.clone(),
+    };
+    let text = pretty_json(&doc)?;
+    let same = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+    if !same {
+        write_atomically(&path, text.as_bytes())?;
+    }
+    if budget.version == 1 {
+        write_atomically(&budget.path, migrated(budget)?.as_bytes())?;
+        return Ok(true);
+    }
+    Ok(!same)
+}
+
+/// A version-1 budget file as version 2: the same members in the same order, `schema`
+/// bumped and `baseline` dropped. serde_json (with `preserve_order`) rewrites it, so the
+/// layout becomes serde's; the values do not change.
+fn migrated(budget: &BudgetFile) -> Result<String, Error> {
+    let mut value: serde_json::Value = serde_json::from_str(&budget.text)
+        .map_err(|e| Error::Internal(format!("{}: {e}", budget.path.display())))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("schema".into(), BUDGET_SCHEMA.into());
+        obj.shift_remove("baseline");
+    }
+    pretty_json(&value)
+}
+
+/// Pretty JSON with a trailing newline: byte-identical for equal values.
+fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Internal(format!("serialising JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The baseline file of a version-2 budget, if it has been blessed.
+fn load_baseline(budget: &Path) -> Result<Option<Snapshot>, Error> {
+    let path = baseline_path(budget);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(&path)(e)),
+    };
+    let doc: BaselineFile =
+        serde_json::from_str(&text).map_err(|e| Error::Budget(json_message(&path, &e)))?;
+    if doc.schema != BASELINE_SCHEMA {
+        return Err(Error::Budget(format!(
+            "{}: unsupported schema '{}' (expected '{BASELINE_SCHEMA}')",
+            path.display(),
+            doc.schema
+        )));
+    }
+    Ok(Some(doc.baseline))
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename,
+/// so that a reader never sees half a file; the file keeps its permissions.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io_err = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// `serde_json` errors carry the position; say it the way compilers do.
+fn json_message(path: &Path, e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    format!(
+        "{}:{}:{}: {}",
+        path.display(),
+        e.line(),
+        e.column(),
+        msg.strip_suffix(&suffix).unwrap_or(&msg)
+    )
+}
+
+/// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
+pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot, Error> {
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    if bytes.starts_with(b"\x7fELF") {
+        let image = elf::load_path(path)?;
+        let report = analyze::analyze(&image, opts)?;
+        return Ok(Snapshot::from_report(&report, threshold));
+    }
+    let not_ours = || {
+        Error::Usage(format!(
+            "{}: not an ELF file, a membudget JSON report or a budget file",
+            path.display()
+        ))
+    };
+    let text = String::from_utf8(bytes).map_err(|_| not_ours())?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
+    let schema = value
+        .get("schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_string();
+    if schema.starts_with("membudget.report/") {
+        let report: Report = serde_json::from_value(value).map_err(|e| {
+            Error::Usage(format!(
+                "{}: not a usable membudget report: {e}",
+                path.display()
+            ))
+        })?;
+        return Ok(Snapshot::from_report(&report, threshold));
+    }
+    if schema.starts_with("membudget.baseline/") {
+        let doc: BaselineFile = serde_json::from_value(value)
+            .map_err(|e| Error::Usage(format!("{}: not a usable baseline: {e}", path.display())))?;
+        return Ok(doc.baseline);
+    }
+    if schema.starts_with("membudget.budget/") {
+        let budget = load_budget(path)?;
+        return budget.baseline.ok_or_else(|| {
+            Error::Budget(format!(
+                "{}: has no baseline (run membudget bless)",
+                path.display()
+            ))
+        });
+    }
+    Err(not_ours())
+}

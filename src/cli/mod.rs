@@ -1,0 +1,169 @@
+//! The command line: the only user of clap, and the only reader of environment variables.
+//! Each subcommand is an `Args` struct here and a function in [`commands`].
+//!
+//! To add a subcommand: a variant of [`Command`] with its `Args` struct below, a function
+//! in `commands.rs`, and one line in [`run`]. To add an output format: a variant of
+//! [`membudget::render::Format`], and its name in the `FORMATS` list of the commands
+//! that support it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+
+use membudget::analyze::rollup::By;
+use membudget::error::Error;
+use membudget::render::Format;
+
+mod commands;
+mod files;
+
+/// Environment variable that makes `check` bless the baseline first.
+const UPDATE_ENV: &str = "UPDATE_GOLDENS";
+
+/// Where every byte of a firmware ELF goes, per memory region; and a CI gate for memory
+/// budgets.
+///
+/// Exit codes: 0 success / within budget, 1 over budget (check), 2 bad input or usage,
+/// 3 internal error (a bug: please report).
+#[derive(Parser)]
+#[command(name = "membudget", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Per-region usage, sections, symbols, stack and heap of an ELF.
+    Report(ReportArgs),
+    /// Compare an ELF against a budget file; exit 1 when anything is over.
+    Check(CheckArgs),
+    /// Rewrite the baseline part of a budget file from an ELF.
+    Bless(BlessArgs),
+    /// What changed between two builds (ELF or report JSON).
+    Diff(DiffArgs),
+    /// List the chip presets of `--chip`.
+    Chips,
+}
+
+/// A parser of the names in `table` (or of `names`, a subset of them).
+fn named<T: Copy + Send + Sync + 'static>(
+    table: &'static [(&'static str, T)],
+    names: impl IntoIterator<Item = &'static str>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(names).try_map(move |s| {
+        table
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| format!("unknown value '{s}'"))
+    })
+}
+
+/// A `--format` parser accepting `names` (a subset of [`Format::ALL`]).
+fn formats(names: &'static [&'static str]) -> impl TypedValueParser<Value = Format> {
+    named(&Format::ALL, names.iter().copied())
+}
+
+/// Formats of the check and diff views.
+const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
+/// Formats of the report view.
+const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
+
+#[derive(Args)]
+pub(crate) struct ReportArgs {
+    /// The firmware ELF (not needed with `--chip list`).
+    #[arg(required_unless_present = "chip")]
+    pub elf: Option<PathBuf>,
+    /// GNU ld linker script whose MEMORY command declares the regions.
+    #[arg(long, value_name = "FILE")]
+    pub memory: Option<PathBuf>,
+    /// Chip preset for the regions (`membudget chips` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub chip: Option<String>,
+    /// Take regions and reservations from a budget file.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    /// Largest symbols shown per region; 0 for all.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Add a rollup of the bytes by this key.
+    #[arg(long, value_parser = named(&By::ALL, By::ALL.map(|(n, _)| n)))]
+    pub by: Option<By>,
+    #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
+    pub format: Format,
+}
+
+#[derive(Args)]
+pub(crate) struct CheckArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// The budget file (e.g. golden/NAME.budget.json).
+    #[arg(long, value_name = "FILE")]
+    pub budget: PathBuf,
+    /// GNU ld linker script whose MEMORY command replaces the budget's regions.
+    #[arg(long, value_name = "FILE")]
+    pub memory: Option<PathBuf>,
+    #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
+    pub format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Symbol changes shown per kind (moved, grown, new...); 0 for all.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Args)]
+pub(crate) struct BlessArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// The budget file whose baseline part is rewritten.
+    #[arg(long, value_name = "FILE")]
+    pub budget: PathBuf,
+    /// GNU ld linker script whose MEMORY command replaces the budget's regions.
+    #[arg(long, value_name = "FILE")]
+    pub memory: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    /// Before: an ELF, a JSON report (`report --format json`) or a budget file's baseline.
+    pub old: PathBuf,
+    /// After: an ELF, a JSON report or a budget file's baseline.
+    pub new: PathBuf,
+    /// GNU ld linker script declaring the regions of ELF inputs.
+    #[arg(long, value_name = "FILE")]
+    pub memory: Option<PathBuf>,
+    /// Take the regions (and reservations) of ELF inputs from this budget file.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    /// Chip preset for the regions of ELF inputs.
+    #[arg(long, value_name = "NAME")]
+    pub chip: Option<String>,
+    /// Ignore symbols smaller than this many bytes.
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    pub threshold: u64,
+    #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
+    pub format: Format,
+    /// Symbol changes shown per kind; 0 for all.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// Run the parsed command, writing its output to `out`; returns the exit code.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
+    match cli.command {
+        Command::Report(args) if args.chip.as_deref() == Some("list") => commands::chips(out),
+        Command::Report(args) => commands::report(&args, out),
+        Command::Check(args) => {
+            let update = std::env::var_os(UPDATE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+            commands::check(&args, update, out)
+        }
+        Command::Bless(args) => commands::bless(&args, out),
+        Command::Diff(args) => commands::diff(&args, out),
+        Command::Chips => commands::chips(out),
+    }
+}

@@ -1,0 +1,508 @@
+//! The check view: verdict, failures and warnings (the sentences are made here, from
+//! [`Finding`] data), region and group tables, and the changes since the baseline.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::budget::eval::{GroupRow, RegionRow, StackRow, CHECK_SCHEMA};
+use crate::budget::finding::Tolerance;
+use crate::budget::model::{Amount, Level};
+use crate::budget::{CheckResult, Finding, Status};
+use crate::diff::Delta;
+use crate::report::Warning;
+
+use super::diff::render_changes;
+use super::table::{
+    bar, bytes, cell, code, human, opt_signed, plural, print_table, signed_bytes, table, title,
+};
+use super::{write_json, Format};
+
+const BAR_WIDTH: usize = 20;
+
+/// Write a check result; `top` symbol changes per kind (0: all).
+pub fn render_check(
+    r: &CheckResult,
+    format: Format,
+    top: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if format == Format::Json {
+        return write_json(&JsonCheck::new(r), out);
+    }
+    let md = format == Format::Markdown;
+    verdict(r, md, out)?;
+    findings(r, md, out)?;
+    regions(r, md, out)?;
+    stack_and_groups(r, md, out)?;
+    match &r.changes {
+        Some(d) => render_changes(d, top, md, "since the baseline", out)?,
+        None => {
+            title(out, 4, "Changes", md)?;
+            writeln!(out, "No baseline: run `membudget bless` to record one.")?;
+        }
+    }
+    if !r.notes.is_empty() {
+        title(out, 4, "Notes", md)?;
+        for n in &r.notes {
+            writeln!(out, "- {n}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The one-line verdict.
+fn verdict(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = match r.status {
+        Status::Pass => "within budget".to_string(),
+        Status::Warn => format!(
+            "within budget, {} warning{}",
+            r.warnings.len(),
+            plural(r.warnings.len())
+        ),
+        Status::Fail => format!(
+            "OVER BUDGET: {} failure{}{}",
+            r.failures.len(),
+            plural(r.failures.len()),
+            if r.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} warning{}", r.warnings.len(), plural(r.warnings.len()))
+            }
+        ),
+    };
+    if md {
+        let icon = match r.status {
+            Status::Pass => ":white_check_mark:",
+            Status::Warn => ":warning:",
+            Status::Fail => ":x:",
+        };
+        writeln!(out, "### {icon} membudget: `{}` {verdict}", r.file)?;
+        writeln!(out, "\nBudget `{}`.", r.budget)?;
+    } else {
+        writeln!(out, "{}: {verdict} (budget {})", r.file, r.budget)?;
+    }
+    Ok(())
+}
+
+/// Failures, then warnings.
+fn findings(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
+    for (name, list) in [("Failures", &r.failures), ("Warnings", &r.warnings)] {
+        if list.is_empty() {
+            continue;
+        }
+        title(out, 4, name, md)?;
+        let mut t = table(md, &["what", "limit", "actual", "over by", "detail"], &[3]);
+        for f in list.iter() {
+            let v = FindingView::new(f);
+            t.add_row(vec![
+                cell(&v.what, md),
+                cell(&v.limit, md),
+                cell(&v.actual, md),
+                v.over_by.map(human).unwrap_or_default(),
+                cell(&v.message, md),
+            ]);
+        }
+        print_table(out, &t)?;
+    }
+    Ok(())
+}
+
+/// Regions with their limits and change since the baseline.
+fn regions(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
+    title(out, 4, "Regions", md)?;
+    let mut t = table(
+        md,
+        &[
+            "region", "used", "reserved", "free", "size", "%", "usage", "limit", "change",
+        ],
+        &[1, 2, 3, 4, 5, 8],
+    );
+    for g in &r.regions {
+        let limit = match (g.warn_at, g.fail_at) {
+            (Some(w), Some(f)) => format!("warn {} / fail {}", human(w), human(f)),
+            (Some(w), None) => format!("warn {}", human(w)),
+            (None, Some(f)) => format!("fail {}", human(f)),
+            (None, None) => String::new(),
+        };
+        t.add_row(vec![
+            cell(&g.name, md),
+            human(g.used),
+            human(g.reserved),
+            human(g.free),
+            human(g.length),
+            format!("{:.1}", g.percent_used),
+            code(&bar(g.used, g.reserved, g.length, BAR_WIDTH), md),
+            limit,
+            opt_signed(g.delta),
+        ]);
+    }
+    print_table(out, &t)?;
+    if md {
+        writeln!(
+            out,
+            "\n`#` used, `=` reserved (stack, heap, reservations), `.` free."
+        )?;
+    }
+    Ok(())
+}
+
+/// The stack row and one row per group.
+fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
+    if r.stack.is_some() || !r.groups.is_empty() {
+        title(out, 4, "Stack and groups", md)?;
+        let mut t = table(md, &["what", "bytes", "limit", "where", "change"], &[1, 4]);
+        if let Some(s) = &r.stack {
+            let limit = [
+                s.fail_below.map(|v| format!("fail below {}", human(v))),
+                s.warn_below.map(|v| format!("warn below {}", human(v))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" / ");
+            t.add_row(vec![
+                if s.sized {
+                    "stack".to_string()
+                } else {
+                    "stack (room to grow)".to_string()
+                },
+                human(s.size),
+                limit,
+                s.region.clone().unwrap_or_default(),
+                opt_signed(s.delta),
+            ]);
+        }
+        for g in &r.groups {
+            let mut limit = Vec::new();
+            if let Some(f) = g.fail_at {
+                limit.push(format!("fail {}", human(f)));
+            }
+            if let Some(w) = g.warn_at {
+                limit.push(format!("warn {}", human(w)));
+            }
+            if let Some(rs) = &g.regions {
+                limit.push(format!("only {}", rs.join(", ")));
+            }
+            let placed = g
+                .placed
+                .iter()
+                .map(|(r, b)| format!("{r} {}", human(*b)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            t.add_row(vec![
+                cell(
+                    &format!(
+                        "group \"{}\" ({} symbol{})",
+                        g.name,
+                        g.symbols,
+                        plural(g.symbols)
+                    ),
+                    md,
+                ),
+                human(g.bytes),
+                limit.join(" / "),
+                placed,
+                String::new(),
+            ]);
+        }
+        print_table(out, &t)?;
+    }
+    Ok(())
+}
+
+/// The check result as JSON (`schema/check.schema.json`): findings with their sentences.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct JsonCheck<'a> {
+    /// `membudget.check/1`.
+    #[schemars(extend("const" = CHECK_SCHEMA))]
+    schema: &'a str,
+    /// ELF file name.
+    file: &'a str,
+    /// Budget file name.
+    budget: &'a str,
+    /// The verdict.
+    status: Status,
+    /// Broken rules.
+    failures: Vec<FindingView>,
+    /// Rules close to breaking, and remarks.
+    warnings: Vec<FindingView>,
+    /// One row per region.
+    regions: &'a [RegionRow],
+    /// The stack against its minimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stack: Option<&'a StackRow>,
+    /// One row per group.
+    groups: &'a [GroupRow],
+    /// Changes since the baseline (`null` without one).
+    changes: Option<&'a Delta>,
+    /// Analysis warnings that are not budget findings.
+    notes: &'a [Warning],
+}
+
+impl<'a> JsonCheck<'a> {
+    /// The JSON view of a check result.
+    pub fn new(r: &'a CheckResult) -> Self {
+        JsonCheck {
+            schema: &r.schema,
+            file: &r.file,
+            budget: &r.budget,
+            status: r.status,
+            failures: r.failures.iter().map(FindingView::new).collect(),
+            warnings: r.warnings.iter().map(FindingView::new).collect(),
+            regions: &r.regions,
+            stack: r.stack.as_ref(),
+            groups: &r.groups,
+            changes: r.changes.as_ref(),
+            notes: &r.notes,
+        }
+    }
+}
+
+/// A finding in words: what was checked, its limit, the actual value, the excess, and
+/// the whole finding as one sentence.
+#[derive(Serialize, schemars::JsonSchema)]
+struct FindingView {
+    /// The rule: `reservation`, `overflow`, `unmapped`, `region-limit`, `stack`,
+    /// `group-limit`, `group-region`, `group-empty`, `region-growth`, `symbol-growth`,
+    /// `moved`, `no-baseline`.
+    kind: &'static str,
+    /// The thing checked: `region RAM`, `group "display buffers"`, `symbol foo::BAR`...
+    what: String,
+    /// Its limit.
+    limit: String,
+    /// Its actual value.
+    actual: String,
+    /// Bytes over the limit, when that is a number of bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    over_by: Option<u64>,
+    /// The whole finding as one sentence.
+    message: String,
+}
+
+impl FindingView {
+    fn new(f: &Finding) -> Self {
+        let (what, limit, actual) = what_limit_actual(f);
+        FindingView {
+            kind: f.kind(),
+            what,
+            limit,
+            actual,
+            over_by: f.over_by(),
+            message: sentence(f),
+        }
+    }
+}
+
+fn word(level: Level) -> &'static str {
+    if level == Level::Fail {
+        "limit"
+    } else {
+        "warning level"
+    }
+}
+
+fn region_or_none(r: &Option<String>) -> &str {
+    r.as_deref().unwrap_or("no region")
+}
+
+/// `+1024 or +2% (= +3404 B)`.
+fn tolerance(t: &Tolerance) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = t.bytes {
+        parts.push(format!("+{b}"));
+    }
+    if let Some(p) = t.percent {
+        parts.push(format!("+{p}%"));
+    }
+    format!("{} (= +{} B)", parts.join(" or "), t.allowed)
+}
+
+fn region_limit(limit: &Amount, at: u64) -> String {
+    match limit {
+        Amount::Percent(p) => format!("{p}% = {}", bytes(at)),
+        Amount::Bytes(_) => bytes(at),
+    }
+}
+
+/// The table columns of a finding: what, limit, actual. (Over 80 lines: one short arm
+/// per finding kind, kept together so that the kinds read as one table.)
+fn what_limit_actual(f: &Finding) -> (String, String, String) {
+    match f {
+        Finding::Reservation {
+            reservation,
+            section,
+            bytes: b,
+            ..
+        } => (
+            format!("reservation {reservation}"),
+            "0 B".into(),
+            format!("{section} overlaps by {}", bytes(*b)),
+        ),
+        Finding::Overflow {
+            region, section, ..
+        } => (
+            format!("region {region}"),
+            "end of region".into(),
+            format!("{section} runs past it"),
+        ),
+        Finding::Unmapped { section } => (
+            format!("section {section}"),
+            "inside a region".into(),
+            "outside every region".into(),
+        ),
+        Finding::RegionLimit {
+            region,
+            limit,
+            at,
+            occupied,
+            percent_used,
+            ..
+        } => (
+            format!("region {region}"),
+            region_limit(limit, *at),
+            format!("{} ({percent_used:.2}%)", bytes(*occupied)),
+        ),
+        Finding::StackMissing { minimum } => (
+            "stack".into(),
+            format!("at least {}", bytes(*minimum)),
+            "no stack found".into(),
+        ),
+        Finding::Stack { minimum, size, .. } => (
+            "stack".into(),
+            format!("at least {}", bytes(*minimum)),
+            bytes(*size),
+        ),
+        Finding::GroupEmpty { group } => (
+            format!("group \"{group}\""),
+            "at least one symbol".into(),
+            "no symbol matches".into(),
+        ),
+        Finding::GroupLimit {
+            group,
+            limit,
+            bytes: b,
+            symbols,
+            ..
+        } => (
+            format!("group \"{group}\""),
+            bytes(*limit),
+            format!("{} in {symbols} symbols", bytes(*b)),
+        ),
+        Finding::GroupRegion {
+            group,
+            symbol,
+            region,
+            allowed,
+            ..
+        } => (
+            format!("group \"{group}\""),
+            format!("only in {}", allowed.join(", ")),
+            format!("{symbol} in {}", region_or_none(region)),
+        ),
+        Finding::NoBaseline { budget } => (
+            format!("budget {budget}"),
+            "a baseline".into(),
+            "none".into(),
+        ),
+        Finding::RegionGrowth {
+            region,
+            tolerance: t,
+            old,
+            new,
+            delta,
+            ..
+        } => (
+            format!("region {region}"),
+            tolerance(t),
+            format!("{} ({old} -> {new})", signed_bytes(*delta)),
+        ),
+        Finding::SymbolGrowth {
+            symbol,
+            tolerance: t,
+            new_symbol,
+            old,
+            new,
+            delta,
+            ..
+        } => (
+            format!("symbol {symbol}"),
+            if *new_symbol {
+                format!("+{} (new symbol)", t.allowed)
+            } else {
+                tolerance(t)
+            },
+            format!("{} ({old} -> {new})", signed_bytes(*delta)),
+        ),
+        Finding::Moved {
+            symbol,
+            from,
+            to,
+            old_section,
+            new_section,
+            ..
+        } => (
+            format!("symbol {symbol}"),
+            format!("stays in {}", region_or_none(from)),
+            format!(
+                "moved to {} ({old_section} -> {new_section})",
+                region_or_none(to)
+            ),
+        ),
+    }
+}
+
+/// The whole finding as one sentence.
+fn sentence(f: &Finding) -> String {
+    match f {
+        Finding::Reservation { reservation, origin, end, section, bytes } => format!(
+            "section {section} overlaps reservation {reservation} [{origin:#x}, {end:#x}) by {bytes} bytes"
+        ),
+        Finding::Overflow { region, section, bytes } => {
+            format!("section {section} runs {bytes} bytes past the end of region {region}")
+        }
+        Finding::Unmapped { section } => format!("section {section} is outside every region"),
+        Finding::RegionLimit { region, level, limit, at, occupied, percent_used } => format!(
+            "region {region} uses {occupied} bytes ({percent_used:.2}%), over its {} {} by {} bytes",
+            word(*level),
+            region_limit(limit, *at),
+            occupied - at
+        ),
+        Finding::StackMissing { .. } => {
+            "the budget sets a stack minimum but the image has no stack the analysis recognises"
+                .into()
+        }
+        Finding::Stack { level, minimum, size } => format!(
+            "stack has {size} bytes of room, {} short of the {minimum} byte minimum{}",
+            minimum - size,
+            if *level == Level::Warn { " (warning level)" } else { "" }
+        ),
+        Finding::GroupEmpty { group } => format!("group \"{group}\" matches no symbol (renamed?)"),
+        Finding::GroupLimit { group, level, limit, bytes, symbols } => format!(
+            "group \"{group}\" has {bytes} bytes in {symbols} symbols, over its {} {limit} by {} bytes",
+            word(*level),
+            bytes - limit
+        ),
+        Finding::GroupRegion { group, symbol, bytes, region, allowed } => format!(
+            "symbol {symbol} ({bytes} bytes, group \"{group}\") is in {}, allowed only in {}",
+            region_or_none(region),
+            allowed.join(", ")
+        ),
+        Finding::NoBaseline { budget } => format!("{budget} has no baseline yet: run membudget bless"),
+        Finding::RegionGrowth { region, old, new, delta, over, .. } => format!(
+            "region {region} grew by {delta} bytes since the baseline ({old} -> {new}), {over} bytes past its tolerance"
+        ),
+        Finding::SymbolGrowth { symbol, section, new_symbol: true, new, over, .. } => format!(
+            "new symbol {symbol} ({section}) has {new} bytes, {over} bytes past the tolerance"
+        ),
+        Finding::SymbolGrowth { symbol, section, old, new, delta, over, .. } => format!(
+            "symbol {symbol} ({section}) grew by {delta} bytes ({old} -> {new}), {over} bytes past its tolerance"
+        ),
+        Finding::Moved { symbol, bytes, from, to, old_section, new_section } => format!(
+            "symbol {symbol} ({bytes} bytes) moved from {} ({old_section}) to {} ({new_section})",
+            region_or_none(from),
+            region_or_none(to)
+        ),
+    }
+}
