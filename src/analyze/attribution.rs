@@ -3,14 +3,18 @@
 //! [`crate::mapfile`]). The readers only read; this module decides what a symbol or a gap
 //! between symbols is charged to, and how build-machine paths are shown.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use crate::dwarf::{self, Dwarf};
-use crate::elf;
+use crate::dwarf::{self, Dwarf, EntryKind};
+use crate::elf::SymbolKind;
 use crate::mapfile::{MapFile, Piece};
+use crate::report::{SectionUsage, SymbolUsage, Warning};
 
 /// Where a symbol comes from; every field is optional (no DWARF, no map, no match).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Origin {
     /// Source file, as shown (see [`PathStyle`]).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -172,7 +176,7 @@ pub struct Attributor<'a> {
 }
 
 /// A range of a section that no symbol covers, with what it is charged to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Gap {
     /// First byte.
     pub addr: u64,
@@ -202,22 +206,24 @@ impl<'a> Attributor<'a> {
         }
     }
 
-    /// A symbol's origin (`section`: the name of its section). `path_crate` is the crate of its demangled Rust path, which wins
-    /// over the unit's (a generic instantiated in another crate's unit still belongs to the
-    /// crate that defines it); unmangled symbols (`#[no_mangle]`, `compiler_builtins`'
-    /// `memcpy`) get their unit's crate.
-    pub fn symbol(
-        &self,
-        sym: &elf::Symbol,
-        section: Option<&str>,
-        path_crate: Option<&str>,
-    ) -> Origin {
+    /// A symbol's origin: its DIE (by address, kind and name), else its `STT_FILE`, else
+    /// the unit whose ranges cover it; its map piece. `path_crate` is the crate of its
+    /// demangled Rust path, which wins over the unit's (a generic instantiated in another
+    /// crate's unit still belongs to the crate that defines it); unmangled symbols
+    /// (`#[no_mangle]` handlers, `compiler_builtins`' `memcpy`) get their unit's crate.
+    pub fn symbol(&self, sym: &SymbolParts<'_>) -> Origin {
         let mut o = Origin {
-            krate: path_crate.map(str::to_string),
+            krate: sym.path_crate.map(str::to_string),
             ..Origin::default()
         };
         if let Some(d) = self.dwarf {
-            if let Some(found) = d.lookup_symbol(sym) {
+            let kind = match sym.kind {
+                SymbolKind::Func => Some(EntryKind::Function),
+                SymbolKind::Object => Some(EntryKind::Variable),
+                _ => None,
+            };
+            let found = kind.and_then(|k| d.lookup(sym.addr, k, sym.raw, sym.stt_file));
+            if let Some(found) = found {
                 let comp_dir = found.unit.and_then(|u| u.comp_dir.as_deref());
                 o.file = found.file.map(|f| self.paths.show(f, comp_dir));
                 o.line = (found.line > 0).then_some(found.line);
@@ -227,10 +233,10 @@ impl<'a> Attributor<'a> {
             }
         }
         if o.file.is_none() {
-            o.file = sym.file.clone();
+            o.file = sym.stt_file.map(str::to_string);
         }
         if let Some(m) = self.map {
-            if let Some((archive, object)) = map_piece(m, section, sym.addr) {
+            if let Some((archive, object)) = map_piece(m, sym.section, sym.addr) {
                 o.archive = archive;
                 o.object = Some(object);
             }
@@ -239,7 +245,8 @@ impl<'a> Attributor<'a> {
     }
 
     /// Split a gap `[addr, addr + size)` of section `section` by unit ranges (DWARF) and
-    /// map pieces; parts that neither covers come back with an empty origin.
+    /// map pieces; parts that neither covers come back with an empty origin. A gap a unit
+    /// covers is charged to the unit's primary file.
     pub fn gap(&self, section: &str, addr: u64, size: u64) -> Vec<Gap> {
         let end = addr.saturating_add(size);
         // Cut points: unit range and map piece boundaries inside the gap.
@@ -306,6 +313,104 @@ impl<'a> Attributor<'a> {
             }
         }
         out
+    }
+}
+
+/// What [`Attributor::symbol`] needs to know about a symbol.
+#[derive(Debug, Clone, Copy)]
+pub struct SymbolParts<'a> {
+    /// Address.
+    pub addr: u64,
+    /// Function, object...
+    pub kind: SymbolKind,
+    /// Name as stored in the ELF.
+    pub raw: &'a str,
+    /// `STT_FILE` of a local symbol.
+    pub stt_file: Option<&'a str>,
+    /// Its section's name.
+    pub section: Option<&'a str>,
+    /// Crate of its demangled Rust path.
+    pub path_crate: Option<&'a str>,
+}
+
+/// The inputs of attribution, as the command line gives them.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// DWARF of the image (`--dwarf`).
+    pub dwarf: Option<Arc<Dwarf>>,
+    /// GNU ld map of the image (`--map`).
+    pub map: Option<Arc<MapFile>>,
+    /// How paths are shown.
+    pub paths: PathStyle,
+}
+
+impl Sources {
+    /// Whether there is anything to attribute with.
+    pub fn is_empty(&self) -> bool {
+        self.dwarf.is_none() && self.map.is_none()
+    }
+}
+
+/// Set every symbol's origin and split every section's unattributed bytes into gaps.
+pub(crate) fn apply(
+    sources: &Sources,
+    symbols: &mut [SymbolUsage],
+    sections: &mut [SectionUsage],
+    warnings: &mut Vec<Warning>,
+) {
+    if sources.is_empty() {
+        return;
+    }
+    if let Some(note) = sources.dwarf.as_ref().and_then(|d| d.note.clone()) {
+        warnings.push(Warning::Attribution { note });
+    }
+    let a = Attributor {
+        dwarf: sources.dwarf.as_deref(),
+        map: sources.map.as_deref(),
+        paths: &sources.paths,
+    };
+    use rayon::prelude::*;
+    symbols.par_iter_mut().for_each(|s| {
+        let o = a.symbol(&SymbolParts {
+            addr: s.addr,
+            kind: s.kind,
+            raw: &s.raw,
+            stt_file: s.file.as_deref(),
+            section: Some(&s.section),
+            path_crate: s.krate.as_deref(),
+        });
+        s.file = o.file;
+        s.line = o.line;
+        s.cu = o.cu;
+        s.krate = o.krate;
+        s.archive = o.archive;
+        s.object = o.object;
+    });
+    let mut by_section: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    for s in symbols.iter() {
+        by_section
+            .entry(s.section.as_str())
+            .or_default()
+            .push((s.addr, s.addr.saturating_add(s.size)));
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for sec in sections.iter() {
+        *seen.entry(sec.name.clone()).or_default() += 1;
+    }
+    for sec in sections.iter_mut().filter(|s| s.unattributed > 0 && s.kind.occupies_memory()) {
+        if seen.get(&sec.name).copied().unwrap_or(0) > 1 {
+            continue; // duplicate names (relocatable objects): symbols cannot be told apart
+        }
+        let end = sec.addr.saturating_add(sec.size);
+        let spans = by_section.get(sec.name.as_str()).map(|v| &v[..]).unwrap_or(&[]);
+        let holes = uncovered(sec.addr, end, spans.iter().copied());
+        if holes.iter().map(|(a, b)| b - a).sum::<u64>() != sec.unattributed {
+            continue; // symbols outside their section: keep the plain remainder
+        }
+        sec.gaps = holes
+            .into_iter()
+            .flat_map(|(x, y)| a.gap(&sec.name, x, y - x))
+            .collect();
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Options {
     pub region_source: Option<RegionSource>,
     /// Ranges the image must leave alone (counted as reserved, overlaps reported).
     pub reservations: Vec<Reservation>,
+    /// DWARF and linker map for source attribution (none: symbol table only).
+    pub sources: attribution::Sources,
 }
 
 impl From<MemoryMap> for Options {
@@ -36,6 +38,7 @@ impl From<MemoryMap> for Options {
             regions: map.regions,
             region_source: map.source,
             reservations: map.reservations,
+            sources: attribution::Sources::default(),
         }
     }
 }
@@ -62,7 +65,8 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         .filter(|s| s.kind.occupies_memory())
         .collect();
     let mut placed = placement::place_sections(&alloc, &regions, &lookup, &mut warnings);
-    let symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
+    let mut symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
+    attribution::apply(&opts.sources, &mut symbols, &mut placed.sections, &mut warnings);
     let stack = stack_heap::find_stack(image, &regions, &lookup);
     let heap = stack_heap::find_heap(image, &symbols, &regions, &lookup);
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {

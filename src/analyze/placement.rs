@@ -184,6 +184,7 @@ pub(crate) fn place_sections(
             load_region: load.map(|r| regions[r].name.clone()),
             overflow: sec_overflow,
             unattributed: s.size,
+            gaps: Vec::new(),
         });
     }
     for name in &p.unmapped {

@@ -166,6 +166,10 @@ fn attribute_section(
             load_region: placed.load_region.clone(),
             krate,
             file: sym.file.clone(),
+            line: None,
+            cu: None,
+            archive: None,
+            object: None,
             aliases: Vec::new(),
         });
         last = Some(out.len() - 1);

@@ -50,11 +50,16 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let Some(path) = &args.elf else {
         return Err(Error::Usage("report needs an ELF file".into()));
     };
-    let image = elf::load_path(path)?;
-    let report = analyze::analyze(&image, &Options::from(map))?;
+    let want_dwarf = args.sources.dwarf || args.by.is_some_and(|b| b.wants_dwarf());
+    let (image, sources) = files::load_with_sources(path, &args.sources, want_dwarf)?;
+    let mut opts = Options::from(map);
+    files::map_regions(&mut opts, sources.map.as_deref(), args.sources.map.as_deref());
+    opts.sources = sources;
+    let report = analyze::analyze(&image, &opts)?;
     let view = View {
         top: args.top,
         by: args.by,
+        depth: args.sources.depth,
     };
     render::render_report(&report, &view, args.format, out).map_err(output)?;
     // Freeing tens of thousands of strings just before exit is wasted time.
