@@ -38,6 +38,9 @@ pub struct CompUnit {
     pub path: String,
     /// `DW_AT_comp_dir`.
     pub comp_dir: Option<String>,
+    /// The primary source file without rustc's `/@/CRATE.HASH-cgu.N` suffix (equal to
+    /// `path` for other compilers).
+    pub root: String,
     /// `DW_AT_language` (`DW_LANG_*` value), 0 when absent.
     pub language: u16,
     /// For Rust units, the crate the unit belongs to (from rustc's `…/@/CRATE.hash-cgu.N`
@@ -101,6 +104,8 @@ pub struct Dwarf {
     pub ranges: Vec<UnitRange>,
     /// One line on why the result is empty or partial (no DWARF, unreadable units...).
     pub note: Option<String>,
+    /// Unit by `DW_AT_name` and by rustc codegen-unit name; `u32::MAX` when ambiguous.
+    unit_names: HashMap<String, u32>,
 }
 
 /// Where an attribution came from, best first.
@@ -111,6 +116,9 @@ pub enum Source {
     /// The symbol's DIE has no `DW_AT_decl_file` (artificial functions such as
     /// `_GLOBAL__sub_I_*`): the file is its unit's primary file.
     DieUnit,
+    /// No DIE, but the symbol's `STT_FILE` names a compile unit (rustc names both after
+    /// the codegen unit): the unit's primary file.
+    SymbolTableUnit,
     /// No DIE: the symbol table's `STT_FILE` entry (local symbols only).
     SymbolTable,
     /// No DIE and no `STT_FILE`: the unit whose address ranges cover the symbol.
@@ -174,11 +182,19 @@ impl Dwarf {
                     source: Source::Die,
                 },
                 None => Found {
-                    file: Some(unit.path.as_str()),
+                    file: Some(unit.root.as_str()),
                     line: e.line,
                     unit: Some(unit),
                     source: Source::DieUnit,
                 },
+            });
+        }
+        if let Some(u) = stt_file.and_then(|f| self.unit_named(f)) {
+            return Some(Found {
+                file: Some(u.root.as_str()),
+                line: 0,
+                unit: Some(u),
+                source: Source::SymbolTableUnit,
             });
         }
         let unit = self.unit_at(addr).map(|u| &self.units[u as usize]);
@@ -191,7 +207,7 @@ impl Dwarf {
             });
         }
         unit.map(|u| Found {
-            file: Some(u.path.as_str()),
+            file: Some(u.root.as_str()),
             line: 0,
             unit: Some(u),
             source: Source::UnitRange,
@@ -220,6 +236,17 @@ impl Dwarf {
         // Discarded (garbage-collected) functions keep DW_AT_low_pc 0 in GNU ld output,
         // so an unnamed match at address 0 is more likely one of those than the symbol.
         by_short.or(if addr == 0 { None } else { first })
+    }
+
+    /// The unit an `STT_FILE` name stands for: rustc names the file symbol after the
+    /// codegen unit (`CRATE.HASH-cgu.N`), the unit `ROOT/@/CRATE.HASH-cgu.N`; GCC after the
+    /// source as given to the compiler, which is the unit's `DW_AT_name`. Only a unique
+    /// match counts.
+    pub fn unit_named(&self, stt_file: &str) -> Option<&CompUnit> {
+        match self.unit_names.get(stt_file) {
+            Some(&u) if u != u32::MAX => Some(&self.units[u as usize]),
+            _ => None,
+        }
     }
 
     /// The unit whose address ranges contain `addr`.
@@ -325,6 +352,15 @@ fn read_inner(data: &[u8]) -> Result<Dwarf, String> {
                 .into_iter()
                 .map(|(begin, end)| UnitRange { begin, end, unit }),
         );
+    }
+    for (i, u) in out.units.iter().enumerate() {
+        let cgu = u.name.rsplit_once("/@/").map(|(_, c)| c);
+        for key in std::iter::once(u.name.as_str()).chain(cgu) {
+            out.unit_names
+                .entry(key.to_string())
+                .and_modify(|v| *v = u32::MAX)
+                .or_insert(i as u32);
+        }
     }
     out.files = vec![String::new(); interned.len()];
     for (path, i) in interned {
@@ -460,6 +496,10 @@ fn read_unit<'a>(
         .then(|| rust_unit_crate(&name))
         .flatten();
     let path = join_path(files.comp_dir.as_deref(), None, &name);
+    let root = match (&krate, path.rsplit_once("/@/")) {
+        (Some(_), Some((root, _))) => root.to_string(),
+        _ => path.clone(),
+    };
 
     let mut ranges = Vec::new();
     if let Ok(mut it) = uref.unit_ranges() {
@@ -561,6 +601,7 @@ fn read_unit<'a>(
             name,
             path,
             comp_dir: files.comp_dir.clone(),
+            root,
             language,
             krate,
         },

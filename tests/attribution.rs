@@ -149,6 +149,10 @@ const DECL_NOT_ROW: &str =
 /// reads and we do not (DWARF only): we have the `STT_FILE` name (BFD prints the STABS
 /// directory too) or nothing. Checked: `.stab` exists and we found no DIE.
 const STABS: &str = "STABS-only debug info (oracle reads .stab)";
+/// No DIE, and the `STT_FILE` addr2line falls back to names a compile unit (rustc names
+/// both after the codegen unit, `CRATE.HASH-cgu.N`): we give that unit's primary source
+/// file instead of the codegen-unit name. Checked: the oracle's file names our unit.
+const STT_FILE_UNIT: &str = "STT_FILE is a codegen-unit name: we give the unit's primary file";
 /// Unexplained: a failure.
 const DIFFER: &str = "DIFFERENT FILE";
 const MISSING: &str = "NO DIE FOUND (oracle has a file)";
@@ -247,6 +251,11 @@ fn dwarf_functions_match_addr2line() {
                 }
             } else if ofile == "??" {
                 ORACLE_NO_LINE
+            } else if found.is_some_and(|f| {
+                f.source == Source::SymbolTableUnit
+                    && dw.unit_named(ofile).is_some_and(|u| Some(u) == f.unit)
+            }) {
+                STT_FILE_UNIT
             } else if has_stabs && found.is_none_or(|f| f.source == Source::SymbolTable) {
                 STABS
             } else if found.is_some_and(|f| f.source == Source::DieUnit) {

@@ -287,7 +287,7 @@ impl<'a> Attributor<'a> {
                 if let Some(u) = d.unit_at(a) {
                     let unit = &d.units[u as usize];
                     self.unit_origin(unit, &mut o);
-                    o.file = o.cu.clone();
+                    o.file = Some(self.paths.show(&unit.root, unit.comp_dir.as_deref()));
                 }
             }
             if let Some(p) =
