@@ -202,7 +202,7 @@ fn check_layout(layout: &str) {
     );
     c.eq(
         "report.schema",
-        Some("membudget.report/1"),
+        Some("membudget.report/2"),
         string(&r, "schema"),
     );
 

@@ -397,12 +397,18 @@ pub(crate) fn apply(
     for sec in sections.iter() {
         *seen.entry(sec.name.clone()).or_default() += 1;
     }
-    for sec in sections.iter_mut().filter(|s| s.unattributed > 0 && s.kind.occupies_memory()) {
+    for sec in sections
+        .iter_mut()
+        .filter(|s| s.unattributed > 0 && s.kind.occupies_memory())
+    {
         if seen.get(&sec.name).copied().unwrap_or(0) > 1 {
             continue; // duplicate names (relocatable objects): symbols cannot be told apart
         }
         let end = sec.addr.saturating_add(sec.size);
-        let spans = by_section.get(sec.name.as_str()).map(|v| &v[..]).unwrap_or(&[]);
+        let spans = by_section
+            .get(sec.name.as_str())
+            .map(|v| &v[..])
+            .unwrap_or(&[]);
         let holes = uncovered(sec.addr, end, spans.iter().copied());
         if holes.iter().map(|(a, b)| b - a).sum::<u64>() != sec.unattributed {
             continue; // symbols outside their section: keep the plain remainder

@@ -66,7 +66,12 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         .collect();
     let mut placed = placement::place_sections(&alloc, &regions, &lookup, &mut warnings);
     let mut symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
-    attribution::apply(&opts.sources, &mut symbols, &mut placed.sections, &mut warnings);
+    attribution::apply(
+        &opts.sources,
+        &mut symbols,
+        &mut placed.sections,
+        &mut warnings,
+    );
     let stack = stack_heap::find_stack(image, &regions, &lookup);
     let heap = stack_heap::find_heap(image, &symbols, &regions, &lookup);
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {

@@ -356,7 +356,10 @@ fn symbol_key(by: By, depth: usize, label: &Label) -> (String, usize) {
                 By::Cu => NO_UNIT,
                 _ => NO_MAP,
             };
-            (origin_key(by, depth, &o).unwrap_or_else(|| missing.to_string()), 1)
+            (
+                origin_key(by, depth, &o).unwrap_or_else(|| missing.to_string()),
+                1,
+            )
         }
         Label::Gap(s, g) => (
             origin_key(by, depth, &g.origin)

@@ -128,6 +128,10 @@ mod tests {
             load_region: None,
             krate: krate.map(Into::into),
             file: file.map(Into::into),
+            line: None,
+            cu: None,
+            archive: None,
+            object: None,
             aliases: vec![],
         }
     }

@@ -53,7 +53,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let want_dwarf = args.sources.dwarf || args.by.is_some_and(|b| b.wants_dwarf());
     let (image, sources) = files::load_with_sources(path, &args.sources, want_dwarf)?;
     let mut opts = Options::from(map);
-    files::map_regions(&mut opts, sources.map.as_deref(), args.sources.map.as_deref());
+    files::map_regions(
+        &mut opts,
+        sources.map.as_deref(),
+        args.sources.map.as_deref(),
+    );
     opts.sources = sources;
     let report = analyze::analyze(&image, &opts)?;
     let view = View {

@@ -8,18 +8,18 @@ use std::sync::Arc;
 
 use membudget::analyze::attribution::{PathStyle, Sources};
 use membudget::analyze::{self, Options};
-use membudget::dwarf;
-use membudget::mapfile::{self, MapFile};
-use membudget::memory::source::RegionSource;
-use membudget::memory::Region;
 use membudget::budget::file::{self as budget_file, Script};
 use membudget::budget::model::{baseline_path, BaselineFile, BASELINE_SCHEMA, BUDGET_SCHEMA};
 use membudget::budget::BudgetFile;
 use membudget::diff::Snapshot;
+use membudget::dwarf;
 use membudget::elf;
 use membudget::error::Error;
+use membudget::mapfile::{self, MapFile};
 use membudget::memory::linker;
 use membudget::memory::source::BudgetRegions;
+use membudget::memory::source::RegionSource;
+use membudget::memory::Region;
 use membudget::report::Report;
 
 /// Load the ELF and, as asked, its DWARF (in parallel) and linker map.
@@ -33,9 +33,7 @@ pub fn load_with_sources(
         || dwarf.then(|| read_dwarf(path)).transpose(),
     );
     let map = match &args.map {
-        Some(m) => Some(Arc::new(
-            mapfile::load_path(m)?,
-        )),
+        Some(m) => Some(Arc::new(mapfile::load_path(m)?)),
         None => None,
     };
     let sources = Sources {
