@@ -769,3 +769,176 @@ fn broken_debug_info_degrades_to_a_note() {
     // Truncated inside .debug_info.
     let _ = dwarf::read(&data[..info_off + info_len / 2]);
 }
+
+// ---------------------------------------------------------------------------------------
+// End to end: the command line.
+
+const BIN: &str = env!("CARGO_BIN_EXE_membudget");
+
+fn membudget(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let (code, out, err) = membudget(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// Every `--by` key's rows add up, per region, to the region's `used + reserved`; and the
+/// rows without a region to the bytes past region ends.
+fn assert_rollup_adds_up(v: &serde_json::Value, what: &str) {
+    let rollup = &v["rollup"];
+    assert!(rollup.is_object(), "{what}: no rollup in the JSON");
+    let mut per_region: BTreeMap<String, u64> = BTreeMap::new();
+    for row in rollup["rows"].as_array().unwrap() {
+        if let Some(r) = row["region"].as_str() {
+            *per_region.entry(r.to_string()).or_default() += row["bytes"].as_u64().unwrap();
+        }
+    }
+    for r in v["regions"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        let want = r["used"].as_u64().unwrap() + r["reserved"].as_u64().unwrap();
+        let got = per_region.get(name).copied().unwrap_or(0);
+        // Bytes past a region's end are in rows without a region, and `used` counts them.
+        let overflow = r["overflow"].as_u64().unwrap_or(0);
+        assert!(
+            got == want || got + overflow == want,
+            "{what}: region {name}: rows {got} != used + reserved {want}"
+        );
+    }
+}
+
+#[test]
+fn rollups_by_source_add_up_and_json_carries_the_fields() {
+    let mut inputs: Vec<(PathBuf, Option<PathBuf>)> =
+        maps().into_iter().map(|(m, e)| (e, Some(m))).collect();
+    for e in dwarf_elves() {
+        if !inputs.iter().any(|(x, _)| *x == e) {
+            inputs.push((e, None));
+        }
+    }
+    let mut with_cu = 0;
+    for (elf_path, map) in &inputs {
+        let elf_s = elf_path.to_str().unwrap();
+        let mut keys = vec!["file", "dir", "cu", "crate"];
+        let mut base = vec!["report", elf_s, "--format", "json"];
+        if let Some(m) = map {
+            base.extend(["--map", m.to_str().unwrap()]);
+            keys.extend(["archive", "object"]);
+        }
+        for by in keys {
+            let mut args = base.clone();
+            args.extend(["--by", by, "--depth", "2"]);
+            let v = json(&args);
+            assert_rollup_adds_up(&v, &format!("{} --by {by}", elf_path.display()));
+            if by == "cu" {
+                with_cu += v["symbols"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|s| s["cu"].is_string())
+                    .count();
+            }
+        }
+    }
+    assert!(with_cu > 0, "no symbol got a compile unit");
+}
+
+#[test]
+fn plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic() {
+    let plain = json(&["report", "fixtures/cpp-m4.elf", "--format", "json"]);
+    assert!(plain["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s.get("cu").is_none() && s.get("line").is_none()));
+    assert!(plain["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s.get("gaps").is_none()));
+    let args = [
+        "report",
+        "fixtures/cpp-m4.elf",
+        "--dwarf",
+        "--map",
+        "fixtures/cpp-m4.map",
+        "--format",
+        "json",
+    ];
+    let (_, a, _) = membudget(&args);
+    let (_, b, _) = membudget(&args);
+    assert_eq!(a, b, "JSON differs between two runs");
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let driver = v["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "maco::system::GetDisplayDriver()::driver")
+        .expect("function-local static");
+    assert_eq!(driver["file"], "display.cpp");
+    assert_eq!(driver["cu"], "display.cpp");
+    assert_eq!(driver["object"], "display.o");
+    let memcpy = v["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "memcpy")
+        .unwrap();
+    assert_eq!(memcpy["archive"], "libc_nano.a");
+    assert_eq!(memcpy["object"], "lib_a-memcpy.o");
+    assert!(!a.contains("/work/"), "absolute local path in the JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/report.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn rust_crates_for_unmangled_symbols() {
+    let v = json(&[
+        "report",
+        "fixtures/qemu-an386.elf",
+        "--dwarf",
+        "--format",
+        "json",
+    ]);
+    let syms = v["symbols"].as_array().unwrap();
+    let krate = |name: &str| {
+        syms.iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing"))["crate"]
+            .clone()
+    };
+    // #[no_mangle] handlers and compiler_builtins' unmangled intrinsics.
+    assert_eq!(krate("__aeabi_memcpy"), "compiler_builtins");
+    assert_eq!(krate("DefaultHandler"), "membudget_firmware");
+    assert_eq!(krate("__INTERRUPTS"), "cortex_m_rt");
+}
+
+#[test]
+fn bad_map_is_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("broken.map");
+    std::fs::write(&p, "Memory Configuration\n\nName Origin Length\nFLASH 0xZZ 0x100\n\nLinker script and memory map\n").unwrap();
+    let (code, out, err) = membudget(&[
+        "report",
+        "fixtures/cpp-m4.elf",
+        "--map",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("broken.map:4: "), "{err}");
+}
