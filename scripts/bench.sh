@@ -57,6 +57,30 @@ for f in $FILES; do
     } >> "$OUT_DIR/bench.md"
 done
 
+# `membudget stack` decodes the same code objdump does: compare them on the largest ELF of
+# the corpus that the stack analysis supports (a Cortex-M image).
+if [ -d "$CORPUS" ] && command -v arm-none-eabi-objdump >/dev/null 2>&1; then
+    CM=""
+    for f in $(ls -S "$CORPUS"/*.elf); do
+        if "$BIN" stack "$f" > /dev/null 2>&1; then CM=$f; break; fi
+    done
+    if [ -n "$CM" ]; then
+        name=$(basename "$CM")
+        size=$(wc -c < "$CM" | tr -d ' ')
+        md="$OUT_DIR/stack-$name.md"
+        hyperfine --warmup 3 --style basic --export-markdown "$md" \
+            -n "membudget stack" "'$BIN' stack '$CM' > /dev/null" \
+            -n "membudget stack --format json" "'$BIN' stack '$CM' --format json > /dev/null" \
+            -n "arm-none-eabi-objdump -d" "arm-none-eabi-objdump -d '$CM' > /dev/null" >&2
+        {
+            echo "### stack analysis: $name ($((size / 1024)) KiB)"
+            echo
+            cat "$md"
+            echo
+        } >> "$OUT_DIR/bench.md"
+    fi
+fi
+
 echo
 echo "Machine: $(uname -sm), $(nproc) CPU(s); $("$NM" --version | head -n 1); $(nm --version | head -n 1)"
 echo

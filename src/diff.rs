@@ -23,10 +23,26 @@ pub struct Snapshot {
     /// The stack, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<SnapStack>,
+    /// Worst-case stack per root, when the budget turns the stack analysis on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_roots: Vec<SnapStackRoot>,
     /// Non-empty sections.
     pub sections: Vec<SnapSection>,
     /// Symbols of at least `symbol_threshold` bytes, by name.
     pub symbols: Vec<SnapSymbol>,
+    /// Bytes per budget group (component), for per-component growth tolerances.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<SnapGroup>,
+}
+
+/// A budget group's bytes when the baseline was blessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapGroup {
+    /// Group name.
+    pub name: String,
+    /// Bytes of its symbols.
+    pub bytes: u64,
 }
 
 /// A region's totals.
@@ -60,6 +76,18 @@ pub struct SnapStack {
     pub region: Option<String>,
     /// Its size.
     pub size: u64,
+}
+
+/// One root's worst-case stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapStackRoot {
+    /// Root name (reset handler, exception or interrupt handler, thread entry).
+    pub name: String,
+    /// Its worst case in bytes.
+    pub worst_case: u64,
+    /// Whether the worst case was complete.
+    pub complete: bool,
 }
 
 /// A section's placement and size.
@@ -136,8 +164,19 @@ impl Snapshot {
                 region: s.region.clone(),
                 size: s.size,
             }),
+            stack_roots: report.stack_need.as_ref().map_or(Vec::new(), |n| {
+                n.roots
+                    .iter()
+                    .map(|r| SnapStackRoot {
+                        name: r.name.clone(),
+                        worst_case: r.worst_case,
+                        complete: r.complete,
+                    })
+                    .collect()
+            }),
             sections,
             symbols,
+            groups: Vec::new(),
         };
         snap.sort();
         snap
@@ -172,6 +211,23 @@ pub struct Delta {
     pub sections: Vec<SectionDelta>,
     /// Symbol changes.
     pub symbols: SymbolDelta,
+    /// Roots whose worst-case stack changed, appeared or disappeared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_roots: Vec<StackRootDelta>,
+}
+
+/// A root's change of worst-case stack.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct StackRootDelta {
+    /// Root name.
+    pub name: String,
+    /// Worst case before (`None`: new root).
+    pub old: Option<u64>,
+    /// Worst case after (`None`: the root disappeared).
+    pub new: Option<u64>,
+    /// `new - old`.
+    pub delta: i64,
 }
 
 /// A region's change of `used + reserved`.
@@ -330,7 +386,37 @@ pub fn delta(old: &Snapshot, new: &Snapshot) -> Delta {
         regions,
         sections: section_deltas(&old.sections, &new.sections),
         symbols: symbol_deltas(old, new),
+        stack_roots: stack_root_deltas(&old.stack_roots, &new.stack_roots),
     }
+}
+
+/// Roots whose worst case changed, new roots and gone ones (only when both sides were
+/// analysed: a baseline from before the analysis was turned on shows no change).
+fn stack_root_deltas(old: &[SnapStackRoot], new: &[SnapStackRoot]) -> Vec<StackRootDelta> {
+    if old.is_empty() || new.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for n in new {
+        let o = old.iter().find(|o| o.name == n.name).map(|o| o.worst_case);
+        if o != Some(n.worst_case) {
+            out.push(StackRootDelta {
+                name: n.name.clone(),
+                old: o,
+                new: Some(n.worst_case),
+                delta: signed(n.worst_case, o.unwrap_or(0)),
+            });
+        }
+    }
+    for o in old.iter().filter(|o| !new.iter().any(|n| n.name == o.name)) {
+        out.push(StackRootDelta {
+            name: o.name.clone(),
+            old: Some(o.worst_case),
+            new: None,
+            delta: signed(0, o.worst_case),
+        });
+    }
+    out
 }
 
 fn section_deltas(old: &[SnapSection], new: &[SnapSection]) -> Vec<SectionDelta> {
@@ -527,6 +613,7 @@ mod tests {
             symbol_threshold: 0,
             regions: vec![],
             stack: None,
+            stack_roots: vec![],
             sections: vec![],
             symbols,
         }

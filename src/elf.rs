@@ -382,6 +382,10 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         exec_or_dyn: e_type == c::ET_EXEC || e_type == c::ET_DYN,
     };
     let (sections, has_debug_info) = read_sections::<H>(&tables, &segments);
+    check_address_space(&sections, header.is_class_64()).map_err(|msg| Error::BadElf {
+        path: file_name.to_string(),
+        msg,
+    })?;
 
     let symbols = match symtab_index {
         Some(i) => read_symtab::<H>(&shdrs[i], shdrs, data, endian, machine)
@@ -520,6 +524,37 @@ fn read_sections<H: FileHeader<Endian = Endianness>>(
         });
     }
     (sections, has_debug_info)
+}
+
+/// Rejects sections that end past the top of the address space, or that together hold
+/// more bytes (run ranges plus load images) than the address space has. No linker
+/// produces either; accepting them would let the analysis' byte sums wrap around.
+fn check_address_space(sections: &[Section], class64: bool) -> Result<(), String> {
+    let bits = if class64 { 64 } else { 32 };
+    let space: u128 = 1 << bits;
+    let mut total: u128 = 0;
+    for s in sections.iter().filter(|s| s.kind.occupies_memory()) {
+        let copies: &[u64] = if s.has_load_copy() {
+            &[s.addr, s.load_addr]
+        } else {
+            &[s.addr]
+        };
+        for &start in copies {
+            if u128::from(start) + u128::from(s.size) > space {
+                return Err(format!(
+                    "section {} ({:#x} bytes at {start:#x}) runs past the end of the {bits}-bit address space",
+                    s.name, s.size
+                ));
+            }
+            total += u128::from(s.size);
+        }
+    }
+    if total >= space {
+        return Err(format!(
+            "sections hold {total:#x} bytes, more than the {bits}-bit address space"
+        ));
+    }
+    Ok(())
 }
 
 /// BFD (and so `size -A`, `objdump -h`) does not present every section header as a

@@ -21,9 +21,12 @@
 //!    which checks a report against it: one function per rule, findings as data.
 //! 7. [`render`]: one [`render::Format`] enum; table, Markdown, CSV and JSON views of a
 //!    report, a check result and a diff. Renderers compute nothing; they make the sentences.
-//!
 //! 8. [`schema`]: the JSON Schemas of report, check, diff, budget and baseline documents,
 //!    generated from these types.
+//!
+//! Beside this pipeline, [`stack`] bounds the worst-case stack from the machine code
+//! (Thumb decoder, call graph, vector-table roots, DWARF CFI cross-check); its summary
+//! ([`stack::StackNeed`]) joins the report and the budget check.
 //!
 //! The `membudget` binary (`src/cli/`) is the only place that parses arguments, reads
 //! environment variables and files, writes output, and maps outcomes to exit codes.
@@ -42,5 +45,6 @@ pub mod memory;
 pub mod render;
 pub mod report;
 pub mod schema;
+pub mod stack;
 
 pub use error::Error;

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::elf::{ElfInfo, SectionKind, SymbolKind};
+use crate::memory::linker::ScriptWarning;
 pub use crate::memory::source::RegionSource;
 use crate::memory::RegionBounds;
 
@@ -45,6 +46,9 @@ pub struct Report {
     pub unmapped: Vec<String>,
     /// What the analysis noticed.
     pub warnings: Vec<Warning>,
+    /// Worst-case stack from the machine code ([`crate::stack`]), for images it supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_need: Option<crate::stack::StackNeed>,
 }
 
 /// Bytes per kind of content.
@@ -66,20 +70,38 @@ pub struct ByKind {
 }
 
 impl ByKind {
+    /// Adds section bytes. Saturates instead of wrapping: the loader bounds an image's
+    /// bytes by its address space, and a saturated sum fails the analysis' totals check.
     pub(crate) fn add(&mut self, kind: SectionKind, bytes: u64) {
-        match kind {
-            SectionKind::Code => self.code += bytes,
-            SectionKind::Rodata => self.rodata += bytes,
-            SectionKind::Data => self.data += bytes,
-            SectionKind::Bss => self.bss += bytes,
-            SectionKind::Uninit => self.uninit += bytes,
-            SectionKind::Tls | SectionKind::Other => {}
-        }
+        let field = match kind {
+            SectionKind::Code => &mut self.code,
+            SectionKind::Rodata => &mut self.rodata,
+            SectionKind::Data => &mut self.data,
+            SectionKind::Bss => &mut self.bss,
+            SectionKind::Uninit => &mut self.uninit,
+            SectionKind::Tls | SectionKind::Other => return,
+        };
+        *field = field.saturating_add(bytes);
     }
 
-    /// All bytes.
+    /// All bytes (saturating; see [`ByKind::total_wide`] for the exact sum).
     pub fn total(&self) -> u64 {
-        self.code + self.rodata + self.data + self.bss + self.uninit + self.load_image
+        u64::try_from(self.total_wide()).unwrap_or(u64::MAX)
+    }
+
+    /// All bytes, exactly.
+    pub fn total_wide(&self) -> u128 {
+        [
+            self.code,
+            self.rodata,
+            self.data,
+            self.bss,
+            self.uninit,
+            self.load_image,
+        ]
+        .iter()
+        .map(|&b| u128::from(b))
+        .sum()
     }
 }
 
@@ -303,6 +325,35 @@ pub enum Warning {
         /// Why.
         note: String,
     },
+    /// Two regions of the linker script share addresses `[start, end)`.
+    OverlappingRegions {
+        /// The region declared first.
+        first: String,
+        /// The region declared later.
+        second: String,
+        /// First shared address.
+        start: u64,
+        /// One past the last shared address.
+        end: u64,
+    },
+}
+
+impl From<&ScriptWarning> for Warning {
+    fn from(w: &ScriptWarning) -> Self {
+        match w {
+            ScriptWarning::OverlappingRegions {
+                first,
+                second,
+                start,
+                end,
+            } => Warning::OverlappingRegions {
+                first: first.clone(),
+                second: second.clone(),
+                start: *start,
+                end: *end,
+            },
+        }
+    }
 }
 
 impl Warning {
@@ -337,6 +388,15 @@ impl fmt::Display for Warning {
             }
             Warning::NoSymbols => f.write_str(NO_SYMBOLS),
             Warning::Attribution { note } => write!(f, "{ATTRIBUTION}{note}"),
+            Warning::OverlappingRegions {
+                first,
+                second,
+                start,
+                end,
+            } => write!(
+                f,
+                "regions {first} and {second} overlap at [{start:#x}, {end:#x})"
+            ),
         }
     }
 }
@@ -364,6 +424,18 @@ impl FromStr for Warning {
                 })
         } else if let Some(top) = s.strip_prefix("no room left for the stack below ") {
             hex(top).map(|top| Warning::NoStackRoom { top })
+        } else if let Some(rest) = s.strip_prefix("regions ").and_then(|r| r.strip_suffix(')')) {
+            rest.rsplit_once(" overlap at [")
+                .and_then(|(names, range)| {
+                    let (first, second) = names.split_once(" and ")?;
+                    let (start, end) = range.split_once(", ")?;
+                    Some(Warning::OverlappingRegions {
+                        first: first.to_string(),
+                        second: second.to_string(),
+                        start: hex(start)?,
+                        end: hex(end)?,
+                    })
+                })
         } else if let Some(rest) = s.strip_prefix("region ") {
             rest.strip_suffix(" bytes")
                 .and_then(|r| r.rsplit_once(" overflows by "))

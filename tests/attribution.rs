@@ -942,3 +942,143 @@ fn bad_map_is_exit_2_with_file_and_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("broken.map:4: "), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Component budgets: groups by file, directory, crate, archive and object, with growth
+// tolerances against the baseline.
+
+#[test]
+fn component_groups_and_their_growth() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("fw.budget.json");
+    std::fs::write(
+        &budget,
+        r#"{
+  "schema": "membudget.budget/2",
+  "budget": {
+    "groups": [
+      { "name": "statics", "match": { "file": "src/statics.rs" }, "growth": { "bytes": 256 } },
+      { "name": "firmware sources", "match": { "dir": "src" }, "warn": "16M" },
+      { "name": "registry crates", "match": { "dir": "<cargo-registry>/*" }, "warn": "16M" },
+      { "name": "compiler_builtins", "match": { "crate": "compiler_builtins" }, "growth": { "bytes": 0 } }
+    ]
+  }
+}"#,
+    )
+    .unwrap();
+    let b = budget.to_str().unwrap();
+    let mem = "firmware/layouts/p2/memory.x";
+    let (code, out, err) = membudget(&["bless", "fixtures/p2.elf", "--budget", b, "--memory", mem]);
+    assert_eq!(code, 0, "{out}{err}");
+    let baseline: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fw.baseline.json")).unwrap(),
+    )
+    .unwrap();
+    let groups = baseline["baseline"]["groups"]
+        .as_array()
+        .expect("group totals in the baseline");
+    assert_eq!(groups.len(), 4);
+    assert!(
+        groups.iter().all(|g| g["bytes"].as_u64().unwrap() > 0),
+        "{groups:?}"
+    );
+    // Same image: within budget, deltas 0.
+    let (code, out, err) = membudget(&[
+        "check",
+        "fixtures/p2.elf",
+        "--budget",
+        b,
+        "--memory",
+        mem,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for g in v["groups"].as_array().unwrap() {
+        assert_eq!(g["delta"], 0, "{g}");
+    }
+    // The overflow variant's log buffer (src/statics.rs) grows: the component fails.
+    let (code, out, _) = membudget(&[
+        "check",
+        "fixtures/p2-overflow.elf",
+        "--budget",
+        b,
+        "--memory",
+        mem,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failures = v["failures"].as_array().unwrap();
+    let growth: Vec<_> = failures
+        .iter()
+        .filter(|f| f["kind"] == "group-growth")
+        .collect();
+    assert_eq!(growth.len(), 1, "{failures:?}");
+    assert!(growth[0].to_string().contains("statics"), "{growth:?}");
+    let statics = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "statics")
+        .unwrap();
+    assert!(statics["delta"].as_i64().unwrap() > 256, "{statics}");
+}
+
+#[test]
+fn archive_and_object_groups_with_a_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("cpp.budget.json");
+    std::fs::write(
+        &budget,
+        r#"{
+  "schema": "membudget.budget/2",
+  "budget": {
+    "groups": [
+      { "name": "libc", "match": { "archive": "libc*.a" }, "fail": "100" },
+      { "name": "display", "match": { "object": "display.o" }, "regions": ["FLASH"] }
+    ]
+  }
+}"#,
+    )
+    .unwrap();
+    let b = budget.to_str().unwrap();
+    let (code, out, _) = membudget(&[
+        "check",
+        "fixtures/cpp-m4.elf",
+        "--budget",
+        b,
+        "--map",
+        "fixtures/cpp-m4.map",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let kinds: Vec<&str> = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    // memcpy + memset (472 bytes) from libc_nano.a; display.o's framebuffer is in RAM.
+    assert!(kinds.contains(&"group-limit"), "{kinds:?}");
+    assert!(kinds.contains(&"group-region"), "{kinds:?}");
+    let libc = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "libc")
+        .unwrap();
+    // memcpy and memset: the bytes nm gives them (their input sections hold 308 + 164).
+    let sizes: u64 = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["name"] == "libc")
+        .map(|g| g["bytes"].as_u64().unwrap())
+        .sum();
+    assert!(sizes > 100 && sizes <= 308 + 164, "{libc}");
+}

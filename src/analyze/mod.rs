@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::elf::{Image, Section};
 use crate::error::Error;
+use crate::memory::linker::ScriptWarning;
 use crate::memory::source::{MemoryMap, RegionSource};
 use crate::memory::{Region, Reservation};
 use crate::report::{Report, Warning, REPORT_SCHEMA};
@@ -30,6 +31,8 @@ pub struct Options {
     pub reservations: Vec<Reservation>,
     /// DWARF and linker map for source attribution (none: symbol table only).
     pub sources: attribution::Sources,
+    /// Warnings about the linker script the regions came from, passed on to the report.
+    pub script_warnings: Vec<ScriptWarning>,
 }
 
 impl From<MemoryMap> for Options {
@@ -39,13 +42,14 @@ impl From<MemoryMap> for Options {
             region_source: map.source,
             reservations: map.reservations,
             sources: attribution::Sources::default(),
+            script_warnings: map.script_warnings,
         }
     }
 }
 
 /// Analyse an image against the given regions.
 pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = opts.script_warnings.iter().map(Warning::from).collect();
     let (regions, source, inferred) = if opts.regions.is_empty() {
         (infer_regions(image), RegionSource::inferred(), true)
     } else {
@@ -106,28 +110,42 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         reservations,
         unmapped: placed.unmapped,
         warnings,
+        stack_need: None,
     };
     check_totals(&report)?;
     Ok(report)
 }
 
-/// Every byte must be accounted for exactly once; if not, that is a bug in this file.
+/// Every byte must be accounted for exactly once; if not, that is a bug in this file. Sums
+/// are taken in u128, so that a sum that wrapped or saturated in the analysis shows here.
 fn check_totals(report: &Report) -> Result<(), Error> {
+    let wide = u128::from;
     for r in &report.regions {
-        if r.used + r.reserved + r.free != r.length && r.used + r.reserved <= r.length {
+        let occupied = wide(r.used) + wide(r.reserved);
+        if occupied + wide(r.free) != wide(r.length) {
             return Err(Error::Internal(format!(
                 "region {}: used {} + reserved {} + free {} != length {}",
                 r.name, r.used, r.reserved, r.free, r.length
             )));
         }
+        // `used` is the union of the region's section bytes (less reservations); the bytes
+        // per kind add those sections up, overlaps included, so they can only be more.
+        if wide(r.used) > r.by_kind.total_wide() {
+            return Err(Error::Internal(format!(
+                "region {}: used {} exceeds the {} bytes of its sections",
+                r.name,
+                r.used,
+                r.by_kind.total_wide()
+            )));
+        }
     }
-    let mut per_section: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut per_section: BTreeMap<&str, u128> = BTreeMap::new();
     for s in &report.symbols {
-        *per_section.entry(s.section.as_str()).or_default() += s.bytes;
+        *per_section.entry(s.section.as_str()).or_default() += wide(s.bytes);
     }
     for s in &report.sections {
         let sym = per_section.get(s.name.as_str()).copied().unwrap_or(0);
-        if sym + s.unattributed != s.size
+        if sym + wide(s.unattributed) != wide(s.size)
             && !report
                 .sections
                 .iter()
@@ -140,4 +158,57 @@ fn check_totals(report: &Report) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small real image (`fuzz/seeds/src/`): code and rodata in FLASH, `.data` in RAM with
+    /// its image in FLASH.
+    fn report() -> Report {
+        let bytes = include_bytes!("../../fuzz/seeds/elf_report/cortex-m4-tiny.elf");
+        let image = crate::elf::load_bytes(bytes, "tiny.elf").expect("seed loads");
+        let opts = Options {
+            regions: vec![
+                Region::new("FLASH", 0x0800_0000, 0x1_0000),
+                Region::new("RAM", 0x2000_0000, 0x2000),
+            ],
+            ..Default::default()
+        };
+        analyze(&image, &opts).expect("seed analyses")
+    }
+
+    fn is_internal(r: Result<(), Error>) -> bool {
+        matches!(r, Err(Error::Internal(_)))
+    }
+
+    #[test]
+    fn totals_check_catches_wrapped_sums() {
+        let good = report();
+        check_totals(&good).expect("a real report adds up");
+        let flash = good.regions.iter().position(|r| r.name == "FLASH").unwrap();
+        assert!(good.regions[flash].used > 0);
+
+        // Issue 9: two 2^63-byte sections wrapped the bytes per kind to 0.
+        let mut r = good.clone();
+        r.regions[flash].by_kind = Default::default();
+        assert!(is_internal(check_totals(&r)));
+
+        // A reserved figure whose u64 sum with `used` wraps to `length - free`.
+        let mut r = good.clone();
+        let g = &mut r.regions[flash];
+        g.reserved = u64::MAX;
+        g.free = g.length - (g.used - 1);
+        assert_eq!(
+            g.used.wrapping_add(g.reserved).wrapping_add(g.free),
+            g.length
+        );
+        assert!(is_internal(check_totals(&r)));
+
+        // A symbol's bytes that do not add up with its section's.
+        let mut r = good.clone();
+        r.symbols[0].bytes = r.symbols[0].bytes.wrapping_add(u64::MAX);
+        assert!(is_internal(check_totals(&r)));
+    }
 }

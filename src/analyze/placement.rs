@@ -157,7 +157,7 @@ pub(crate) fn place_sections(
                 p.region_sections[r].push((s.addr, s.name.clone()));
             }
             sec_overflow = s.end().saturating_sub(reg.end());
-            p.overflow[r] += sec_overflow;
+            p.overflow[r] = p.overflow[r].saturating_add(sec_overflow);
         } else if s.size > 0 {
             p.unmapped.push(s.name.clone());
         }
@@ -165,9 +165,11 @@ pub(crate) fn place_sections(
             let reg = &regions[l];
             let end = s.load_addr.saturating_add(s.size).min(reg.end());
             p.occupied[l].push((s.load_addr, end));
-            p.by_kind[l].load_image += end - s.load_addr;
+            let image = &mut p.by_kind[l].load_image;
+            *image = image.saturating_add(end - s.load_addr);
             p.region_sections[l].push((s.load_addr, s.name.clone()));
-            p.overflow[l] += s.load_addr.saturating_add(s.size).saturating_sub(reg.end());
+            let over = s.load_addr.saturating_add(s.size).saturating_sub(reg.end());
+            p.overflow[l] = p.overflow[l].saturating_add(over);
         } else if s.has_load_copy() {
             warnings.push(Warning::LoadImageUnmapped {
                 section: s.name.clone(),
@@ -227,7 +229,7 @@ pub(crate) fn reservation_usage(
             region: r.map(|i| regions[i].name.clone()),
             origin: res.origin,
             length: res.length,
-            overlap: overlaps.iter().map(|o| o.bytes).sum(),
+            overlap: overlaps.iter().fold(0u64, |a, o| a.saturating_add(o.bytes)),
             sections: overlaps,
         });
     }

@@ -203,15 +203,16 @@ fn section_remainders<'a>(
             emit(
                 sec.region.as_deref(),
                 Label::Unattributed(sec),
-                sec.size - sec.overflow,
+                sec.size.saturating_sub(sec.overflow),
             );
             if let Some(r) = &sec.region {
-                *in_sections.entry(r).or_default() += sec.size - sec.overflow;
+                let e = in_sections.entry(r).or_default();
+                *e = e.saturating_add(sec.size.saturating_sub(sec.overflow));
             }
             continue;
         }
         if sec.gaps.is_empty() {
-            let inside = (sec.size - sec.overflow).saturating_sub(sym_in);
+            let inside = sec.size.saturating_sub(sec.overflow).saturating_sub(sym_in);
             let outside = sec.overflow.saturating_sub(sym_out);
             if inside > 0 {
                 emit(sec.region.as_deref(), Label::Unattributed(sec), inside);
@@ -223,7 +224,8 @@ fn section_remainders<'a>(
             emit_gaps(sec, emit);
         }
         if let Some(r) = &sec.region {
-            *in_sections.entry(r).or_default() += sec.size - sec.overflow;
+            let e = in_sections.entry(r).or_default();
+            *e = e.saturating_add(sec.size.saturating_sub(sec.overflow));
         }
         if let Some(l) = &sec.load_region {
             if sec.gaps.is_empty() && sec.unattributed > 0 {
@@ -232,7 +234,8 @@ fn section_remainders<'a>(
             for g in &sec.gaps {
                 emit(Some(l), Label::Gap(sec, g), g.size);
             }
-            *in_sections.entry(l).or_default() += sec.size;
+            let e = in_sections.entry(l).or_default();
+            *e = e.saturating_add(sec.size);
         }
     }
     in_sections
@@ -277,7 +280,7 @@ pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
     let mut acc: BTreeMap<(Option<String>, String), (u64, usize)> = BTreeMap::new();
     let mut add = |region: Option<&str>, key: String, bytes: u64, n: usize| {
         let e = acc.entry((region.map(str::to_string), key)).or_default();
-        e.0 += bytes;
+        e.0 = e.0.saturating_add(bytes);
         e.1 += n;
     };
     match by {

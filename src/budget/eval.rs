@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::diff::{self, Delta, Snapshot, SymbolChange};
+use crate::diff::{self, Delta, SnapGroup, Snapshot, SymbolChange};
 use crate::report::{Report, SymbolUsage, Warning};
 
 use super::finding::{Finding, Tolerance};
@@ -95,6 +95,15 @@ pub struct StackRow {
     pub fail_below: Option<u64>,
     /// Change of size since the baseline.
     pub delta: Option<i64>,
+    /// Worst case of the main stack from the static analysis (with `stack.analysis`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need: Option<u64>,
+    /// Whether `need` is complete (else a lower bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_complete: Option<bool>,
+    /// Headroom asked above `need`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<u64>,
 }
 
 /// A group of symbols with its limits.
@@ -115,6 +124,9 @@ pub struct GroupRow {
     pub regions: Option<Vec<String>>,
     /// Regions its symbols are in, with bytes.
     pub placed: Vec<(String, u64)>,
+    /// Change of its bytes since the baseline (when the baseline recorded the group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<i64>,
 }
 
 impl CheckResult {
@@ -168,11 +180,14 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
         .stack
         .as_ref()
         .and_then(|sd| stack_room(budget, sd, report, &mut f));
+    if let Some(sd) = &budget.human.stack {
+        stack_need(sd, report, &mut f);
+    }
     let groups = budget
         .human
         .groups
         .iter()
-        .map(|g| group(g, report, &mut f))
+        .map(|g| group(g, report, budget.baseline.as_ref(), &mut f))
         .collect();
     match &changes {
         None => f.push(
@@ -333,6 +348,7 @@ fn stack_room(
         );
     }
     let base = budget.baseline.as_ref().and_then(|b| b.stack.as_ref());
+    let need = report.stack_need.as_ref().filter(|_| sd.analysis.is_some());
     Some(StackRow {
         region: st.region.clone(),
         size: st.size,
@@ -340,14 +356,126 @@ fn stack_room(
         warn_below: sd.warn_below.map(|s| s.0),
         fail_below: sd.fail_below.map(|s| s.0),
         delta: base.map(|b| st.size as i64 - b.size as i64),
+        need: need.map(|n| n.total),
+        need_complete: need.map(|n| n.complete),
+        margin: need.map(|n| sd.margin.map_or(0, |m| m.bytes_of(n.total))),
     })
 }
 
-/// A group's symbols: not empty, within its limit, in the regions it may use.
-fn group(g: &GroupDecl, report: &Report, f: &mut Findings) -> GroupRow {
+/// The analysed worst case against the room the stack has, when the budget turns the
+/// analysis on: the main stack (plus margin) must fit, every thread (plus one exception
+/// frame and margin) must fit its own stack, and nothing may stay unresolved.
+fn stack_need(sd: &StackDecl, report: &Report, f: &mut Findings) {
+    if sd.analysis.is_none() {
+        return;
+    }
+    let Some(need) = &report.stack_need else {
+        return;
+    };
+    let margin = |worst: u64| sd.margin.map_or(0, |m| m.bytes_of(worst));
+    let room = report.stack.as_ref().map(|s| s.size);
+    if room.is_none_or(|room| need.total + margin(need.total) > room) {
+        f.push(
+            Level::Fail,
+            Finding::StackNeed {
+                need: need.total,
+                margin: margin(need.total),
+                room,
+                complete: need.complete,
+            },
+        );
+    }
+    for t in &need.roots {
+        let Some(size) = t.stack_size else { continue };
+        let total = t.worst_case + need.exception_entry;
+        if total + margin(total) > size {
+            f.push(
+                Level::Fail,
+                Finding::ThreadStack {
+                    thread: t.name.clone(),
+                    need: total,
+                    margin: margin(total),
+                    size,
+                },
+            );
+        }
+    }
+    if !need.unresolved.is_empty() {
+        f.push(
+            Level::Fail,
+            Finding::StackIncomplete {
+                unresolved: need.unresolved.clone(),
+            },
+        );
+    }
+}
+
+/// Each root's worst-case stack against its baseline value.
+fn stack_growth(g: &Growth, d: &Delta, f: &mut Findings) {
+    for r in &d.stack_roots {
+        let (Some(old), Some(new)) = (r.old, r.new) else {
+            continue;
+        };
+        if let Some(over) = growth_excess(g, old, new) {
+            f.push(
+                g.level,
+                Finding::StackGrowth {
+                    root: r.name.clone(),
+                    tolerance: tolerance(g, old),
+                    old,
+                    new,
+                    delta: r.delta,
+                    over,
+                },
+            );
+        }
+    }
+}
+
+/// Every group's bytes, for the baseline.
+pub fn group_totals(budget: &BudgetFile, report: &Report) -> Vec<SnapGroup> {
+    budget
+        .human
+        .groups
+        .iter()
+        .map(|g| {
+            let m = GroupMatcher::new(&g.matcher);
+            SnapGroup {
+                name: g.name.clone(),
+                bytes: report
+                    .symbols
+                    .iter()
+                    .filter(|s| m.matches(s))
+                    .map(|s| s.bytes)
+                    .sum(),
+            }
+        })
+        .collect()
+}
+
+/// A group's symbols: not empty, within its limit, in the regions it may use, and grown
+/// no more than its tolerance since the baseline.
+fn group(g: &GroupDecl, report: &Report, base: Option<&Snapshot>, f: &mut Findings) -> GroupRow {
     let m = GroupMatcher::new(&g.matcher);
     let members: Vec<&SymbolUsage> = report.symbols.iter().filter(|s| m.matches(s)).collect();
     let total: u64 = members.iter().map(|s| s.bytes).sum();
+    let old = base
+        .and_then(|b| b.groups.iter().find(|x| x.name == g.name))
+        .map(|x| x.bytes);
+    if let (Some(old), Some(t)) = (old, &g.growth) {
+        if let Some(over) = growth_excess(t, old, total) {
+            f.push(
+                t.level,
+                Finding::GroupGrowth {
+                    group: g.name.clone(),
+                    tolerance: tolerance(t, old),
+                    old,
+                    new: total,
+                    over,
+                },
+            );
+        }
+    }
     if members.is_empty() {
         f.push(
             Level::Warn,
@@ -406,6 +534,7 @@ fn group(g: &GroupDecl, report: &Report, f: &mut Findings) -> GroupRow {
         fail_at: g.fail.map(|s| s.0),
         regions: g.regions.clone(),
         placed,
+        delta: old.map(|o| total as i64 - o as i64),
     }
 }
 
@@ -457,6 +586,9 @@ fn growth(budget: &BudgetFile, d: &Delta, f: &mut Findings) {
     };
     symbol_growth(d, &symbol_tolerance, f);
     new_symbols(d, &symbol_tolerance, f);
+    if let Some(g) = t.stack {
+        stack_growth(&g, d, f);
+    }
     let moved_level = t.moved.unwrap_or(Level::Warn);
     for c in &d.symbols.moved {
         let (Some(o), Some(n)) = (&c.old, &c.new) else {

@@ -72,6 +72,33 @@ pub enum Finding {
         /// Room the stack has.
         size: u64,
     },
+    /// The analysed worst case of the main stack (plus the margin) exceeds its room.
+    StackNeed {
+        /// Worst case of the main stack.
+        need: u64,
+        /// Headroom the budget asks for.
+        margin: u64,
+        /// Room the stack has (`None`: no stack found).
+        room: Option<u64>,
+        /// Whether the worst case is complete (else it is a lower bound).
+        complete: bool,
+    },
+    /// The stack bound is incomplete and the budget does not annotate what is missing.
+    StackIncomplete {
+        /// What is unresolved, reachable from a root.
+        unresolved: Vec<crate::stack::Unknown>,
+    },
+    /// A thread's worst case (plus an exception frame and the margin) exceeds its stack.
+    ThreadStack {
+        /// Thread entry.
+        thread: String,
+        /// Its worst case plus the exception frame it pays.
+        need: u64,
+        /// Headroom the budget asks for.
+        margin: u64,
+        /// Its stack size.
+        size: u64,
+    },
     /// A group matches no symbol.
     GroupEmpty {
         /// Group name.
@@ -102,6 +129,19 @@ pub enum Finding {
         region: Option<String>,
         /// Regions the group may use.
         allowed: Vec<String>,
+    },
+    /// A group (component) grew past its tolerance since the baseline.
+    GroupGrowth {
+        /// Group name.
+        group: String,
+        /// The tolerance that applied.
+        tolerance: Tolerance,
+        /// Its bytes in the baseline.
+        old: u64,
+        /// Its bytes now.
+        new: u64,
+        /// Bytes past the tolerance.
+        over: u64,
     },
     /// The budget has no baseline.
     NoBaseline {
@@ -143,6 +183,21 @@ pub enum Finding {
         /// Bytes past the tolerance.
         over: u64,
     },
+    /// A root's worst-case stack grew past its tolerance since the baseline.
+    StackGrowth {
+        /// Root name.
+        root: String,
+        /// The tolerance that applied.
+        tolerance: Tolerance,
+        /// Worst case in the baseline.
+        old: u64,
+        /// Worst case now.
+        new: u64,
+        /// Growth.
+        delta: i64,
+        /// Bytes past the tolerance.
+        over: u64,
+    },
     /// A baseline symbol moved to another region.
     Moved {
         /// Rename-stable symbol name.
@@ -169,12 +224,17 @@ impl Finding {
             Finding::Unmapped { .. } => "unmapped",
             Finding::RegionLimit { .. } => "region-limit",
             Finding::StackMissing { .. } | Finding::Stack { .. } => "stack",
+            Finding::StackNeed { .. } => "stack-need",
+            Finding::StackIncomplete { .. } => "stack-incomplete",
+            Finding::ThreadStack { .. } => "thread-stack",
             Finding::GroupEmpty { .. } => "group-empty",
             Finding::GroupLimit { .. } => "group-limit",
             Finding::GroupRegion { .. } => "group-region",
+            Finding::GroupGrowth { .. } => "group-growth",
             Finding::NoBaseline { .. } => "no-baseline",
             Finding::RegionGrowth { .. } => "region-growth",
             Finding::SymbolGrowth { .. } => "symbol-growth",
+            Finding::StackGrowth { .. } => "stack-growth",
             Finding::Moved { .. } => "moved",
         }
     }
@@ -185,11 +245,21 @@ impl Finding {
             Finding::Reservation { bytes, .. } | Finding::Overflow { bytes, .. } => Some(*bytes),
             Finding::RegionLimit { at, occupied, .. } => Some(occupied - at),
             Finding::Stack { minimum, size, .. } => Some(minimum - size),
+            Finding::StackNeed {
+                need, margin, room, ..
+            } => Some((need + margin).saturating_sub(room.unwrap_or(0))),
+            Finding::ThreadStack {
+                need, margin, size, ..
+            } => Some((need + margin).saturating_sub(*size)),
             Finding::GroupLimit { limit, bytes, .. } => Some(bytes - limit),
             Finding::GroupRegion { bytes, .. } | Finding::Moved { bytes, .. } => Some(*bytes),
-            Finding::RegionGrowth { over, .. } | Finding::SymbolGrowth { over, .. } => Some(*over),
+            Finding::RegionGrowth { over, .. }
+            | Finding::GroupGrowth { over, .. }
+            | Finding::SymbolGrowth { over, .. }
+            | Finding::StackGrowth { over, .. } => Some(*over),
             Finding::Unmapped { .. }
             | Finding::StackMissing { .. }
+            | Finding::StackIncomplete { .. }
             | Finding::GroupEmpty { .. }
             | Finding::NoBaseline { .. } => None,
         }

@@ -315,6 +315,14 @@ pub struct StackDecl {
     /// Fail when the stack has less room.
     #[serde(default)]
     pub fail_below: Option<Size>,
+    /// Headroom `check` demands above the analysed worst case: bytes, or a percentage of
+    /// the worst case.
+    #[serde(default)]
+    pub margin: Option<Amount>,
+    /// Turns on the static stack analysis in `check` and `bless`, with what the machine
+    /// code cannot tell (indirect-call targets, recursion depths, threads...).
+    #[serde(default)]
+    pub analysis: Option<crate::stack::annotate::Annotations>,
     /// Free text.
     #[serde(default)]
     pub note: Option<String>,
@@ -338,6 +346,10 @@ pub struct GroupDecl {
     /// Regions the group's symbols may live in.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
+    /// How much the group's bytes may grow over the baseline (a per-component growth
+    /// tolerance; the baseline records every group's bytes).
+    #[serde(default)]
+    pub growth: Option<Growth>,
     /// Free text.
     #[serde(default)]
     pub note: Option<String>,
@@ -356,9 +368,21 @@ pub struct MatchDecl {
     /// Globs on the section name.
     #[serde(default)]
     pub section: Globs,
-    /// Globs on the source file.
+    /// Globs on the source file (DWARF declaration file with `--dwarf`, else `STT_FILE`).
     #[serde(default)]
     pub file: Globs,
+    /// Globs on the source file's directory (`drivers/display/**`).
+    #[serde(default)]
+    pub dir: Globs,
+    /// Globs on the compile unit (DWARF).
+    #[serde(default)]
+    pub cu: Globs,
+    /// Globs on the library archive (linker map, `--map`).
+    #[serde(default)]
+    pub archive: Globs,
+    /// Globs on the object file (linker map, `--map`).
+    #[serde(default)]
+    pub object: Globs,
 }
 
 /// Growth tolerances against the baseline.
@@ -380,6 +404,9 @@ pub struct ToleranceDecl {
     /// What a baseline symbol moving to another region does (default: warn).
     #[serde(default)]
     pub moved: Option<Level>,
+    /// Growth tolerance of each root's worst-case stack (with `stack.analysis`).
+    #[serde(default)]
+    pub stack: Option<Growth>,
 }
 
 /// Growth allowed against the baseline. With both given, growth fails only past the
@@ -398,7 +425,9 @@ pub struct Growth {
     pub level: Level,
 }
 
-/// A region's own growth tolerance.
+/// A region's own growth tolerance. (Its fields repeat [`Growth`]'s rather than
+/// `#[serde(flatten)]` it: serde does not support `flatten` with `deny_unknown_fields`, and
+/// a misspelt key in a budget must be an error.)
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionGrowth {

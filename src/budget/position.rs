@@ -1,9 +1,14 @@
-//! Positions in budget JSON text, for `file:line:column` errors. A minimal scanner over
-//! already-valid JSON: serde_json reports positions of syntax errors only, and a semantic
-//! error (an unknown region three levels deep) should point at its value too.
+//! Positions in budget JSON text, for `file:line:column` errors: serde_json reports
+//! positions of syntax errors only, and a semantic error (an unknown region three levels
+//! deep) should point at its value too, so the text is parsed again into a syntax tree with
+//! byte ranges (jsonc-parser).
 
 use std::fmt;
 use std::path::Path;
+
+use jsonc_parser::ast::Value;
+use jsonc_parser::common::Ranged;
+use jsonc_parser::{parse_to_ast, CollectOptions, ParseOptions};
 
 use crate::error::Error;
 
@@ -52,133 +57,23 @@ pub fn located(file: &Path, text: &str, path: &[Seg], msg: impl fmt::Display) ->
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// A minimal scanner over already-valid JSON text: where a path's value starts (for error
-// positions).
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-        i += 1;
-    }
-    i
-}
-
-/// `i` at the opening quote; returns the index after the closing quote.
-fn string_end(b: &[u8], mut i: usize) -> usize {
-    i += 1;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// `i` at the first byte of a value; returns the index after it.
-fn value_end(b: &[u8], i: usize) -> usize {
-    match b.get(i) {
-        Some(b'"') => string_end(b, i),
-        Some(b'{') | Some(b'[') => {
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < b.len() {
-                match b[j] {
-                    b'"' => {
-                        j = string_end(b, j);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return j + 1;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            b.len()
-        }
-        _ => {
-            let mut j = i;
-            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-            {
-                j += 1;
-            }
-            j
-        }
-    }
-}
-
-/// A member of an object: key, and the value's byte range.
-struct Member {
-    key: String,
-    value: (usize, usize),
-}
-
-/// `i` at `{`.
-fn members(text: &str, i: usize) -> Vec<Member> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut j = skip_ws(b, i + 1);
-    while j < b.len() && b[j] == b'"' {
-        let kend = string_end(b, j);
-        let key: String = serde_json::from_str(&text[j..kend]).unwrap_or_default();
-        let colon = skip_ws(b, kend);
-        let vstart = skip_ws(b, colon + 1);
-        let vend = value_end(b, vstart);
-        out.push(Member {
-            key,
-            value: (vstart, vend),
-        });
-        j = skip_ws(b, vend);
-        if j < b.len() && b[j] == b',' {
-            j = skip_ws(b, j + 1);
-        } else {
-            break;
-        }
-    }
-    out
-}
-
-/// `i` at `[`.
-fn elements(b: &[u8], i: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut j = skip_ws(b, i + 1);
-    while j < b.len() && b[j] != b']' {
-        let end = value_end(b, j);
-        out.push((j, end));
-        j = skip_ws(b, end);
-        if j < b.len() && b[j] == b',' {
-            j = skip_ws(b, j + 1);
-        } else {
-            break;
-        }
-    }
-    out
-}
-
-/// Byte offset of the value at `path`, if the text has it.
+/// Byte offset where the value at `path` starts, if there is one.
 pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut at = skip_ws(b, 0);
+    let parsed = parse_to_ast(text, &CollectOptions::default(), &ParseOptions::default()).ok()?;
+    let mut value = parsed.value?;
     for seg in path {
-        match (seg, b.get(at)) {
-            (Seg::Key(k), Some(b'{')) => {
-                at = members(text, at).into_iter().find(|m| m.key == *k)?.value.0;
+        value = match (value, seg) {
+            (Value::Object(o), Seg::Key(k)) => {
+                o.properties
+                    .into_iter()
+                    .find(|p| p.name.as_str() == *k)?
+                    .value
             }
-            (Seg::Index(n), Some(b'[')) => {
-                at = elements(b, at).get(*n)?.0;
-            }
-            // A glob list given as a single string: point at the string.
-            (Seg::Index(0), Some(b'"')) => {}
+            (Value::Array(a), Seg::Index(i)) => a.elements.into_iter().nth(*i)?,
             _ => return None,
-        }
+        };
     }
-    Some(at)
+    Some(value.range().start)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -5,17 +5,18 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use membudget::analyze::{self, Options};
+use membudget::budget::matching::GroupMatcher;
 use membudget::budget::{self, BudgetFile};
 use membudget::diff::{self, Snapshot};
-use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
 use membudget::memory::chips;
+use membudget::memory::linker::ScriptOptions;
 use membudget::memory::source::{self, MemoryMap};
 use membudget::render::{self, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs};
+use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -30,20 +31,22 @@ pub fn chips(out: &mut dyn Write) -> Result<i32, Error> {
 /// The memory map of `--memory`, `--budget` and `--chip`.
 fn memory_map(
     memory: Option<&Path>,
+    script: &ScriptOptions,
     budget: Option<&Path>,
     chip: Option<&str>,
 ) -> Result<MemoryMap, Error> {
     let budget = match budget {
-        Some(path) => Some(budget_regions(&load_budget(path)?)),
+        Some(path) => Some(budget_regions(&load_budget(path, script)?)),
         None => None,
     };
-    source::resolve(memory, budget.as_ref(), chip)
+    source::resolve(memory, script, budget.as_ref(), chip)
 }
 
 /// `membudget report`.
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let map = memory_map(
         args.memory.as_deref(),
+        &args.script.options(),
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
@@ -59,7 +62,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         args.sources.map.as_deref(),
     );
     opts.sources = sources;
-    let report = analyze::analyze(&image, &opts)?;
+    let mut report = analyze::analyze(&image, &opts)?;
+    // The stack need is a bonus in a report: images the analysis does not support have none.
+    report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
     let view = View {
         top: args.top,
         by: args.by,
@@ -78,20 +83,50 @@ fn analyze_for(
     elf_path: &Path,
     budget: &BudgetFile,
     memory: Option<&Path>,
+    script: &ScriptOptions,
+    sources: &super::SourceArgs,
 ) -> Result<Report, Error> {
-    let map = source::resolve(memory, Some(&budget_regions(budget)), None)?;
-    let image = elf::load_path(elf_path)?;
-    let report = analyze::analyze(&image, &Options::from(map))?;
+    let map = source::resolve(memory, script, Some(&budget_regions(budget)), None)?;
+    // Groups that match on file, directory or unit need the DWARF.
+    let want_dwarf = sources.dwarf
+        || budget
+            .human
+            .groups
+            .iter()
+            .any(|g| GroupMatcher::needs_dwarf(&g.matcher));
+    let (image, sources_in) = files::load_with_sources(elf_path, sources, want_dwarf)?;
+    let mut opts = Options::from(map);
+    files::map_regions(&mut opts, sources_in.map.as_deref(), sources.map.as_deref());
+    opts.sources = sources_in;
+    let mut report = analyze::analyze(&image, &opts)?;
     budget::file::check_region_refs(budget, &report.regions)?;
+    // A budget that turns the stack analysis on needs it to work on this image.
+    let analysis = budget
+        .human
+        .stack
+        .as_ref()
+        .and_then(|s| s.analysis.as_ref());
+    if let Some(annotations) = analysis {
+        let stack = membudget::stack::analyze_path_with(elf_path, annotations)?;
+        report.stack_need = Some(stack.need());
+    }
     Ok(report)
 }
 
 /// `membudget check`; with `update`, bless the baseline first.
 pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
-    let mut budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
+    let script = args.script.options();
+    let mut budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(
+        &args.elf,
+        &budget,
+        args.memory.as_deref(),
+        &script,
+        &args.sources,
+    )?;
     if update {
-        let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+        let mut snap = Snapshot::from_report(&report, budget.symbol_threshold());
+        snap.groups = budget::eval::group_totals(&budget, &report);
         let written = write_baseline(&budget, &snap)?;
         eprintln!(
             "membudget: {} set: baseline of {} {}",
@@ -99,7 +134,7 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
             args.budget.display(),
             if written { "updated" } else { "unchanged" }
         );
-        budget = load_budget(&args.budget)?;
+        budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
     render::render_check(&result, args.format, args.top, out).map_err(output)?;
@@ -109,9 +144,17 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
 /// `membudget bless`: nothing is written unless the budget parses and the analysis
 /// succeeds.
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let budget = load_budget(&args.budget)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref())?;
-    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    let script = args.script.options();
+    let budget = load_budget(&args.budget, &script)?;
+    let report = analyze_for(
+        &args.elf,
+        &budget,
+        args.memory.as_deref(),
+        &script,
+        &args.sources,
+    )?;
+    let mut snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    snap.groups = budget::eval::group_totals(&budget, &report);
     let written = write_baseline(&budget, &snap)?;
     writeln!(
         out,
@@ -125,7 +168,7 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
         snap.file
     )
     .map_err(output)?;
-    let result = budget::evaluate(&load_budget(&args.budget)?, &report);
+    let result = budget::evaluate(&load_budget(&args.budget, &script)?, &report);
     if !result.failures.is_empty() {
         writeln!(
             out,
@@ -140,15 +183,36 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let map = memory_map(
         args.memory.as_deref(),
+        &script,
         args.budget.as_deref(),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
-    let old = files::load_side(&args.old, &opts, args.threshold)?;
-    let new = files::load_side(&args.new, &opts, args.threshold)?;
+    let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
+    let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
     let d = diff::delta(&old, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget stack`.
+pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget(
+            path,
+            &membudget::memory::linker::ScriptOptions::default(),
+        )?),
+        None => None,
+    };
+    let annotations = budget
+        .as_ref()
+        .and_then(|b| b.human.stack.as_ref())
+        .and_then(|s| s.analysis.clone())
+        .unwrap_or_default();
+    let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
+    render::stack::render(&report, args.format, out).map_err(output)?;
     Ok(EXIT_OK)
 }

@@ -85,8 +85,9 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Read and validate a budget file; its `linker_script` is read relative to it.
-pub fn load_budget(path: &Path) -> Result<BudgetFile, Error> {
+/// Read and validate a budget file; its `linker_script` is read relative to it, with
+/// `script`'s `--defsym`s.
+pub fn load_budget(path: &Path, options: &linker::ScriptOptions) -> Result<BudgetFile, Error> {
     let text = std::fs::read_to_string(path).map_err(io_error(path))?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let read_script = |script: &str| -> Result<Script, Error> {
@@ -94,7 +95,9 @@ pub fn load_budget(path: &Path) -> Result<BudgetFile, Error> {
         if !script_path.is_file() {
             return Ok(Script::NotFound(script_path.display().to_string()));
         }
-        Ok(Script::Regions(linker::parse_memory_file(&script_path)?))
+        Ok(Script::Regions(
+            linker::read_memory_file(&script_path, options)?.regions,
+        ))
     };
     let mut budget = budget_file::parse(path, text, &read_script)?;
     if budget.version >= 2 {
@@ -209,7 +212,12 @@ fn json_message(path: &Path, e: &serde_json::Error) -> String {
 }
 
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
-pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot, Error> {
+pub fn load_side(
+    path: &Path,
+    opts: &Options,
+    script: &linker::ScriptOptions,
+    threshold: u64,
+) -> Result<Snapshot, Error> {
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     if bytes.starts_with(b"\x7fELF") {
         let image = elf::load_path(path)?;
@@ -245,7 +253,7 @@ pub fn load_side(path: &Path, opts: &Options, threshold: u64) -> Result<Snapshot
         return Ok(doc.baseline);
     }
     if schema.starts_with("membudget.budget/") {
-        let budget = load_budget(path)?;
+        let budget = load_budget(path, script)?;
         return budget.baseline.ok_or_else(|| {
             Error::Budget(format!(
                 "{}: has no baseline (run membudget bless)",

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use membudget::analyze::rollup::By;
 use membudget::error::Error;
+use membudget::memory::linker::{Defsym, ScriptOptions};
 use membudget::render::Format;
 
 mod commands;
@@ -46,6 +47,8 @@ enum Command {
     Diff(DiffArgs),
     /// List the chip presets of `--chip`.
     Chips,
+    /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
+    Stack(StackArgs),
 }
 
 /// A parser of the names in `table` (or of `names`, a subset of them).
@@ -72,6 +75,25 @@ const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
 /// Formats of the report view.
 const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
 
+/// How linker scripts are read (`--memory`, a budget's `linker_script`).
+#[derive(Args)]
+pub(crate) struct ScriptArgs {
+    /// Define a linker-script symbol as GNU ld's `--defsym NAME=EXPR` does (repeatable;
+    /// applied before the script, as if given before `-T`).
+    #[arg(long, value_name = "NAME=EXPR")]
+    pub defsym: Vec<Defsym>,
+}
+
+impl ScriptArgs {
+    /// The options for the linker-script reader.
+    pub fn options(&self) -> ScriptOptions {
+        ScriptOptions {
+            search_dirs: Vec::new(),
+            defsyms: self.defsym.clone(),
+        }
+    }
+}
+
 #[derive(Args)]
 pub(crate) struct ReportArgs {
     /// The firmware ELF (not needed with `--chip list`).
@@ -80,6 +102,8 @@ pub(crate) struct ReportArgs {
     /// GNU ld linker script whose MEMORY command declares the regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Chip preset for the regions (`membudget chips` lists them).
     #[arg(long, value_name = "NAME")]
     pub chip: Option<String>,
@@ -137,6 +161,8 @@ pub(crate) struct CheckArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
     pub format: Format,
     /// Exit 1 on warnings too.
@@ -145,6 +171,20 @@ pub(crate) struct CheckArgs {
     /// Symbol changes shown per kind (moved, grown, new...); 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct StackArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// Budget file whose `budget.stack.analysis` annotates the analysis (indirect-call
+    /// targets, recursion depths, frames, priority groups, threads).
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
+    pub format: Format,
 }
 
 #[derive(Args)]
@@ -157,6 +197,10 @@ pub(crate) struct BlessArgs {
     /// GNU ld linker script whose MEMORY command replaces the budget's regions.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Args)]
@@ -168,6 +212,8 @@ pub(crate) struct DiffArgs {
     /// GNU ld linker script declaring the regions of ELF inputs.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
     /// Take the regions (and reservations) of ELF inputs from this budget file.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
@@ -196,5 +242,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Bless(args) => commands::bless(&args, out),
         Command::Diff(args) => commands::diff(&args, out),
         Command::Chips => commands::chips(out),
+        Command::Stack(args) => commands::stack(&args, out),
     }
 }

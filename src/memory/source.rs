@@ -49,6 +49,8 @@ pub struct MemoryMap {
     pub source: Option<RegionSource>,
     /// Ranges the image must leave alone.
     pub reservations: Vec<Reservation>,
+    /// What the linker script had that GNU ld accepts but is probably a mistake.
+    pub script_warnings: Vec<linker::ScriptWarning>,
 }
 
 /// The memory map from, in priority order: `--memory FILE`, the budget file's regions,
@@ -56,6 +58,7 @@ pub struct MemoryMap {
 /// Reservations from the budget and the chip preset apply whichever source wins.
 pub fn resolve(
     memory: Option<&Path>,
+    script: &linker::ScriptOptions,
     budget: Option<&BudgetRegions>,
     chip: Option<&str>,
 ) -> Result<MemoryMap, Error> {
@@ -65,7 +68,9 @@ pub fn resolve(
     };
     let mut map = MemoryMap::default();
     if let Some(path) = memory {
-        map.regions = linker::parse_memory_file(path)?;
+        let read = linker::read_memory_file(path, script)?;
+        map.regions = read.regions;
+        map.script_warnings = read.warnings;
         map.source = Some(RegionSource {
             kind: "linker-script".into(),
             name: path.file_name().map(|n| n.to_string_lossy().into_owned()),

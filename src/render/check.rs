@@ -172,6 +172,19 @@ fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Resul
                 s.region.clone().unwrap_or_default(),
                 opt_signed(s.delta),
             ]);
+            if let Some(need) = s.need {
+                let complete = s.need_complete.unwrap_or(true);
+                t.add_row(vec![
+                    "stack needed (worst case)".to_string(),
+                    format!("{}{}", if complete { "" } else { "at least " }, human(need)),
+                    match s.margin {
+                        Some(m) if m > 0 => format!("fits with a {} margin", human(m)),
+                        _ => "fits".to_string(),
+                    },
+                    s.region.clone().unwrap_or_default(),
+                    String::new(),
+                ]);
+            }
         }
         for g in &r.groups {
             let mut limit = Vec::new();
@@ -203,7 +216,7 @@ fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Resul
                 human(g.bytes),
                 limit.join(" / "),
                 placed,
-                String::new(),
+                opt_signed(g.delta),
             ]);
         }
         print_table(out, &t)?;
@@ -374,6 +387,40 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
             format!("at least {}", bytes(*minimum)),
             bytes(*size),
         ),
+        Finding::StackNeed {
+            need,
+            margin,
+            room,
+            complete,
+        } => (
+            "stack (worst case)".into(),
+            room.map_or("no stack found".into(), bytes),
+            format!(
+                "{}{}{}",
+                if *complete { "" } else { "at least " },
+                bytes(*need),
+                if *margin > 0 {
+                    format!(" + margin {}", bytes(*margin))
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        Finding::StackIncomplete { unresolved } => (
+            "stack (worst case)".into(),
+            "complete or annotated".into(),
+            format!("{} unresolved", unresolved.len()),
+        ),
+        Finding::ThreadStack {
+            thread,
+            need,
+            margin,
+            size,
+        } => (
+            format!("thread {thread}"),
+            bytes(*size),
+            format!("{} + margin {}", bytes(*need), bytes(*margin)),
+        ),
         Finding::GroupEmpty { group } => (
             format!("group \"{group}\""),
             "at least one symbol".into(),
@@ -401,6 +448,20 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
             format!("only in {}", allowed.join(", ")),
             format!("{symbol} in {}", region_or_none(region)),
         ),
+        Finding::GroupGrowth {
+            group,
+            tolerance: t,
+            old,
+            new,
+            ..
+        } => (
+            format!("group \"{group}\""),
+            tolerance(t),
+            format!(
+                "{} ({old} -> {new})",
+                signed_bytes(*new as i64 - *old as i64)
+            ),
+        ),
         Finding::NoBaseline { budget } => (
             format!("budget {budget}"),
             "a baseline".into(),
@@ -415,6 +476,18 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
             ..
         } => (
             format!("region {region}"),
+            tolerance(t),
+            format!("{} ({old} -> {new})", signed_bytes(*delta)),
+        ),
+        Finding::StackGrowth {
+            root,
+            tolerance: t,
+            old,
+            new,
+            delta,
+            ..
+        } => (
+            format!("stack of {root}"),
             tolerance(t),
             format!("{} ({old} -> {new})", signed_bytes(*delta)),
         ),
@@ -478,6 +551,25 @@ fn sentence(f: &Finding) -> String {
             minimum - size,
             if *level == Level::Warn { " (warning level)" } else { "" }
         ),
+        Finding::StackNeed { need, margin, room: Some(room), complete } => format!(
+            "the main stack needs {}{need} bytes{} in the worst case, {} more than the {room} bytes it has",
+            if *complete { "" } else { "at least " },
+            if *margin > 0 { format!(" + a {margin} byte margin") } else { String::new() },
+            (need + margin).saturating_sub(*room)
+        ),
+        Finding::StackNeed { need, complete, .. } => format!(
+            "the main stack needs {}{need} bytes in the worst case, and no stack was found",
+            if *complete { "" } else { "at least " },
+        ),
+        Finding::StackIncomplete { unresolved } => format!(
+            "the stack bound is incomplete: {}{} (annotate them in budget.stack.analysis)",
+            unresolved.iter().take(3).map(super::stack::unknown_sentence).collect::<Vec<_>>().join("; "),
+            if unresolved.len() > 3 { format!("; and {} more", unresolved.len() - 3) } else { String::new() }
+        ),
+        Finding::ThreadStack { thread, need, margin, size } => format!(
+            "thread {thread} needs {need} bytes (worst case + exception frame) + a {margin} byte margin, over its {size} byte stack by {}",
+            (need + margin).saturating_sub(*size)
+        ),
         Finding::GroupEmpty { group } => format!("group \"{group}\" matches no symbol (renamed?)"),
         Finding::GroupLimit { group, level, limit, bytes, symbols } => format!(
             "group \"{group}\" has {bytes} bytes in {symbols} symbols, over its {} {limit} by {} bytes",
@@ -489,9 +581,16 @@ fn sentence(f: &Finding) -> String {
             region_or_none(region),
             allowed.join(", ")
         ),
+        Finding::GroupGrowth { group, old, new, over, .. } => format!(
+            "group \"{group}\" grew by {} bytes since the baseline ({old} -> {new}), {over} bytes past its tolerance",
+            new - old
+        ),
         Finding::NoBaseline { budget } => format!("{budget} has no baseline yet: run membudget bless"),
         Finding::RegionGrowth { region, old, new, delta, over, .. } => format!(
             "region {region} grew by {delta} bytes since the baseline ({old} -> {new}), {over} bytes past its tolerance"
+        ),
+        Finding::StackGrowth { root, old, new, delta, over, .. } => format!(
+            "the worst-case stack of {root} grew by {delta} bytes since the baseline ({old} -> {new}), {over} bytes past its tolerance"
         ),
         Finding::SymbolGrowth { symbol, section, new_symbol: true, new, over, .. } => format!(
             "new symbol {symbol} ({section}) has {new} bytes, {over} bytes past the tolerance"

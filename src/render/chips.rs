@@ -10,8 +10,20 @@ use super::table::human;
 pub fn render_chips(presets: &[ChipPreset], out: &mut dyn Write) -> io::Result<()> {
     for p in presets {
         writeln!(out, "{:<12} {}", p.name, p.description)?;
+        // ESP-IDF's segment names run longer than the usual FLASH/RAM.
+        let width = p
+            .regions
+            .iter()
+            .map(|r| r.0.len())
+            .max()
+            .unwrap_or(0)
+            .max(12);
         for (name, origin, length) in p.regions {
-            writeln!(out, "    {name:<12} {origin:#010x} {:>10}", human(*length))?;
+            writeln!(
+                out,
+                "    {name:<width$} {origin:#010x} {:>10}",
+                human(*length)
+            )?;
         }
         for r in p.reservations {
             writeln!(

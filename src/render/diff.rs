@@ -75,6 +75,10 @@ pub(super) fn render_changes(
             format!("{what} {since}")
         }
     };
+    if !d.stack_roots.is_empty() {
+        title(out, 4, &heading("Worst-case stack"), md)?;
+        stack_root_changes(d, md, out)?;
+    }
     if d.sections.is_empty() && d.symbols.is_empty() {
         title(out, 4, &heading("Changes"), md)?;
         writeln!(out, "No section or symbol changes.")?;
@@ -102,6 +106,26 @@ pub(super) fn render_changes(
     if md {
         writeln!(out, "\n</details>")?;
     }
+    Ok(())
+}
+
+/// Roots whose worst-case stack changed (shown outside the collapsed details: a PR that
+/// adds stack should be seen).
+fn stack_root_changes(d: &Delta, md: bool, out: &mut dyn Write) -> io::Result<()> {
+    let mut t = table(md, &["root", "before", "after", "change"], &[1, 2, 3]);
+    for r in &d.stack_roots {
+        t.add_row(vec![
+            code(&r.name, md),
+            r.old
+                .map(|b| format!("{b} B"))
+                .unwrap_or_else(|| "-".into()),
+            r.new
+                .map(|b| format!("{b} B"))
+                .unwrap_or_else(|| "-".into()),
+            signed(r.delta),
+        ]);
+    }
+    print_table(out, &t)?;
     Ok(())
 }
 

@@ -165,6 +165,20 @@ fn stack_and_heap(report: &Report, markdown: bool, out: &mut dyn Write) -> io::R
         right(&mut t, &[4]);
         writeln!(out, "{t}")?;
     }
+    if let Some(need) = &report.stack_need {
+        let bound = super::stack::bound(need.total, need.complete);
+        match &report.stack {
+            Some(s) => writeln!(
+                out,
+                "stack: needs {bound} of {} B available (worst case from the machine code; `membudget stack` shows the path)",
+                s.size
+            )?,
+            None => writeln!(
+                out,
+                "stack: needs {bound} (worst case from the machine code); no stack size found"
+            )?,
+        }
+    }
     Ok(())
 }
 

@@ -1,0 +1,372 @@
+//! Cortex-M (Thumb) frames: follow every path through a function, tracking the stack
+//! depth and what is known about registers (constants for `sub sp, sp, rX` and long calls,
+//! SP-relative values for frame pointers), and collect the call sites.
+
+use std::collections::HashMap;
+
+use super::code::Code;
+use super::thumb::{self, Op, LR, PC, SP};
+use super::{CallSite, FunctionFacts, Isa, UnknownKind};
+
+/// The Thumb ISA of M-profile cores.
+pub struct Thumb {
+    /// Architecture label for the output.
+    pub arch: String,
+}
+
+/// What a register holds, relative to the function's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Val {
+    Unknown,
+    Const(u32),
+    /// `entry SP - depth`: a frame pointer or a copy of SP.
+    Sp(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    /// Bytes below the entry SP.
+    depth: i64,
+    regs: [Val; 13],
+    /// Instructions left in the current IT block.
+    it: u8,
+}
+
+impl State {
+    fn entry() -> State {
+        State {
+            depth: 0,
+            regs: [Val::Unknown; 13],
+            it: 0,
+        }
+    }
+
+    fn get(&self, r: u8) -> Val {
+        match r {
+            SP => Val::Sp(self.depth),
+            0..=12 => self.regs[r as usize],
+            _ => Val::Unknown,
+        }
+    }
+
+    fn set(&mut self, r: u8, v: Val) {
+        if (r as usize) < 13 {
+            self.regs[r as usize] = v;
+        }
+    }
+
+    fn clobber(&mut self, mask: u16) {
+        for r in 0..13 {
+            if mask & (1 << r) != 0 {
+                self.regs[r] = Val::Unknown;
+            }
+        }
+    }
+}
+
+/// A merge point is revisited at most this often before its depth is declared dynamic
+/// (a loop that keeps pushing).
+const MAX_VISITS: u16 = 24;
+/// Longest `tbb`/`tbh` table read.
+const MAX_TABLE: u64 = 4096;
+
+impl Isa for Thumb {
+    fn arch(&self) -> &str {
+        &self.arch
+    }
+
+    fn function(&self, code: &Code, entry: u64, lo: u64, hi: u64) -> FunctionFacts {
+        Tracker {
+            code,
+            lo,
+            hi,
+            facts: FunctionFacts::default(),
+            states: HashMap::new(),
+            work: Vec::new(),
+        }
+        .run(entry)
+    }
+}
+
+struct Tracker<'c, 'a> {
+    code: &'c Code<'a>,
+    lo: u64,
+    hi: u64,
+    facts: FunctionFacts,
+    states: HashMap<u64, (State, u16)>,
+    work: Vec<(u64, State)>,
+}
+
+impl Tracker<'_, '_> {
+    fn run(mut self, entry: u64) -> FunctionFacts {
+        self.work.push((entry, State::entry()));
+        while let Some((pc, st)) = self.work.pop() {
+            let Some(st) = self.merge(pc, st) else {
+                continue;
+            };
+            self.step(pc, st);
+        }
+        self.facts.calls.sort_by_key(|c| (c.site, c.target));
+        self.facts.calls.dedup();
+        self.facts.unknowns.sort_by_key(|u| (u.0, u.1.clone(), u.2));
+        self.facts.unknowns.dedup();
+        self.facts
+    }
+
+    /// Merge a state arriving at `pc`; returns the state to continue with, if it changed.
+    fn merge(&mut self, pc: u64, st: State) -> Option<State> {
+        let unknowns = &mut self.facts.unknowns;
+        match self.states.get_mut(&pc) {
+            None => {
+                self.states.insert(pc, (st.clone(), 1));
+                Some(st)
+            }
+            Some((old, visits)) => {
+                if *old == st {
+                    return None;
+                }
+                let mut joined = old.clone();
+                if st.depth != old.depth {
+                    joined.depth = old.depth.max(st.depth);
+                }
+                for r in 0..13 {
+                    if joined.regs[r] != st.regs[r] {
+                        joined.regs[r] = Val::Unknown;
+                    }
+                }
+                joined.it = old.it.max(st.it);
+                if joined == *old {
+                    return None;
+                }
+                *visits += 1;
+                if *visits > MAX_VISITS {
+                    unknowns.push((pc, UnknownKind::DynamicSp, joined.depth.max(0) as u32));
+                    return None;
+                }
+                *old = joined.clone();
+                Some(joined)
+            }
+        }
+    }
+
+    fn note_depth(&mut self, depth: i64) {
+        if depth > self.facts.frame as i64 {
+            self.facts.frame = depth.min(u32::MAX as i64) as u32;
+        }
+    }
+
+    fn unknown(&mut self, pc: u64, kind: UnknownKind, depth: i64) {
+        self.facts.unknowns.push((pc, kind, depth.max(0) as u32));
+    }
+
+    fn call(&mut self, pc: u64, target: u64, depth: i64, tail: bool) {
+        self.facts.calls.push(CallSite {
+            site: pc,
+            target,
+            depth: depth.max(0) as u32,
+            tail,
+        });
+    }
+
+    /// Continue at `target` inside the function, or record a tail call out of it.
+    fn jump(&mut self, pc: u64, target: u64, st: &State) {
+        if (self.lo..self.hi).contains(&target) {
+            let mut next = st.clone();
+            next.it = 0;
+            self.work.push((target, next));
+        } else {
+            self.call(pc, target, st.depth, true);
+        }
+    }
+
+    fn step(&mut self, pc: u64, st: State) {
+        if !(self.lo..self.hi).contains(&pc) || !self.code.is_code(pc) {
+            // Fell off the end or into a literal pool: only after a call that does not
+            // return (the analysis does not know which do), so the path ends here.
+            return;
+        }
+        let Some(hw1) = self.code.insn16(pc) else {
+            self.unknown(pc, UnknownKind::Undecodable, st.depth);
+            return;
+        };
+        let hw2 = if thumb::is_wide(hw1) {
+            match self.code.insn16(pc + 2) {
+                Some(h) => h,
+                None => {
+                    self.unknown(pc, UnknownKind::Undecodable, st.depth);
+                    return;
+                }
+            }
+        } else {
+            0
+        };
+        let insn = thumb::decode(pc, hw1, hw2);
+        if thumb::is_fp(hw1, hw2) {
+            self.facts.uses_fp = true;
+        }
+        let next_pc = pc + insn.len as u64;
+        let conditional = st.it > 0;
+        let mut after = st.clone();
+        after.it = st.it.saturating_sub(1);
+        if conditional {
+            // The instruction may not execute: the unchanged state flows on too.
+            self.work.push((next_pc, after.clone()));
+        }
+        let falls_through = self.apply(pc, insn.op, hw1, &mut after);
+        self.note_depth(after.depth);
+        if falls_through {
+            self.work.push((next_pc, after));
+        }
+    }
+
+    /// Apply one instruction to `st`; returns whether execution continues at the next one.
+    /// One arm per effect: the SP rules read best side by side.
+    fn apply(&mut self, pc: u64, op: Op, hw1: u16, st: &mut State) -> bool {
+        match op {
+            Op::Push(n) => st.depth += n as i64,
+            Op::Pop {
+                bytes,
+                pc: ret,
+                writes,
+            } => {
+                st.depth -= bytes as i64;
+                st.clobber(writes);
+                if ret {
+                    return false;
+                }
+            }
+            Op::SpAddImm(imm) => st.depth -= imm as i64,
+            Op::SpAddReg { rm, negate } => match st.get(rm) {
+                Val::Const(c) => {
+                    let delta = c as i32 as i64;
+                    st.depth += if negate { delta } else { -delta };
+                }
+                _ => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
+            },
+            Op::AddImm { rd, rn, imm } => {
+                let v = match rn {
+                    PC => Val::Const((pc as u32).wrapping_add(4)),
+                    _ => st.get(rn),
+                };
+                let v = match v {
+                    Val::Const(c) => Val::Const(c.wrapping_add(imm as u32)),
+                    Val::Sp(d) => Val::Sp(d - imm as i64),
+                    Val::Unknown => Val::Unknown,
+                };
+                match rd {
+                    SP => match v {
+                        Val::Sp(d) => st.depth = d,
+                        _ => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
+                    },
+                    PC => return self.branch_to(pc, v, st),
+                    _ => st.set(rd, v),
+                }
+            }
+            Op::Const { rd, value } => st.set(rd, Val::Const(value)),
+            Op::Movt { rd, high } => {
+                let v = match st.get(rd) {
+                    Val::Const(c) => Val::Const((c & 0xffff) | (high as u32) << 16),
+                    _ => Val::Unknown,
+                };
+                st.set(rd, v);
+            }
+            Op::LoadLiteral { rd, addr } => {
+                let v = self.code.data32(addr).map_or(Val::Unknown, Val::Const);
+                st.set(rd, v);
+            }
+            Op::Call { target, arm } => {
+                if arm {
+                    self.unknown(pc, UnknownKind::ArmCode, st.depth);
+                } else {
+                    self.call(pc, target, st.depth, false);
+                }
+                // AAPCS: r0-r3 and r12 do not survive a call.
+                st.clobber(0x100f);
+            }
+            Op::CallReg(rm) => {
+                match st.get(rm) {
+                    Val::Const(c) => self.call(pc, (c & !1) as u64, st.depth, false),
+                    _ => self.unknown(pc, UnknownKind::IndirectCall, st.depth),
+                }
+                st.clobber(0x100f);
+            }
+            Op::Branch { target, cond } => {
+                self.jump(pc, target, st);
+                return cond;
+            }
+            Op::BranchReg(rm) => {
+                if rm == LR {
+                    return false; // return
+                }
+                let v = st.get(rm);
+                return self.branch_to(pc, v, st);
+            }
+            Op::BranchLiteral(addr) => {
+                let v = self.code.data32(addr).map_or(Val::Unknown, Val::Const);
+                return self.branch_to(pc, v, st);
+            }
+            Op::BranchUnknown => {
+                self.unknown(pc, UnknownKind::IndirectJump, st.depth);
+                return false;
+            }
+            Op::Table { half } => {
+                self.table(pc, half, st);
+                return false;
+            }
+            Op::It(n) => {
+                st.it = n;
+                return true;
+            }
+            Op::SpUnknown => self.unknown(pc, UnknownKind::DynamicSp, st.depth),
+            Op::Undefined => {
+                // `udf` is a deliberate trap (after a call that never returns, `unreachable!`);
+                // anything else we failed to decode.
+                let trap = hw1 >> 8 == 0xde || hw1 & 0xfff0 == 0xf7f0;
+                if !trap {
+                    self.unknown(pc, UnknownKind::Undecodable, st.depth);
+                }
+                return false;
+            }
+            Op::Other { writes, fp } => {
+                st.clobber(writes);
+                if fp {
+                    self.facts.uses_fp = true;
+                }
+            }
+        }
+        true
+    }
+
+    fn branch_to(&mut self, pc: u64, v: Val, st: &State) -> bool {
+        match v {
+            Val::Const(c) => self.jump(pc, (c & !1) as u64, st),
+            _ => self.unknown(pc, UnknownKind::IndirectJump, st.depth),
+        }
+        false
+    }
+
+    /// `tbb`/`tbh [pc, rm]`: the table follows the instruction, and ends where the first
+    /// case begins (compilers place the cases after the table).
+    fn table(&mut self, pc: u64, half: bool, st: &State) {
+        let base = pc + 4;
+        let step = if half { 2 } else { 1 };
+        let mut end = self.hi;
+        let mut pos = base;
+        let mut n = 0;
+        while pos + step <= end && n < MAX_TABLE {
+            let entry = if half {
+                self.code.data16(pos).map(|v| v as u64)
+            } else {
+                self.code.data8(pos).map(|v| v as u64)
+            };
+            let Some(entry) = entry else { break };
+            let target = base + 2 * entry;
+            if target >= base && target < end {
+                end = end.min(target.max(pos + step));
+            }
+            self.jump(pc, target, st);
+            pos += step;
+            n += 1;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The integration tests: one binary, run by `cargo test --release`.
+//!
+//! The built-in harness is off (`harness = false`): [`libtest_mimic`] runs every test as a
+//! named trial, which gives the corpus one trial per ELF and per check
+//! (`corpus::size_a::NAME.elf`, filter with `cargo test --release -- NAME`) and lets a test
+//! whose tool or input file is missing say so: it is reported as *ignored* with its reason,
+//! listed again after the summary, and fails when `CI=true` (see [`support::skip`]).
+//!
+//! Modules (each has a `trials()` listing its tests):
+//! - `cli`: the binary's exit codes, errors, formats and determinism on synthetic ELFs.
+//! - `budget`: `check`, `bless` and `diff` on the firmware fixtures and goldens.
+//! - `synthetic`: one test per accounting rule, on ELFs built in memory.
+//! - `pipeline`: a closed stdout is success; budget format 1 migrates; the committed JSON
+//!   Schemas are the generated ones and real documents follow them.
+//! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
+//! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
+//!   the C++ fixture, and freshly built toolchain output.
+//! - `on_target`: the report against what the firmware measured on QEMU.
+
+#[path = "tests/budget.rs"]
+mod budget;
+#[path = "tests/cli.rs"]
+mod cli;
+#[path = "tests/corpus.rs"]
+mod corpus;
+#[path = "tests/on_target.rs"]
+mod on_target;
+#[path = "tests/pipeline.rs"]
+mod pipeline;
+#[path = "tests/snapshots.rs"]
+mod snapshots;
+#[path = "tests/support.rs"]
+mod support;
+#[path = "tests/synthetic.rs"]
+mod synthetic;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    support::install_panic_hook();
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = Vec::new();
+    trials.extend(cli::trials());
+    trials.extend(budget::trials());
+    trials.extend(synthetic::trials());
+    trials.extend(pipeline::trials());
+    trials.extend(snapshots::trials());
+    trials.extend(corpus::trials());
+    trials.extend(on_target::trials());
+    trials.push(support::trial("harness::one_binary", one_binary));
+    let conclusion = libtest_mimic::run(&args, trials);
+    support::skip::print_summary();
+    conclusion.exit_code()
+}
+
+/// Every integration test lives here: another `tests/*.rs` would be a binary of its own, and
+/// a `#[test]` function in these modules would silently never run (`harness = false`
+/// compiles them out); list the function in its module's `trials![...]` instead.
+fn one_binary() {
+    let tests = support::root().join("tests");
+    let mut bad = Vec::new();
+    for entry in std::fs::read_dir(&tests).expect("tests/") {
+        let path = entry.expect("tests/ entry").path();
+        if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name() != Some("tests.rs".as_ref())
+        {
+            bad.push(format!(
+                "{}: fold it into tests/tests/ as a module",
+                path.display()
+            ));
+        }
+    }
+    let mut dirs = vec![tests.join("tests")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("tests/tests/") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("test source");
+                for (i, line) in text.lines().enumerate() {
+                    if line.trim_start().starts_with("#[test]") {
+                        bad.push(format!(
+                            "{}:{}: #[test] never runs here",
+                            path.display(),
+                            i + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
