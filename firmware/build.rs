@@ -75,6 +75,18 @@ fn main() {
     println!("cargo:rerun-if-changed={}", src.display());
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     fs::copy(&src, out.join("memory.x")).expect("copy memory.x");
+    // cortex-m-rt's `device` feature INCLUDEs device.x (normally a PAC's weak handler aliases);
+    // src/vectors.rs names its handlers directly, so there is nothing to alias.
+    fs::write(
+        out.join("device.x"),
+        "/* membudget firmware: __INTERRUPTS is in src/vectors.rs */\n",
+    )
+    .expect("write device.x");
+    // The size of __INTERRUPTS is the sub-architecture's maximum (as cortex-m-rt's own).
+    println!("cargo:rustc-check-cfg=cfg(armv8m_main)");
+    if target.starts_with("thumbv8m.main") {
+        println!("cargo:rustc-cfg=armv8m_main");
+    }
     println!("cargo:rustc-link-search={}", out.display());
 
     println!("cargo:rustc-env=MEMBUDGET_LAYOUT={}", layout.name);

@@ -40,19 +40,23 @@ for f in $FILES; do
     FNM=$NM
     "$FNM" -S "$f" > /dev/null 2>&1 || FNM=nm
     # Fail early (and visibly) if either command fails on this file.
-    "$BIN" report "$f" --format json > /dev/null
+    "$BIN" report "$f" --format json --top 0 > /dev/null
     "$BIN" report "$f" --by file > /dev/null
     "$FNM" -S --size-sort -C "$f" > /dev/null
     md="$OUT_DIR/$name.md"
     hyperfine --warmup 3 --style basic --export-markdown "$md" \
         -n "membudget report" "'$BIN' report '$f' > /dev/null" \
-        -n "membudget report --format json" "'$BIN' report '$f' --format json > /dev/null" \
+        -n "membudget report --format json --top 0" "'$BIN' report '$f' --format json --top 0 > /dev/null" \
         -n "membudget report --by file (DWARF)" "'$BIN' report '$f' --by file > /dev/null" \
         -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
+    # Peak resident memory (GNU time's %M, KiB), when GNU time is installed.
+    peak() { if [ -x /usr/bin/time ]; then /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; else echo "?"; fi; }
     {
         echo "### $name ($((size / 1024)) KiB)"
         echo
         cat "$md"
+        echo
+        echo "Peak memory: table $(peak "$BIN" report "$f") KiB, JSON $(peak "$BIN" report "$f" --format json --top 0) KiB, nm $(peak "$FNM" -S --size-sort -C "$f") KiB."
         echo
     } >> "$OUT_DIR/bench.md"
 done

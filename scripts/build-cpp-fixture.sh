@@ -2,7 +2,7 @@
 # Rebuild fixtures/cpp-m4.elf (the C++ Cortex-M4 fixture), its GNU ld map fixtures/cpp-m4.map
 # (tests/attribution.rs reads it) and its binutils references
 # fixtures/cpp-m4.elf.size-A.txt and fixtures/cpp-m4.elf.nm-SC.txt (plus .nm-S.txt and
-# .readelf-lSW.txt, which tests/conformance.rs also reads).
+# .readelf-lSW.txt, which tests/tests/corpus.rs also reads).
 #
 # Needs: gcc-arm-none-eabi, binutils-arm-none-eabi, libnewlib-arm-none-eabi and
 # libstdc++-arm-none-eabi-newlib (Debian/Ubuntu package names).

@@ -2,7 +2,7 @@
 # Rebuild the stack-analysis fixtures (needs arm-none-eabi-gcc/as/ld):
 #  - tests/data/stack/seqs.elf: hand-written Thumb sequences for the SP tracker;
 #  - fixtures/stack-c/app-{m4,m0}.elf + *.su: a C firmware with GCC's -fstack-usage
-#    output, which tests/stack.rs compares with the decoded frames.
+#    output, which tests/tests/stack.rs compares with the decoded frames.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)

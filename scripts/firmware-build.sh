@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Build every firmware layout/variant (release, full debug info, machine-independent paths)
-# and copy the ELFs to OUTDIR (default: fixtures/):
+# Build every firmware layout/variant (full debug info, machine-independent paths) and copy the
+# ELFs to OUTDIR (default: fixtures/):
 #   qemu-an386.elf qemu-an386-tlsf.elf qemu-an505.elf daisy.elf p2.elf p2-overflow.elf p2-moved.elf
+#   (cargo profile `release`: opt-level "s", fat LTO), and for the on-target stack check the two
+#   QEMU layouts in four more profiles (firmware/Cargo.toml): qemu-an386-o3.elf (opt-level 3),
+#   -oz.elf (opt-level "z"), -o3-lto.elf (3 + fat LTO), -o0.elf (debug, opt-level 0); same for
+#   qemu-an505.
 #
 # Usage: scripts/firmware-build.sh [OUTDIR]
 # Env:   FIRMWARE_TARGET_DIR  cargo target dir (default firmware/target; one sub-dir per variant)
@@ -39,27 +43,35 @@ export CARGO_ENCODED_RUSTFLAGS
 unset RUSTFLAGS
 export SOURCE_DATE_EPOCH=0
 
-# name            layout      target                     features
+# name              layout      target                     features     profile
 VARIANTS="
-qemu-an386        qemu-an386  thumbv7em-none-eabihf      -
-qemu-an386-tlsf   qemu-an386  thumbv7em-none-eabihf      tlsf
-qemu-an505        qemu-an505  thumbv8m.main-none-eabihf  -
-daisy             daisy       thumbv7em-none-eabihf      -
-p2                p2          thumbv8m.main-none-eabihf  -
-p2-overflow       p2          thumbv8m.main-none-eabihf  p2-overflow
-p2-moved          p2          thumbv8m.main-none-eabihf  p2-moved
+qemu-an386          qemu-an386  thumbv7em-none-eabihf      -            release
+qemu-an386-tlsf     qemu-an386  thumbv7em-none-eabihf      tlsf         release
+qemu-an505          qemu-an505  thumbv8m.main-none-eabihf  -            release
+daisy               daisy       thumbv7em-none-eabihf      -            release
+p2                  p2          thumbv8m.main-none-eabihf  -            release
+p2-overflow         p2          thumbv8m.main-none-eabihf  p2-overflow  release
+p2-moved            p2          thumbv8m.main-none-eabihf  p2-moved     release
+qemu-an386-o3       qemu-an386  thumbv7em-none-eabihf      -            o3
+qemu-an386-oz       qemu-an386  thumbv7em-none-eabihf      -            oz
+qemu-an386-o3-lto   qemu-an386  thumbv7em-none-eabihf      -            o3-lto
+qemu-an386-o0       qemu-an386  thumbv7em-none-eabihf      -            o0
+qemu-an505-o3       qemu-an505  thumbv8m.main-none-eabihf  -            o3
+qemu-an505-oz       qemu-an505  thumbv8m.main-none-eabihf  -            oz
+qemu-an505-o3-lto   qemu-an505  thumbv8m.main-none-eabihf  -            o3-lto
+qemu-an505-o0       qemu-an505  thumbv8m.main-none-eabihf  -            o0
 "
 
 want() { [ -z "${FIRMWARE_VARIANTS:-}" ] || [[ " $FIRMWARE_VARIANTS " == *" $1 "* ]]; }
 
-while read -r name layout target features; do
+while read -r name layout target features profile; do
   [ -n "$name" ] || continue
   want "$name" || continue
-  echo "== $name (layout $layout, target $target, features $features)" >&2
+  echo "== $name (layout $layout, target $target, features $features, profile $profile)" >&2
   feat=()
   [ "$features" = "-" ] || feat=(--features "$features")
-  MEMBUDGET_LAYOUT=$layout cargo build --locked --release --target "$target" \
+  MEMBUDGET_LAYOUT=$layout cargo build --locked --profile "$profile" --target "$target" \
     --target-dir "$TARGET_DIR/$name" "${feat[@]}"
-  cp "$TARGET_DIR/$name/$target/release/membudget-firmware" "$OUT/$name.elf"
+  cp "$TARGET_DIR/$name/$target/$profile/membudget-firmware" "$OUT/$name.elf"
   echo "   -> $OUT/$name.elf" >&2
 done <<<"$VARIANTS"

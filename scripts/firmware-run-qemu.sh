@@ -3,13 +3,28 @@
 #
 # Usage: scripts/firmware-run-qemu.sh ELF LAYOUT OUT.json
 #   LAYOUT: qemu-an386 | qemu-an505
+#        scripts/firmware-run-qemu.sh --all DIR
+#   runs every DIR/qemu-an386*.elf and DIR/qemu-an505*.elf (all builds, e.g. qemu-an505-o3.elf)
+#   into DIR/<name>.measured.json; the layout is the file name's prefix.
 # Writes the JSON object of the `MEMBUDGET_MEASURED {...}` line to OUT.json. Exits non-zero if
 # QEMU fails or times out (QEMU_TIMEOUT, default 30 s), the line is missing, its layout differs
 # or its "ok" is not true. The full QEMU output is kept in OUT.json.log on failure.
 set -euo pipefail
 
+if [ $# -eq 2 ] && [ "$1" = "--all" ]; then
+  [ -d "$2" ] || { echo "error: no such directory: $2" >&2; exit 2; }
+  n=0
+  for elf in "$2"/qemu-an386*.elf "$2"/qemu-an505*.elf; do
+    [ -f "$elf" ] || continue
+    name=$(basename "$elf" .elf)
+    "$0" "$elf" "${name:0:10}" "$2/$name.measured.json"
+    n=$((n + 1))
+  done
+  [ $n -gt 0 ] || { echo "error: no qemu-an386*.elf / qemu-an505*.elf in $2" >&2; exit 1; }
+  exit 0
+fi
 if [ $# -ne 3 ]; then
-  echo "usage: $0 ELF LAYOUT OUT.json" >&2
+  echo "usage: $0 ELF LAYOUT OUT.json | $0 --all DIR" >&2
   exit 2
 fi
 ELF=$1 LAYOUT=$2 OUTJSON=$3

@@ -15,7 +15,13 @@
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
+//! - `linker`: linker-script regions against GNU ld's map of the same script.
+//! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
+//! - `stack`: the static stack analysis: SP tracker on hand-written Thumb, frames against
+//!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
+//!   input, annotations, and the stack gate of `check` and the baseline.
+//! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
 
 #[path = "tests/budget.rs"]
 mod budget;
@@ -23,12 +29,20 @@ mod budget;
 mod cli;
 #[path = "tests/corpus.rs"]
 mod corpus;
+#[path = "tests/fuzz_regressions.rs"]
+mod fuzz_regressions;
+#[path = "tests/linker.rs"]
+mod linker;
 #[path = "tests/on_target.rs"]
 mod on_target;
 #[path = "tests/pipeline.rs"]
 mod pipeline;
 #[path = "tests/snapshots.rs"]
 mod snapshots;
+#[path = "tests/stack.rs"]
+mod stack;
+#[path = "tests/stack_on_target.rs"]
+mod stack_on_target;
 #[path = "tests/support.rs"]
 mod support;
 #[path = "tests/synthetic.rs"]
@@ -46,7 +60,11 @@ fn main() -> ExitCode {
     trials.extend(pipeline::trials());
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
+    trials.extend(linker::trials());
+    trials.extend(stack::trials());
+    trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
+    trials.extend(stack_on_target::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

@@ -13,8 +13,10 @@ mod heap;
 mod placement;
 mod pool;
 mod report;
+mod scenarios;
 mod stack;
 mod statics;
+mod vectors;
 
 use core::fmt::Write as _;
 use cortex_m::peripheral::{syst::SystClkSource, Peripherals};
@@ -42,7 +44,7 @@ fn main() -> ! {
     let arena = bump::run();
     let heap = heap::run();
 
-    // SysTick feeds the spsc queue (collections) and uses stack in an interrupt (stack).
+    // SysTick feeds the spsc queue (collections) and fires on top of the stack workload (stack).
     cp.SYST.set_clock_source(SystClkSource::Core);
     cp.SYST.set_reload(SYSTICK_RELOAD);
     cp.SYST.clear_current();
@@ -50,10 +52,19 @@ fn main() -> ! {
     cp.SYST.enable_interrupt();
 
     let queue = collections::run_queue();
-    let stack = stack::run();
+    let mut stack = stack::run();
 
     cp.SYST.disable_interrupt();
     cp.SYST.disable_counter();
+
+    // Stack scenarios, each measured on its own (they repaint the stack). The program-wide
+    // high-water mark is the deepest of what `stack::run` saw and what the scenarios reached.
+    let scenarios = scenarios::run();
+    for s in &scenarios {
+        let reached = stack.top - (s.entry_sp as usize - s.high_water as usize);
+        stack.high_water = stack.high_water.max(reached);
+    }
+    let scenarios_ok = scenarios.iter().all(|s| s.ok);
 
     let checks = [
         ("statics", statics_ok),
@@ -64,9 +75,12 @@ fn main() -> ! {
         ("arena", arena.ok),
         ("heap", heap.ok),
         ("stack", stack.ok),
+        ("stack_scenarios", scenarios_ok),
     ];
     let ok = checks.iter().all(|(_, c)| *c);
-    report::emit(&checks, ok, &stack, &heap, &pool, &arena, &queue);
+    report::emit(
+        &checks, ok, &stack, &scenarios, &heap, &pool, &arena, &queue,
+    );
     debug::exit(if ok {
         debug::EXIT_SUCCESS
     } else {
@@ -80,7 +94,12 @@ fn main() -> ! {
 #[exception]
 fn SysTick() {
     collections::on_tick();
-    stack::on_tick();
+}
+
+/// Only pended by the `irq_at_depth` stack scenario.
+#[exception]
+fn PendSV() {
+    scenarios::on_pendsv();
 }
 
 #[exception]

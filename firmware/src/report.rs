@@ -10,6 +10,7 @@ use crate::bump::ArenaReport;
 use crate::collections::QueueReport;
 use crate::heap::HeapReport;
 use crate::pool::PoolReport;
+use crate::scenarios::Measured;
 use crate::stack::StackReport;
 use crate::{bump, heap, placement, pool, statics};
 
@@ -81,6 +82,7 @@ fn write_json<W: Write>(
     checks: &[(&str, bool)],
     ok: bool,
     stack: &StackReport,
+    scenarios: &[Measured],
     heap_r: &HeapReport,
     pool_r: &PoolReport,
     arena_r: &ArenaReport,
@@ -142,6 +144,25 @@ fn write_json<W: Write>(
             b.size
         )?;
     }
+    l.s("],\"stack_scenarios\":[")?;
+    for (i, s) in scenarios.iter().enumerate() {
+        write!(
+            l.out,
+            "{}{{\"name\":\"{}\",\"entry\":\"{}\",\"interrupt\":",
+            if i == 0 { "" } else { "," },
+            s.name,
+            s.entry
+        )?;
+        match s.interrupt {
+            Some(h) => write!(l.out, "\"{h}\"")?,
+            None => l.s("null")?,
+        }
+        write!(
+            l.out,
+            ",\"entry_sp\":{},\"high_water\":{},\"fp_context\":{},\"ok\":{}}}",
+            s.entry_sp, s.high_water, s.fp_context, s.ok
+        )?;
+    }
     l.s("],\"checks\":{")?;
     for (i, (name, c)) in checks.iter().enumerate() {
         write!(l.out, "{}\"{}\":{}", if i == 0 { "" } else { "," }, name, c)?;
@@ -156,6 +177,7 @@ pub fn emit(
     checks: &[(&str, bool)],
     ok: bool,
     stack: &StackReport,
+    scenarios: &[Measured],
     heap_r: &HeapReport,
     pool_r: &PoolReport,
     arena_r: &ArenaReport,
@@ -164,7 +186,7 @@ pub fn emit(
     if let Ok(mut out) = hio::hstdout() {
         let _ = out.write_str("MEMBUDGET_MEASURED ");
         let _ = write_json(
-            &mut out, checks, ok, stack, heap_r, pool_r, arena_r, queue_r,
+            &mut out, checks, ok, stack, scenarios, heap_r, pool_r, arena_r, queue_r,
         );
         let _ = out.write_str("\n");
     }

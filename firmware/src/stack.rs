@@ -2,14 +2,15 @@
 //!
 //! Trade-off: automatic, free and perfectly deterministic per call, but its worst case is the
 //! hardest to know: it depends on the deepest call chain, large locals, calls through function
-//! pointers (invisible to static call-graph analysis) and interrupts nesting on top. Nothing
-//! stops it from growing into `.bss`/heap. cortex-m-rt (`paint-stack`) fills
-//! [_stack_end, _stack_start) with 0xCCCCCCCC before `main`; after a workload we scan up from
-//! the bottom for the first overwritten word: `_stack_start - that address` = high-water mark.
+//! pointers (invisible to static call-graph analysis) and interrupts nesting on top. The QEMU
+//! layouts give it a fixed size (`_stack_size` in memory.x); below `_stack_end` are the
+//! statics. cortex-m-rt (`paint-stack`) fills [_stack_end, _stack_start) with 0xCCCCCCCC
+//! before `main`; after a workload (with SysTick firing on top) we scan up from the bottom for
+//! the first overwritten word: `_stack_start - that address` = high-water mark. The
+//! `scenarios` module measures single call paths the same way, one at a time.
 
 use core::hint::black_box;
 use core::ptr::{addr_of, read_volatile};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 pub const PAINT: u32 = 0xCCCC_CCCC;
 
@@ -43,21 +44,6 @@ pub fn high_water() -> usize {
         p += 4;
     }
     top - p
-}
-
-static ISR_SUM: AtomicU32 = AtomicU32::new(0);
-
-/// Called from SysTick: an interrupt handler with its own stack usage.
-#[inline(never)]
-pub fn on_tick() {
-    let mut scratch = [0u32; 48];
-    for (i, w) in scratch.iter_mut().enumerate() {
-        *w = i as u32 ^ ISR_SUM.load(Ordering::Relaxed);
-    }
-    let s: u32 = black_box(&scratch)
-        .iter()
-        .fold(0, |a, &w| a.wrapping_add(w));
-    ISR_SUM.store(s, Ordering::Relaxed);
 }
 
 /// Deep, non-inlined recursion with a small frame buffer per level.

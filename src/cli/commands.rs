@@ -200,11 +200,9 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget stack`.
 pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
     let budget = match &args.budget {
-        Some(path) => Some(load_budget(
-            path,
-            &membudget::memory::linker::ScriptOptions::default(),
-        )?),
+        Some(path) => Some(load_budget(path, &script)?),
         None => None,
     };
     let annotations = budget

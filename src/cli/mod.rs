@@ -185,6 +185,8 @@ pub(crate) struct StackArgs {
     pub budget: Option<PathBuf>,
     #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub format: Format,
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Args)]

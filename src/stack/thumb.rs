@@ -7,7 +7,7 @@
 //! an ARMv7E-M-hf prologue; capstone is a C library behind FFI that decodes every operand of
 //! every instruction, where we only need the SP and control-flow semantics of a few dozen
 //! encodings. This decoder is checked instruction by instruction (length and branch target)
-//! against `arm-none-eabi-objdump -d` on the corpus in `tests/stack.rs`, and fed garbage
+//! against `arm-none-eabi-objdump -d` on the corpus in `tests/tests/stack.rs`, and fed garbage
 //! bytes without panicking.
 
 /// What one instruction does, as far as the stack and the control flow go.

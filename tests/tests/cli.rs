@@ -8,7 +8,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::elf_spec::*;
-use crate::support::{assert_valid, run_in, s, tempdir, trials, validator, write, Run};
+use crate::support::{
+    assert_bad_input, assert_valid, run_in, s, tempdir, trials, validator, write,
+};
 
 trials![
     missing_file,
@@ -33,31 +35,6 @@ trials![
     relative_and_absolute_paths_give_identical_json,
 ];
 
-/// Exit code 2, one stderr line `membudget: ...` that contains `needle`, no panic.
-fn assert_bad_input(r: &Run, needle: &str) {
-    assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
-    assert!(!r.stderr.contains("RUST_BACKTRACE"), "panic: {}", r.stderr);
-    assert_eq!(r.code, 2, "exit code; stderr: {}", r.stderr);
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "exactly one stderr line, got: {:?}",
-        r.stderr
-    );
-    assert!(
-        lines[0].starts_with("membudget: "),
-        "prefix: {:?}",
-        lines[0]
-    );
-    assert!(
-        lines[0].contains(needle),
-        "{:?} should mention {needle:?}",
-        lines[0]
-    );
-    assert!(r.stdout.is_empty(), "no output on error, got: {}", r.stdout);
-}
-
 fn report_json(dir: &Path, args: &[&str]) -> (String, Value) {
     let mut all = vec!["report"];
     all.extend_from_slice(args);
@@ -75,7 +52,7 @@ fn report_json(dir: &Path, args: &[&str]) -> (String, Value) {
 fn missing_file() {
     let dir = tempdir();
     let r = run_in(dir.path(), &["report", "does-not-exist.elf"]);
-    assert_bad_input(&r, "does-not-exist.elf");
+    assert_bad_input(&r, "does-not-exist.elf", "report");
 }
 
 fn text_file_is_not_an_elf() {
@@ -86,7 +63,7 @@ fn text_file_is_not_an_elf() {
         b"this is a text file, not an ELF\n",
     );
     let r = run_in(dir.path(), &["report", "notes.elf"]);
-    assert_bad_input(&r, "notes.elf");
+    assert_bad_input(&r, "notes.elf", "report");
     assert!(r.stderr.contains("not an ELF"), "{}", r.stderr);
 }
 
@@ -94,14 +71,14 @@ fn empty_file() {
     let dir = tempdir();
     write(dir.path(), "empty.elf", b"");
     let r = run_in(dir.path(), &["report", "empty.elf"]);
-    assert_bad_input(&r, "empty.elf");
+    assert_bad_input(&r, "empty.elf", "report");
 }
 
 fn directory_instead_of_file() {
     let dir = tempdir();
     std::fs::create_dir(dir.path().join("adir")).unwrap();
     let r = run_in(dir.path(), &["report", "adir"]);
-    assert_bad_input(&r, "adir");
+    assert_bad_input(&r, "adir", "report");
 }
 
 fn truncated_elf() {
@@ -136,7 +113,7 @@ fn truncated_elf() {
             write(dir.path(), &name, &bytes[..cut]);
             let r = run_in(dir.path(), &["report", &name]);
             assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
-            assert_bad_input(&r, &name);
+            assert_bad_input(&r, &name, "report");
         }
     }
 }
@@ -148,7 +125,7 @@ fn unknown_chip() {
         dir.path(),
         &["report", "fw.elf", "--chip", "no-such-chip-9000"],
     );
-    assert_bad_input(&r, "no-such-chip-9000");
+    assert_bad_input(&r, "no-such-chip-9000", "report");
 }
 
 fn malformed_linker_script() {
@@ -160,14 +137,14 @@ fn malformed_linker_script() {
         b"MEMORY\n{\n  FLASH : ORIGIN = 0x08000000, LENGTH = @@\n  RAM : ORIGIN = 0x20000000, LENGTH = 32K\n}\n",
     );
     let r = run_in(dir.path(), &["report", "fw.elf", "--memory", "bad.x"]);
-    assert_bad_input(&r, "bad.x:3:");
+    assert_bad_input(&r, "bad.x:3:", "report");
 }
 
 fn missing_linker_script() {
     let dir = tempdir();
     write(dir.path(), "fw.elf", &firmware().build());
     let r = run_in(dir.path(), &["report", "fw.elf", "--memory", "nowhere.x"]);
-    assert_bad_input(&r, "nowhere.x");
+    assert_bad_input(&r, "nowhere.x", "report");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -640,7 +640,7 @@ fn file_trials(group: &str, elf: &Path) -> Vec<Trial> {
 // The corpus.
 
 /// The corpus directory, or why there is none.
-fn corpus_dir() -> Result<PathBuf, Skip> {
+pub fn corpus_dir() -> Result<PathBuf, Skip> {
     let dir = match std::env::var("MEMBUDGET_CORPUS") {
         Ok(v) if v == "skip" => return Err(Skip::new("MEMBUDGET_CORPUS=skip")),
         Ok(v) if !v.is_empty() => PathBuf::from(v),

@@ -212,6 +212,44 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     run_env(dir, args, &[])
 }
 
+/// Bad input: exit code 2, one stderr line `membudget: ...` that contains `needle`, nothing
+/// on stdout, no panic. `what` says which run it was.
+pub fn assert_bad_input(r: &Run, needle: &str, what: &str) {
+    assert!(
+        !r.stderr.contains("panicked"),
+        "{what}: panic: {}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("RUST_BACKTRACE"),
+        "{what}: panic: {}",
+        r.stderr
+    );
+    assert_eq!(r.code, 2, "{what}: exit code; stderr: {}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what}: exactly one stderr line, got: {:?}",
+        r.stderr
+    );
+    assert!(
+        lines[0].starts_with("membudget: "),
+        "{what}: prefix: {:?}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(needle),
+        "{what}: {:?} should mention {needle:?}",
+        lines[0]
+    );
+    assert!(
+        r.stdout.is_empty(),
+        "{what}: no output on error, got: {}",
+        r.stdout
+    );
+}
+
 /// `membudget ARGS` in the repository root (fixture paths are relative to it).
 pub fn run(args: &[&str]) -> Run {
     run_env(&root(), args, &[])

@@ -12,7 +12,7 @@
 //!    (so a symbol assigned after the MEMORY command counts, and `DEFINED(x)` is true
 //!    if `x` is assigned anywhere).
 //!
-//! Each step was checked against GNU ld 2.40's map files (see `tests/linker.rs`).
+//! Each step was checked against GNU ld 2.40's map files (see `tests/tests/linker.rs`).
 //! Arithmetic is on u64 like ld's, but a region bound that would wrap is an error
 //! rather than ld's wrapped value, which is never what the script's author meant.
 

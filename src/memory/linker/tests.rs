@@ -1,6 +1,6 @@
 //! Unit tests of the linker-script reader. The GNU ld behaviours they pin (evaluation
 //! order, DEFINED, PROVIDE, lexer states) were read from ld 2.40's maps for the same
-//! scripts; `tests/linker.rs` compares with ld automatically on real scripts.
+//! scripts; `tests/tests/linker.rs` compares with ld automatically on real scripts.
 
 use super::*;
 

@@ -1,37 +1,11 @@
 //! Inputs that crashed, aborted or gave wrong figures (found by `fuzz/` or reported), run
 //! through the `membudget` binary so that a panic, an abort or a wrong exit code shows.
-//!
-//! Each test names the bug it guards against. Inputs are built here or kept, minimized, in
-//! `tests/data/fuzz/`.
+//! Each test names the bug it guards against.
 
-mod support;
+use crate::support::elf_spec::{ElfSpec, MEMORY_X};
+use crate::support::{run_in, tempdir, trials, write, Run};
 
-use std::path::Path;
-use std::process::Command;
-
-use support::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_membudget");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run membudget");
-    Run {
-        // A signal (abort, stack overflow) has no exit code: that is a failure too.
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+trials![sections_larger_than_the_address_space_are_rejected];
 
 /// Exit code 2 with one `membudget: ...` line that mentions `needle`, nothing on stdout.
 fn assert_rejected(r: &Run, needle: &str, what: &str) {
@@ -62,7 +36,7 @@ fn assert_rejected(r: &Run, needle: &str, what: &str) {
 }
 
 /// Every command that reads an ELF, with every output format and rollup.
-fn elf_commands(elf: &str) -> Vec<Vec<String>> {
+fn elf_commands(elf: &str) -> Vec<Vec<&str>> {
     let mut all = Vec::new();
     for format in ["table", "json", "csv", "markdown"] {
         all.push(vec!["report", elf, "--format", format, "--top", "0"]);
@@ -72,16 +46,13 @@ fn elf_commands(elf: &str) -> Vec<Vec<String>> {
     }
     all.push(vec!["report", elf, "--memory", "memory.x"]);
     all.push(vec!["diff", elf, elf]);
-    all.into_iter()
-        .map(|v| v.into_iter().map(String::from).collect())
-        .collect()
+    all
 }
 
 /// Issue 9: a 64-bit ELF with two overlapping sections of 2^63 bytes each wrapped the u64
 /// sums of the analysis and rollups (a panic in debug builds; in release, exit 0 with code
-/// bytes 0 and a reserved row of 2^63 bytes). Its sections hold more bytes than the
-/// address space: bad input, exit 2.
-#[test]
+/// bytes 0 and a reserved row of 2^63 bytes). Sections that hold more bytes than the
+/// address space, or run past its end, are bad input: exit 2.
 fn sections_larger_than_the_address_space_are_rejected() {
     let half = 1u64 << 63;
     let cases = [
@@ -112,13 +83,12 @@ fn sections_larger_than_the_address_space_are_rejected() {
             ElfSpec::new().nobits(".bss", 0xFFFF_FF00, 0x1000),
         ),
     ];
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("memory.x"), MEMORY_X).expect("write memory.x");
+    let dir = tempdir();
+    write(dir.path(), "memory.x", MEMORY_X.as_bytes());
     for (what, spec) in cases {
-        std::fs::write(dir.path().join("big.elf"), spec.build()).expect("write ELF");
+        write(dir.path(), "big.elf", &spec.build());
         for args in elf_commands("big.elf") {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let r = run(dir.path(), &args);
+            let r = run_in(dir.path(), &args);
             assert_rejected(&r, "address space", &format!("{what}: {args:?}"));
         }
     }

@@ -5,17 +5,30 @@
 //!
 //! Fixtures are rebuilt by `scripts/build-stack-fixtures.sh`.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use membudget::stack::{self, RootKind, StackReport, UnknownKind};
 
-const BIN: &str = env!("CARGO_BIN_EXE_membudget");
+use crate::support::{root, trials, Skip, BIN};
+
+trials![
+    tracker_on_hand_written_sequences,
+    frames_match_gcc_stack_usage,
+    decoder_agrees_with_objdump,
+    every_cortex_m_elf_is_analysed_and_others_are_refused,
+    garbage_code_never_panics,
+    json_contract_and_determinism,
+    unsupported_machines_exit_2_with_one_line,
+    budget_annotations_resolve_unknowns,
+    stale_or_malformed_annotations_are_bad_input,
+    check_gates_the_worst_case_against_the_stack,
+    worst_case_per_root_is_in_the_baseline_with_a_tolerance,
+    corrupt_elves_never_panic
+];
 
 fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+    root().join(p)
 }
 
 fn analyze(p: &Path) -> StackReport {
@@ -29,37 +42,14 @@ fn func<'a>(r: &'a StackReport, name: &str) -> &'a stack::Function {
         .unwrap_or_else(|| panic!("{}: no function {name}", r.file))
 }
 
-/// A tool the test needs: `None` prints a SKIP line, and under CI a missing tool fails.
-fn tool(name: &str) -> Option<String> {
-    let ok = Command::new(name)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(name.to_string());
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{name} is not installed, and CI=true requires it");
-    }
-    eprintln!("SKIP: {name} not installed");
-    None
-}
-
+/// The corpus, when there is one (the stack tests also run on the fixtures alone).
 fn corpus_dir() -> Option<PathBuf> {
     let dir = match std::env::var("MEMBUDGET_CORPUS") {
-        Ok(v) if v == "skip" => {
-            eprintln!("SKIP: MEMBUDGET_CORPUS=skip");
-            return None;
-        }
+        Ok(v) if v == "skip" => return None,
         Ok(v) if !v.is_empty() => PathBuf::from(v),
         _ => repo("../shared/corpus"),
     };
-    assert!(
-        dir.is_dir(),
-        "corpus not found at {} (set MEMBUDGET_CORPUS, or MEMBUDGET_CORPUS=skip)",
-        dir.display()
-    );
-    Some(dir)
+    dir.is_dir().then_some(dir)
 }
 
 /// Every ELF of the corpus and of the project's fixtures.
@@ -86,7 +76,6 @@ fn all_elves() -> Vec<PathBuf> {
     files
 }
 
-#[test]
 fn tracker_on_hand_written_sequences() {
     let r = analyze(&repo("tests/data/stack/seqs.elf"));
     // (function, frame, worst case, complete): the reasoning is beside each in seqs.s.
@@ -171,7 +160,6 @@ fn read_su(path: &Path) -> Vec<(String, u32, bool)> {
         .collect()
 }
 
-#[test]
 fn frames_match_gcc_stack_usage() {
     for m in ["m4", "m0"] {
         let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
@@ -392,11 +380,8 @@ fn compare_with_objdump(objdump: &str, elf: &Path) -> (usize, Vec<String>) {
     (checked, wrong)
 }
 
-#[test]
-fn decoder_agrees_with_objdump() {
-    let Some(objdump) = tool("arm-none-eabi-objdump") else {
-        return;
-    };
+fn decoder_agrees_with_objdump() -> Result<(), Skip> {
+    let objdump = crate::support::tool(&["arm-none-eabi-objdump"])?;
     let mut total = 0;
     let mut files = 0;
     for elf in all_elves() {
@@ -416,9 +401,9 @@ fn decoder_agrees_with_objdump() {
     }
     eprintln!("decoder agrees with objdump on {total} instructions in {files} ELFs");
     assert!(total > 10_000, "only {total} instructions compared");
+    Ok(())
 }
 
-#[test]
 fn every_cortex_m_elf_is_analysed_and_others_are_refused() {
     let mut analysed = 0;
     for elf in all_elves() {
@@ -474,7 +459,6 @@ fn every_cortex_m_elf_is_analysed_and_others_are_refused() {
     assert!(analysed >= 8, "only {analysed} ELFs analysed");
 }
 
-#[test]
 fn garbage_code_never_panics() {
     let data = std::fs::read(repo("tests/data/stack/seqs.elf")).unwrap();
     let image = membudget::elf::load_bytes(&data, "seqs.elf").unwrap();
@@ -502,7 +486,6 @@ fn garbage_code_never_panics() {
     }
 }
 
-#[test]
 fn json_contract_and_determinism() {
     let elf = repo("tests/data/stack/seqs.elf");
     let run = || {
@@ -566,11 +549,10 @@ fn json_contract_and_determinism() {
     }
 }
 
-#[test]
 fn unsupported_machines_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     for (machine, name) in [(243u16, "RISC-V"), (83, "AVR")] {
-        let bytes = support::ElfSpec::new()
+        let bytes = crate::support::elf_spec::ElfSpec::new()
             .machine(machine)
             .text(".text", 0x1000, 64)
             .func("f", ".text", 0x1000, 16)
@@ -593,7 +575,6 @@ fn unsupported_machines_exit_2_with_one_line() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
 fn budget_annotations_resolve_unknowns() {
     let elf = repo("tests/data/stack/seqs.elf");
     let budget = repo("tests/data/stack/seqs.budget.json");
@@ -639,7 +620,6 @@ fn budget_annotations_resolve_unknowns() {
     assert!(text.contains("calls only f_push"), "{text}");
 }
 
-#[test]
 fn stale_or_malformed_annotations_are_bad_input() {
     let elf = repo("tests/data/stack/seqs.elf");
     let dir = tempfile::tempdir().unwrap();
@@ -723,7 +703,6 @@ fn failure_kinds(json: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn check_gates_the_worst_case_against_the_stack() {
     let dir = tempfile::tempdir().unwrap();
     let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
@@ -771,7 +750,6 @@ fn check_gates_the_worst_case_against_the_stack() {
     assert!(text.contains("recursion through f_rec"), "{text}");
 }
 
-#[test]
 fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let dir = tempfile::tempdir().unwrap();
     let annotated = std::fs::read_to_string(repo("tests/data/stack/seqs.budget.json")).unwrap();
@@ -816,4 +794,43 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let (_, md) = check(&b, "markdown");
     assert!(md.contains("Worst-case stack"), "{md}");
     assert!(md.contains("+1024"), "{md}");
+}
+
+fn corrupt_elves_never_panic() {
+    // `report` runs the stack analysis on every ARM image: truncated and corrupted files
+    // must give an error or a result, never a panic.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut tried = 0;
+    for elf in all_elves() {
+        let data = std::fs::read(&elf).unwrap();
+        if stack::analyze_bytes(&data, "x.elf").is_err() {
+            continue;
+        }
+        for round in 0..40 {
+            let mut d = data.clone();
+            if round % 4 == 0 {
+                d.truncate((next() % d.len() as u64) as usize);
+            } else {
+                for _ in 0..1 + round % 8 {
+                    // Headers and tables live at both ends of the file.
+                    let span = d.len().min(4096) as u64;
+                    let at = if next() % 2 == 0 {
+                        next() % span
+                    } else {
+                        d.len() as u64 - 1 - next() % span
+                    } as usize;
+                    d[at] = next() as u8;
+                }
+            }
+            let _ = stack::analyze_bytes(&d, "corrupt.elf");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 300, "only {tried} variants");
 }
