@@ -616,6 +616,7 @@ mod tests {
             stack_roots: vec![],
             sections: vec![],
             symbols,
+            groups: Vec::new(),
         }
     }
 

@@ -651,7 +651,7 @@ fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Nam
         let Ok(entry) = unit.entry(offset) else { break };
         let mut origin = Die::default();
         for attr in entry.attrs() {
-            collect_attr(unit, &mut origin, attr.clone());
+            collect_attr(unit, &mut origin, *attr);
         }
         if die.decl_file.is_none() {
             // decl_line goes with decl_file: GCC omits both on the concrete DIE when they
