@@ -20,6 +20,24 @@ use std::process::{Command, Stdio};
 use membudget::dwarf::{self, EntryKind, Source};
 use membudget::elf::{self, Image, SymbolKind};
 
+use crate::support::trials;
+
+trials![
+    dwarf_functions_match_addr2line,
+    dwarf_variables_match_llvm_dwarfdump,
+    map_sections_agree_with_the_elf_and_pieces_tile_them,
+    map_objects_and_archives,
+    malformed_map_is_one_line_with_file_and_line,
+    dwarf_versions_endianness_and_compression,
+    broken_debug_info_degrades_to_a_note,
+    rollups_by_source_add_up_and_json_carries_the_fields,
+    plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic,
+    rust_crates_for_unmangled_symbols,
+    bad_map_is_exit_2_with_file_and_line,
+    component_groups_and_their_growth,
+    archive_and_object_groups_with_a_map,
+];
+
 fn corpus_dir() -> Option<PathBuf> {
     let dir = std::env::var("MEMBUDGET_CORPUS").unwrap_or_else(|_| "../shared/corpus".into());
     if dir == "skip" {
@@ -200,7 +218,6 @@ fn addr2line(cmd: &str, elf: &Path, addrs: &[u64]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
 fn dwarf_functions_match_addr2line() {
     let mut total = Tally::default();
     for path in dwarf_elves() {
@@ -458,7 +475,6 @@ const VAR_DIFFER: &str = "DIFFERENT FILE";
 const VAR_MISSING: &str = "WE FOUND NO DIE (llvm-dwarfdump has one)";
 const VAR_EXTRA: &str = "WE FOUND A DIE (llvm-dwarfdump has none)";
 
-#[test]
 fn dwarf_variables_match_llvm_dwarfdump() {
     let mut total = Tally::default();
     for path in dwarf_elves() {
@@ -537,7 +553,6 @@ fn maps() -> Vec<(PathBuf, PathBuf)> {
     out
 }
 
-#[test]
 fn map_sections_agree_with_the_elf_and_pieces_tile_them() {
     let mut checked = 0;
     for (map_path, elf_path) in maps() {
@@ -600,7 +615,6 @@ fn map_sections_agree_with_the_elf_and_pieces_tile_them() {
     assert!(checked > 0);
 }
 
-#[test]
 fn map_objects_and_archives() {
     let map = membudget::mapfile::load_path(Path::new("fixtures/cpp-m4.map")).unwrap();
     let text = map.section(".text").unwrap();
@@ -621,7 +635,6 @@ fn map_objects_and_archives() {
     }
 }
 
-#[test]
 fn malformed_map_is_one_line_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string("fixtures/cpp-m4.map").unwrap();
@@ -668,7 +681,6 @@ const VARIANTS: &[(&str, &str, &str)] = &[
     ("zstd", "-gdwarf-5", "--compress-debug-sections=zstd"),
 ];
 
-#[test]
 fn dwarf_versions_endianness_and_compression() {
     if !tool_exists("arm-none-eabi-gcc") || !tool_exists("arm-none-eabi-objcopy") {
         skip("arm-none-eabi-gcc/objcopy not installed: DWARF variant test");
@@ -730,7 +742,6 @@ fn dwarf_versions_endianness_and_compression() {
     }
 }
 
-#[test]
 fn broken_debug_info_degrades_to_a_note() {
     use object::{Object, ObjectSection};
     let data = std::fs::read("fixtures/cpp-m4.elf").unwrap();
@@ -814,7 +825,6 @@ fn assert_rollup_adds_up(v: &serde_json::Value, what: &str) {
     }
 }
 
-#[test]
 fn rollups_by_source_add_up_and_json_carries_the_fields() {
     let mut inputs: Vec<(PathBuf, Option<PathBuf>)> =
         maps().into_iter().map(|(m, e)| (e, Some(m))).collect();
@@ -850,7 +860,6 @@ fn rollups_by_source_add_up_and_json_carries_the_fields() {
     assert!(with_cu > 0, "no symbol got a compile unit");
 }
 
-#[test]
 fn plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic() {
     let plain = json(&["report", "fixtures/cpp-m4.elf", "--format", "json"]);
     assert!(plain["symbols"]
@@ -905,7 +914,6 @@ fn plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic() {
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
 
-#[test]
 fn rust_crates_for_unmangled_symbols() {
     let v = json(&[
         "report",
@@ -924,10 +932,9 @@ fn rust_crates_for_unmangled_symbols() {
     // #[no_mangle] handlers and compiler_builtins' unmangled intrinsics.
     assert_eq!(krate("__aeabi_memcpy"), "compiler_builtins");
     assert_eq!(krate("DefaultHandler"), "membudget_firmware");
-    assert_eq!(krate("__INTERRUPTS"), "cortex_m_rt");
+    assert_eq!(krate("__RESET_VECTOR"), "cortex_m_rt");
 }
 
-#[test]
 fn bad_map_is_exit_2_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("broken.map");
@@ -947,7 +954,6 @@ fn bad_map_is_exit_2_with_file_and_line() {
 // Component budgets: groups by file, directory, crate, archive and object, with growth
 // tolerances against the baseline.
 
-#[test]
 fn component_groups_and_their_growth() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("fw.budget.json");
@@ -1027,7 +1033,6 @@ fn component_groups_and_their_growth() {
     assert!(statics["delta"].as_i64().unwrap() > 256, "{statics}");
 }
 
-#[test]
 fn archive_and_object_groups_with_a_map() {
     let dir = tempfile::tempdir().unwrap();
     let budget = dir.path().join("cpp.budget.json");
