@@ -20,6 +20,25 @@ cargo build --release --quiet
 cargo build --quiet   # target/debug/membudget: the DWARF-heavy input
 BIN="$ROOT/target/release/membudget"
 
+# How long the HTML report takes to open in headless chromium: the page's own clock from
+# navigation start to drawn (JSON parsed, tree built, treemap laid out, a search run), as its
+# self-test hook reports it. Median of 5 runs.
+html_open_time() {
+    command -v chromium >/dev/null 2>&1 || { echo "(chromium not found: HTML open time not measured)"; echo; return; }
+    page="$OUT_DIR/$(basename "$1").html"
+    "$BIN" report "$1" --format html > "$page"
+    times=""
+    for _ in 1 2 3 4 5; do
+        t=$(chromium --headless --no-sandbox --disable-gpu --user-data-dir="$OUT_DIR/chromium-profile" \
+            --dump-dom "file://$page#selftest&search=main" 2>/dev/null |
+            sed -n 's/.*"drawn_ms":\([0-9]*\).*/\1/p')
+        times="$times $t"
+    done
+    median=$(echo $times | tr ' ' '\n' | sort -n | sed -n 3p)
+    echo "HTML report: $(($(wc -c < "$page") / 1024)) KiB, drawn in $median ms in headless chromium (median of$times ms)."
+    echo
+}
+
 FILES=""
 if [ -d "$CORPUS" ]; then
     # Largest *.elf in the corpus.
@@ -47,6 +66,7 @@ for f in $FILES; do
     hyperfine --warmup 3 --style basic --export-markdown "$md" \
         -n "membudget report" "'$BIN' report '$f' > /dev/null" \
         -n "membudget report --format json --top 0" "'$BIN' report '$f' --format json --top 0 > /dev/null" \
+        -n "membudget report --format html" "'$BIN' report '$f' --format html > /dev/null" \
         -n "membudget report --by file (DWARF)" "'$BIN' report '$f' --by file > /dev/null" \
         -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
     # Peak resident memory (GNU time's %M, KiB), when GNU time is installed.
@@ -58,6 +78,7 @@ for f in $FILES; do
         echo
         echo "Peak memory: table $(peak "$BIN" report "$f") KiB, JSON $(peak "$BIN" report "$f" --format json --top 0) KiB, nm $(peak "$FNM" -S --size-sort -C "$f") KiB."
         echo
+        html_open_time "$f"
     } >> "$OUT_DIR/bench.md"
 done
 

@@ -36,6 +36,7 @@ mod c {
     pub const EM_X86_64: u16 = elf::EM_X86_64.0;
     pub const EM_XTENSA: u16 = elf::EM_XTENSA.0;
     pub const ET_CORE: u16 = elf::ET_CORE.0;
+    pub const SHT_NOTE: u32 = elf::SHT_NOTE.0;
     pub const ET_DYN: u16 = elf::ET_DYN.0;
     pub const ET_EXEC: u16 = elf::ET_EXEC.0;
     pub const ET_REL: u16 = elf::ET_REL.0;
@@ -96,6 +97,11 @@ pub enum SectionKind {
     Uninit,
     /// Thread-local NOBITS template (`.tbss`): occupies no address space of its own.
     Tls,
+    /// NOBITS that reserves addresses, not memory: ESP-IDF's `*dummy` sections (the DRAM
+    /// alias of code in IRAM, the flash-rodata window shared with code),
+    /// `*reserved_for_iram` and `*noload` dumps. esp-idf-size leaves them out by the same
+    /// names.
+    Placeholder,
     /// Not allocated at run time (debug info, comments, attributes).
     Other,
 }
@@ -110,13 +116,17 @@ impl SectionKind {
             SectionKind::Bss => "zeroed data",
             SectionKind::Uninit => "uninitialised",
             SectionKind::Tls => "thread-local",
+            SectionKind::Placeholder => "address placeholder",
             SectionKind::Other => "not allocated",
         }
     }
 
     /// Whether the section occupies bytes of target memory at its run address.
     pub fn occupies_memory(self) -> bool {
-        !matches!(self, SectionKind::Other | SectionKind::Tls)
+        !matches!(
+            self,
+            SectionKind::Other | SectionKind::Tls | SectionKind::Placeholder
+        )
     }
 }
 
@@ -273,6 +283,52 @@ pub struct Image {
     pub segments: Vec<Segment>,
     /// The `.symtab` symbols `nm` lists (no section, file or ARM mapping symbols).
     pub symbols: Vec<Symbol>,
+    /// The memories of the AVR device the image was linked for (`.note.gnu.avr.deviceinfo`).
+    pub avr_device: Option<AvrDevice>,
+}
+
+/// `e_machine` of AVR.
+pub const EM_AVR: u16 = c::EM_AVR;
+/// AVR's data space as the linker sees it: RAM addresses carry this offset.
+pub const AVR_DATA_OFFSET: u64 = 0x80_0000;
+/// AVR's EEPROM as the linker sees it.
+pub const AVR_EEPROM_OFFSET: u64 = 0x81_0000;
+
+/// The device note avr-gcc's linker writes: the sizes `avr-size -C` compares against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvrDevice {
+    /// Device name (`atmega328p`).
+    pub name: String,
+    /// Flash start and size (program space).
+    pub flash: (u64, u64),
+    /// SRAM start and size (data space, without the linker's offset).
+    pub ram: (u64, u64),
+    /// EEPROM start and size.
+    pub eeprom: (u64, u64),
+}
+
+/// Parse `.note.gnu.avr.deviceinfo` (binutils `include/elf/avr.h`): six 32-bit words
+/// (flash, SRAM, EEPROM start and size), the offset table's length in bytes counted
+/// from itself, the offset of the device name, then the string table.
+fn avr_device(desc: &[u8], big: bool) -> Option<AvrDevice> {
+    let word = |i: usize| -> Option<u64> {
+        let b: [u8; 4] = desc.get(i * 4..i * 4 + 4)?.try_into().ok()?;
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        } as u64)
+    };
+    let strtab = 24 + word(6)? as usize;
+    let name_at = strtab + word(7)? as usize;
+    let name = desc.get(name_at..)?;
+    let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+    Some(AvrDevice {
+        name: String::from_utf8_lossy(name).into_owned(),
+        flash: (word(0)?, word(1)?),
+        ram: (word(2)?, word(3)?),
+        eeprom: (word(4)?, word(5)?),
+    })
 }
 
 impl Image {
@@ -294,6 +350,23 @@ impl Image {
 
 /// Read an ELF file from disk (memory-mapped).
 pub fn load_path(path: &Path) -> Result<Image, Error> {
+    let wrong = |what| Error::WrongInput {
+        path: path.display().to_string(),
+        what,
+    };
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(wrong("a directory"));
+    }
+    if !meta.is_file() {
+        return Err(wrong("not a regular file (a device or a pipe)"));
+    }
+    if meta.len() == 0 {
+        return Err(wrong("an empty file"));
+    }
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,
@@ -318,6 +391,15 @@ pub fn load_bytes(data: &[u8], file_name: &str) -> Result<Image, Error> {
         msg,
     };
     if data.len() < 16 || &data[..4] != b"\x7fELF" {
+        // A GNU ld map file is the likeliest mix-up: say so.
+        let head = &data[..data.len().min(64 * 1024)];
+        let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+        if has(b"Memory Configuration") || head.starts_with(b"Archive member included") {
+            return Err(Error::WrongInput {
+                path: file_name.to_string(),
+                what: "a GNU ld map file (give the ELF it was linked with)",
+            });
+        }
         return Err(Error::NotElf {
             path: file_name.to_string(),
         });
@@ -351,6 +433,12 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
 
     let machine = header.e_machine(endian).0;
     let e_type = header.e_type(endian).0;
+    if e_type == c::ET_CORE {
+        return Err(Error::WrongInput {
+            path: file_name.to_string(),
+            what: "a core dump (ET_CORE)",
+        });
+    }
 
     let segments: Vec<Segment> = phdrs
         .iter()
@@ -407,6 +495,17 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         has_debug_info,
     };
 
+    let avr_device = shdrs
+        .iter()
+        .find(|sh| {
+            sh.sh_type(endian).0 == c::SHT_NOTE
+                && sh.name(endian, shstr).ok() == Some(&b".note.gnu.avr.deviceinfo"[..])
+        })
+        .and_then(|sh| sh.notes(endian, data).ok().flatten())
+        .and_then(|mut notes| notes.next().ok().flatten())
+        .filter(|n| n.name() == b"AVR")
+        .and_then(|n| avr_device(n.desc(), header.is_big_endian()));
+
     Ok(Image {
         file_name: file_name.to_string(),
         info,
@@ -414,6 +513,7 @@ fn load_generic<H: FileHeader<Endian = Endianness>>(
         sections,
         segments,
         symbols,
+        avr_device,
     })
 }
 
@@ -644,6 +744,12 @@ fn classify(sh_type: u32, flags: u64, name: &str) -> SectionKind {
     if sh_type == c::SHT_NOBITS {
         if has(c::SHF_TLS) {
             return SectionKind::Tls;
+        }
+        if ["dummy", "reserved_for_iram", "noload"]
+            .iter()
+            .any(|p| name.ends_with(p))
+        {
+            return SectionKind::Placeholder;
         }
         // Start-up code zeroes `.bss` (cortex-m-rt __sbss..__ebss, newlib
         // __bss_start__..__bss_end__) and, by convention, other `*.bss` output sections

@@ -16,9 +16,18 @@ pub const EXIT_INTERNAL: i32 = 3;
 /// region or symbol.
 #[derive(Debug, Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    /// A file could not be read; every input option says it the same way.
+    #[error("cannot read {path}: {}", os_reason(source))]
     Io {
+        /// The path as given.
+        path: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {}", os_reason(source))]
+    Write {
         /// The path as given.
         path: String,
         /// What the OS said.
@@ -30,6 +39,15 @@ pub enum Error {
     NotElf {
         /// The path as given.
         path: String,
+    },
+    /// The input is something recognisably else: a directory, a device, an ld map file,
+    /// a core dump.
+    #[error("{path}: {what}, not a firmware ELF")]
+    WrongInput {
+        /// The path as given.
+        path: String,
+        /// What it is.
+        what: &'static str,
     },
     /// The ELF is truncated or corrupt.
     #[error("{path}: {msg}")]
@@ -62,6 +80,15 @@ pub enum Error {
     Internal(String),
 }
 
+/// The OS's sentence without Rust's ` (os error N)` suffix.
+fn os_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
 impl Error {
     /// The documented exit code: 3 for internal errors, 2 for everything else.
     pub fn exit_code(&self) -> i32 {
@@ -80,6 +107,10 @@ impl Error {
             Error::BadElf { msg, .. } => Error::BadElf {
                 path: path.to_string(),
                 msg,
+            },
+            Error::WrongInput { what, .. } => Error::WrongInput {
+                path: path.to_string(),
+                what,
             },
             other => other,
         }

@@ -19,9 +19,12 @@
 //!    the [`diff::Delta`] between two snapshots.
 //! 6. [`budget`]: the budget file model and its validation, and [`budget::evaluate`],
 //!    which checks a report against it: one function per rule, findings as data.
-//! 7. [`render`]: one [`render::Format`] enum; table, Markdown, CSV and JSON views of a
-//!    report, a check result and a diff. Renderers compute nothing; they make the sentences.
-//! 8. [`schema`]: the JSON Schemas of report, check, diff, budget and baseline documents,
+//! 7. [`dashboard`]: a series of reports (one per build) reduced to region totals over time
+//!    and the largest growers between consecutive builds.
+//! 8. [`render`]: one [`render::Format`] enum; table, Markdown, CSV, JSON and HTML views of a
+//!    report, a check result and a diff ([`render::html`] also draws the dashboard). Renderers
+//!    compute nothing; they make the sentences.
+//! 9. [`schema`]: the JSON Schemas of report, check, diff, budget and baseline documents,
 //!    generated from these types.
 //!
 //! Beside this pipeline, [`stack`] bounds the worst-case stack from the machine code
@@ -35,6 +38,7 @@
 
 pub mod analyze;
 pub mod budget;
+pub mod dashboard;
 pub mod demangle;
 pub mod diff;
 pub mod dwarf;

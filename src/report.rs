@@ -2,6 +2,7 @@
 //! data. Every renderer formats this value, and `diff` reads a report's JSON back through
 //! these same types.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -26,6 +27,11 @@ pub struct Report {
     pub schema: String,
     /// ELF file name (no directories).
     pub file: String,
+    /// Provenance given with `report --label KEY=VALUE` (commit, branch, date, build id...),
+    /// for the dashboard over builds; absent when none were given. Never filled in
+    /// automatically, so the same command gives the same bytes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// What the ELF header says.
     pub elf: ElfInfo,
     /// Where the regions came from.
@@ -79,7 +85,7 @@ impl ByKind {
             SectionKind::Data => &mut self.data,
             SectionKind::Bss => &mut self.bss,
             SectionKind::Uninit => &mut self.uninit,
-            SectionKind::Tls | SectionKind::Other => return,
+            SectionKind::Tls | SectionKind::Other | SectionKind::Placeholder => return,
         };
         *field = field.saturating_add(bytes);
     }
@@ -203,6 +209,10 @@ pub struct SymbolUsage {
     pub region: Option<String>,
     /// Load region, for sections copied from elsewhere.
     pub load_region: Option<String>,
+    /// Address of the symbol's initialiser image in `load_region` (a `.data` symbol's
+    /// bytes in flash), when its section is copied from elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_addr: Option<u64>,
     /// Crate of a Rust symbol.
     #[serde(rename = "crate")]
     pub krate: Option<String>,
@@ -325,6 +335,16 @@ pub enum Warning {
         /// Why.
         note: String,
     },
+    /// The initial stack pointer lies below the end of the region given on the command line
+    /// (`--chip`), with nothing of the image above it: the ELF was linked for less memory.
+    StackBelowRegionEnd {
+        /// Region name.
+        region: String,
+        /// Initial stack pointer, as the ELF says.
+        top: u64,
+        /// End of the region.
+        end: u64,
+    },
     /// Two regions of the linker script share addresses `[start, end)`.
     OverlappingRegions {
         /// The region declared first.
@@ -388,6 +408,11 @@ impl fmt::Display for Warning {
             }
             Warning::NoSymbols => f.write_str(NO_SYMBOLS),
             Warning::Attribution { note } => write!(f, "{ATTRIBUTION}{note}"),
+            Warning::StackBelowRegionEnd { region, top, end } => write!(
+                f,
+                "the ELF's stack starts at {top:#x}, below the end of {region} at {end:#x}: \
+                 it was linked for a smaller {region}"
+            ),
             Warning::OverlappingRegions {
                 first,
                 second,
@@ -422,6 +447,16 @@ impl FromStr for Warning {
                         load_addr: hex(addr)?,
                     })
                 })
+        } else if let Some(rest) = s.strip_prefix("the ELF's stack starts at ") {
+            rest.split_once(", below the end of ").and_then(|(top, r)| {
+                let (region, r) = r.split_once(" at ")?;
+                let (end, _) = r.split_once(':')?;
+                Some(Warning::StackBelowRegionEnd {
+                    region: region.to_string(),
+                    top: hex(top)?,
+                    end: hex(end)?,
+                })
+            })
         } else if let Some(top) = s.strip_prefix("no room left for the stack below ") {
             hex(top).map(|top| Warning::NoStackRoom { top })
         } else if let Some(rest) = s.strip_prefix("regions ").and_then(|r| r.strip_suffix(')')) {

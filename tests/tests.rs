@@ -17,6 +17,7 @@
 //! - `snapshots`: rendered report, check and diff output of the fixtures (insta).
 //! - `corpus`: third-party ELFs against GNU binutils, robustness against corrupted input,
 //!   the C++ fixture, and freshly built toolchain output.
+//! - `html`: the HTML report, check page and dashboard, in headless chromium.
 //! - `linker`: linker-script regions against GNU ld's map of the same script.
 //! - `fuzz_regressions`: inputs the fuzzers found, through the binary.
 //! - `on_target`: the report against what the firmware measured on QEMU.
@@ -24,6 +25,8 @@
 //!   GCC's `-fstack-usage`, the decoder against objdump, the corpus, garbage and corrupt
 //!   input, annotations, and the stack gate of `check` and the baseline.
 //! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
+//! - `gate`: issue 8's verdicts against real tools (GNU ld's overflow, avr-size -C,
+//!   esp-idf-size's rules), `diff BUDGET ELF`, load images, `init`, bad-input messages.
 
 #[path = "tests/attribution.rs"]
 mod attribution;
@@ -35,6 +38,10 @@ mod cli;
 mod corpus;
 #[path = "tests/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "tests/gate.rs"]
+mod gate;
+#[path = "tests/html.rs"]
+mod html;
 #[path = "tests/linker.rs"]
 mod linker;
 #[path = "tests/on_target.rs"]
@@ -65,11 +72,13 @@ fn main() -> ExitCode {
     trials.extend(pipeline::trials());
     trials.extend(snapshots::trials());
     trials.extend(corpus::trials());
+    trials.extend(html::trials());
     trials.extend(linker::trials());
     trials.extend(stack::trials());
     trials.extend(fuzz_regressions::trials());
     trials.extend(on_target::trials());
     trials.extend(stack_on_target::trials());
+    trials.extend(gate::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

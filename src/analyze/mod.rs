@@ -50,18 +50,25 @@ impl From<MemoryMap> for Options {
 /// Analyse an image against the given regions.
 pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let mut warnings: Vec<Warning> = opts.script_warnings.iter().map(Warning::from).collect();
-    let (regions, source, inferred) = if opts.regions.is_empty() {
-        (infer_regions(image), RegionSource::inferred(), true)
-    } else {
-        (
-            opts.regions.clone(),
-            opts.region_source.clone().unwrap_or(RegionSource {
-                kind: "linker-script".into(),
-                name: None,
-            }),
-            false,
-        )
-    };
+    let (regions, source, inferred) =
+        if let (true, Some(dev)) = (opts.regions.is_empty(), &image.avr_device) {
+            let source = RegionSource {
+                kind: "device-note".into(),
+                name: Some(dev.name.clone()),
+            };
+            (placement::avr_regions(dev), source, false)
+        } else if opts.regions.is_empty() {
+            (infer_regions(image), RegionSource::inferred(), true)
+        } else {
+            (
+                opts.regions.clone(),
+                opts.region_source.clone().unwrap_or(RegionSource {
+                    kind: "linker-script".into(),
+                    name: None,
+                }),
+                false,
+            )
+        };
     let lookup = placement::RegionLookup::new(&regions);
     let alloc: Vec<&Section> = image
         .sections
@@ -76,10 +83,13 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         &mut placed.sections,
         &mut warnings,
     );
-    let stack = stack_heap::find_stack(image, &regions, &lookup);
+    let stack = stack_heap::find_stack(image, &regions, &lookup, &opts.reservations);
     let heap = stack_heap::find_heap(image, &symbols, &regions, &lookup);
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {
         warnings.push(Warning::NoStackRoom { top: s.top });
+    }
+    if source.kind == "chip" {
+        warnings.extend(stack_heap::linked_for_less(image, stack.as_ref(), &regions));
     }
     let reservations = placement::reservation_usage(&opts.reservations, &alloc, &regions, &lookup);
     let reserved = placement::Reserved {
@@ -100,6 +110,7 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
     let report = Report {
         schema: REPORT_SCHEMA.to_string(),
         file: image.file_name.clone(),
+        labels: Default::default(),
         elf: image.info.clone(),
         regions_source: source,
         regions: region_usage,

@@ -1,13 +1,13 @@
 //! Placement: which region each section (and each load image) occupies, the regions
 //! inferred when none are declared, reservations, and the per-region totals.
 
-use crate::elf::{Image, Section};
+use crate::elf::{AvrDevice, Image, Section, SectionKind, AVR_DATA_OFFSET, AVR_EEPROM_OFFSET};
 use crate::memory::{Region, Reservation};
 use crate::report::{
     ByKind, HeapArena, Overlap, RegionUsage, ReservationUsage, SectionUsage, Stack, Warning,
 };
 
-use super::stack_heap::{END_OF_STATICS, STACK_BOTTOM, STACK_TOP};
+use super::stack_heap::{heap_symbol_ranges, stack_top, END_OF_STATICS, STACK_BOTTOM};
 
 /// Finds the region holding an address range: the smallest region containing its start
 /// (linker scripts may nest regions, e.g. a bootloader slice inside FLASH).
@@ -35,6 +35,22 @@ impl RegionLookup {
             .min_by_key(|(lo, hi, i)| (hi - lo, *i))
             .map(|&(_, _, i)| i)
     }
+}
+
+/// The intervals with the holes cut out.
+fn subtract(iv: Vec<(u64, u64)>, holes: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = iv;
+    for &(hlo, hhi) in holes {
+        out = out
+            .into_iter()
+            .flat_map(|(lo, hi)| {
+                let left = (lo, hi.min(hlo));
+                let right = (lo.max(hhi), hi);
+                [left, right].into_iter().filter(|(a, b)| b > a)
+            })
+            .collect();
+    }
+    out
 }
 
 /// Length of the union of half-open intervals.
@@ -72,6 +88,13 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
             iv.push((seg.paddr, seg.paddr.saturating_add(seg.filesz)));
         }
     }
+    let holes: Vec<(u64, u64)> = image
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Placeholder && s.size > 0)
+        .map(|s| (s.addr, s.end()))
+        .collect();
+    let mut iv = subtract(iv, &holes);
     for s in image
         .sections
         .iter()
@@ -84,7 +107,7 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
     }
     // The stack usually lies beyond the last section (cortex-m-rt puts it at the end of
     // RAM): without it, an inferred RAM region would end at the statics.
-    if let Some(top) = STACK_TOP.iter().find_map(|n| image.symbol_value(n)) {
+    if let Some((_, top)) = stack_top(image) {
         let bottom = STACK_BOTTOM
             .iter()
             .chain(END_OF_STATICS)
@@ -96,6 +119,17 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
                 .any(|&(lo, hi)| bottom >= lo && bottom <= hi.saturating_add(JOIN_GAP))
         {
             iv.push((bottom, top));
+            // A heap between the statics and the stack is part of the same memory.
+            iv.extend(
+                heap_symbol_ranges(image)
+                    .filter(|&(_, _, hi)| hi <= top)
+                    .filter(|&(_, lo, _)| {
+                        iv.iter()
+                            .any(|&(a, b)| lo >= a && lo <= b.saturating_add(JOIN_GAP))
+                    })
+                    .map(|(_, lo, hi)| (lo, hi))
+                    .collect::<Vec<_>>(),
+            );
         }
     }
     iv.sort_unstable();
@@ -112,6 +146,22 @@ pub fn infer_regions(image: &Image) -> Vec<Region> {
         .collect()
 }
 
+/// The memories an AVR device note declares, named as avr-gcc's linker scripts name them.
+pub(crate) fn avr_regions(dev: &AvrDevice) -> Vec<Region> {
+    let mut out = vec![
+        Region::new("text", dev.flash.0, dev.flash.1),
+        Region::new("data", AVR_DATA_OFFSET + dev.ram.0, dev.ram.1),
+    ];
+    if dev.eeprom.1 > 0 {
+        out.push(Region::new(
+            "eeprom",
+            AVR_EEPROM_OFFSET + dev.eeprom.0,
+            dev.eeprom.1,
+        ));
+    }
+    out
+}
+
 /// Sections placed in regions: their usage rows, and per region the occupied intervals,
 /// bytes per kind, overflow and section names.
 pub(crate) struct Placement {
@@ -122,6 +172,10 @@ pub(crate) struct Placement {
     overflow: Vec<u64>,
     region_sections: Vec<Vec<(u64, String)>>,
 }
+
+/// How far past a full region's end (or its last piece) a piece in no region may start
+/// and still be taken for the next section ld put in that region: room for alignment.
+const FOLLOW_GAP: u64 = 4096;
 
 /// Place every allocated section at its run address and, when it is copied from
 /// elsewhere, its load image at its load address.
@@ -140,14 +194,16 @@ pub(crate) fn place_sections(
         overflow: vec![0; n],
         region_sections: vec![Vec::new(); n],
     };
-    for s in alloc {
+    // The highest end of what each region holds, for GNU ld's overflow figure.
+    let mut reach: Vec<u64> = regions.iter().map(|r| r.origin).collect();
+    let mut pending = Vec::new();
+    for (i, s) in alloc.iter().enumerate() {
         let run = lookup.find(s.addr, s.size);
         let load = if s.has_load_copy() {
             lookup.find(s.load_addr, s.size)
         } else {
             None
         };
-        let mut sec_overflow = 0;
         if let Some(r) = run {
             let reg = &regions[r];
             let end = s.end().min(reg.end());
@@ -155,11 +211,10 @@ pub(crate) fn place_sections(
                 p.occupied[r].push((s.addr, end));
                 p.by_kind[r].add(s.kind, end - s.addr);
                 p.region_sections[r].push((s.addr, s.name.clone()));
+                reach[r] = reach[r].max(s.end());
             }
-            sec_overflow = s.end().saturating_sub(reg.end());
-            p.overflow[r] = p.overflow[r].saturating_add(sec_overflow);
         } else if s.size > 0 {
-            p.unmapped.push(s.name.clone());
+            pending.push((i, false, s.addr));
         }
         if let Some(l) = load {
             let reg = &regions[l];
@@ -168,13 +223,9 @@ pub(crate) fn place_sections(
             let image = &mut p.by_kind[l].load_image;
             *image = image.saturating_add(end - s.load_addr);
             p.region_sections[l].push((s.load_addr, s.name.clone()));
-            let over = s.load_addr.saturating_add(s.size).saturating_sub(reg.end());
-            p.overflow[l] = p.overflow[l].saturating_add(over);
+            reach[l] = reach[l].max(s.load_addr.saturating_add(s.size));
         } else if s.has_load_copy() {
-            warnings.push(Warning::LoadImageUnmapped {
-                section: s.name.clone(),
-                load_addr: s.load_addr,
-            });
+            pending.push((i, true, s.load_addr));
         }
         p.sections.push(SectionUsage {
             name: s.name.clone(),
@@ -184,10 +235,53 @@ pub(crate) fn place_sections(
             size: s.size,
             region: run.map(|r| regions[r].name.clone()),
             load_region: load.map(|r| regions[r].name.clone()),
-            overflow: sec_overflow,
+            overflow: s
+                .end()
+                .saturating_sub(run.map_or(u64::MAX, |r| regions[r].end())),
             unattributed: s.size,
             gaps: Vec::new(),
         });
+    }
+    // GNU ld keeps assigning sections to a full region past its end: a piece in no
+    // region that follows a region's last piece is that region's overflow, counted, as
+    // ld counts it, up to the end of the last such piece.
+    pending.sort_by_key(|&(_, _, addr)| addr);
+    for (i, is_load, addr) in pending {
+        let s = alloc[i];
+        let size = s.size;
+        let follows = (0..regions.len())
+            .filter(|&r| reach[r].saturating_add(FOLLOW_GAP) >= regions[r].end())
+            .filter(|&r| {
+                addr >= regions[r].end()
+                    && addr <= reach[r].max(regions[r].end()).saturating_add(FOLLOW_GAP)
+            })
+            .filter(|&r| {
+                !regions
+                    .iter()
+                    .any(|o| o.origin > regions[r].origin && o.origin <= addr)
+            })
+            .max_by_key(|&r| regions[r].end());
+        match (follows, is_load) {
+            (Some(r), false) => {
+                p.sections[i].region = Some(regions[r].name.clone());
+                p.sections[i].overflow = size;
+                p.region_sections[r].push((addr, s.name.clone()));
+                reach[r] = reach[r].max(addr.saturating_add(size));
+            }
+            (Some(r), true) => {
+                p.sections[i].load_region = Some(regions[r].name.clone());
+                p.region_sections[r].push((addr, s.name.clone()));
+                reach[r] = reach[r].max(addr.saturating_add(size));
+            }
+            (None, false) => p.unmapped.push(s.name.clone()),
+            (None, true) => warnings.push(Warning::LoadImageUnmapped {
+                section: s.name.clone(),
+                load_addr: s.load_addr,
+            }),
+        }
+    }
+    for (r, reg) in regions.iter().enumerate() {
+        p.overflow[r] = reach[r].saturating_sub(reg.end());
     }
     for name in &p.unmapped {
         warnings.push(Warning::SectionUnmapped {

@@ -65,7 +65,8 @@ pub struct RollupRow {
     pub key: String,
     /// Bytes in the row.
     pub bytes: u64,
-    /// Number of symbols grouped in the row (0 for region/section rows).
+    /// Number of symbols whose bytes are in the row (a load image counts in its load
+    /// region too).
     pub symbols: usize,
 }
 
@@ -286,7 +287,16 @@ pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
     match by {
         By::Region => {
             for r in &report.regions {
-                add(Some(&r.name), r.name.clone(), r.used, 0);
+                let here = Some(r.name.as_str());
+                let n = report
+                    .symbols
+                    .iter()
+                    .filter(|s| {
+                        s.region.as_deref() == here
+                            || (s.load_region.as_deref() == here && s.load_addr.is_some())
+                    })
+                    .count();
+                add(Some(&r.name), r.name.clone(), r.used, n);
                 if r.reserved > 0 {
                     add(
                         Some(&r.name),
@@ -298,7 +308,8 @@ pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
             }
         }
         By::Section => labelled_bytes(report, |region, label, bytes| {
-            add(region, section_key(region, &label), bytes, 0)
+            let n = usize::from(matches!(label, Label::Symbol(_)));
+            add(region, section_key(region, &label), bytes, n)
         }),
         _ => labelled_bytes(report, |region, label, bytes| {
             let (key, n) = symbol_key(by, depth, &label);

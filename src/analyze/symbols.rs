@@ -146,6 +146,21 @@ impl Names {
     }
 }
 
+/// The crate of a rustc codegen unit's `STT_FILE` name, `CRATE.HASH-cgu.N`: it gives
+/// unmangled symbols (`#[no_mangle]` functions, `compiler_builtins`' `__aeabi_*`, string
+/// constants) the crate that compiled them.
+fn codegen_unit_crate(file: &str) -> Option<String> {
+    let (krate, rest) = file.split_once('.')?;
+    let (hash, unit) = rest.split_once("-cgu.")?;
+    let ok = !krate.is_empty()
+        && krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && hash.len() >= 8
+        && hash.chars().all(|c| c.is_ascii_hexdigit())
+        && !unit.is_empty()
+        && unit.chars().all(|c| c.is_ascii_digit());
+    ok.then(|| krate.to_string())
+}
+
 /// A section with the names of its run and load regions.
 struct Placed<'a> {
     section: &'a Section,
@@ -198,7 +213,8 @@ fn attribute_section(
             demangle::rust_crate(&name)
         } else {
             None
-        };
+        }
+        .or_else(|| sym.file.as_deref().and_then(codegen_unit_crate));
         out.push(SymbolUsage {
             name,
             raw: sym.raw.clone(),
@@ -209,6 +225,10 @@ fn attribute_section(
             section: sec.name.clone(),
             region: placed.region.clone(),
             load_region: placed.load_region.clone(),
+            load_addr: sec.has_load_copy().then(|| {
+                sec.load_addr
+                    .saturating_add(sym.addr.saturating_sub(sec.addr))
+            }),
             krate,
             file: sym.file.clone(),
             line: None,

@@ -162,7 +162,8 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
     let mut f = Findings::default();
     reservations(report, &mut f);
     overflows(report, &mut f);
-    unmapped(report, &mut f);
+    unmapped(&budget.human.outside_regions, report, &mut f);
+    stack_in_reservation(report, &mut f);
     // Placement warnings are findings above; the rest are remarks about the analysis.
     let notes = report
         .warnings
@@ -252,11 +253,38 @@ fn overflows(report: &Report, f: &mut Findings) {
     }
 }
 
-/// Sections outside every region are a warning.
-fn unmapped(report: &Report, f: &mut Findings) {
-    for name in &report.unmapped {
+/// A stack whose first byte is reserved overwrites someone else's memory on its first push.
+fn stack_in_reservation(report: &Report, f: &mut Findings) {
+    let Some(st) = &report.stack else { return };
+    let first = st.top.saturating_sub(1);
+    for r in report
+        .reservations
+        .iter()
+        .filter(|r| first >= r.origin && first < r.origin.saturating_add(r.length))
+    {
         f.push(
-            Level::Warn,
+            Level::Fail,
+            Finding::StackInReservation {
+                reservation: r.name.clone(),
+                top: st.top,
+            },
+        );
+    }
+}
+
+/// Sections outside every region fail, unless the budget expects them there.
+fn unmapped(expected: &[String], report: &Report, f: &mut Findings) {
+    // Validated when the budget was loaded.
+    let expected: Vec<_> = expected
+        .iter()
+        .filter_map(|p| compile_glob(p).ok())
+        .collect();
+    for name in &report.unmapped {
+        if expected.iter().any(|g| g.is_match(name)) {
+            continue;
+        }
+        f.push(
+            Level::Fail,
             Finding::Unmapped {
                 section: name.clone(),
             },

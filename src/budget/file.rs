@@ -43,7 +43,10 @@ pub fn parse(
     text: String,
     read_script: &dyn Fn(&str) -> Result<Script, Error>,
 ) -> Result<BudgetFile, Error> {
-    let raw: BudgetDocument = serde_json::from_str(&text).map_err(|e| serde_error(path, &e))?;
+    // serde_path_to_error gives type errors the JSON path the semantic checks give theirs.
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let raw: BudgetDocument = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| serde_error(path, &e.path().to_string(), e.inner()))?;
     let label = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -90,12 +93,18 @@ pub fn parse(
 }
 
 /// `serde_json` errors carry the position; say it the way compilers do.
-fn serde_error(path: &Path, e: &serde_json::Error) -> Error {
+fn serde_error(path: &Path, json_path: &str, e: &serde_json::Error) -> Error {
     let msg = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let msg = msg.strip_suffix(&suffix).unwrap_or(&msg);
+    // A syntax error's path is only where the parser stopped: the position says it.
+    let at = if json_path.is_empty() || json_path == "." || e.is_syntax() || e.is_eof() {
+        String::new()
+    } else {
+        format!("{json_path}: ")
+    };
     Error::Budget(format!(
-        "{}:{}:{}: {msg}",
+        "{}:{}:{}: {at}{msg}",
         path.display(),
         e.line(),
         e.column()
@@ -328,7 +337,8 @@ fn validate_limits(file: &BudgetFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// The stack rule: at least one level, or the static analysis.
+/// The stack rule: at least one level (in order) or the static analysis; globs of
+/// expected unmapped sections.
 fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
     let h = &file.human;
     if let Some(s) = &h.stack {
@@ -338,6 +348,30 @@ fn validate_stack(file: &BudgetFile) -> Result<(), Error> {
                 &[Seg::Key("budget"), Seg::Key("stack")],
                 "stack needs warn_below, fail_below or analysis",
             ));
+        }
+        // Warning comes first as room shrinks, so its level is the larger one.
+        if let (Some(w), Some(f)) = (s.warn_below, s.fail_below) {
+            if w.0 < f.0 {
+                return Err(error_at(
+                    file,
+                    &[
+                        Seg::Key("budget"),
+                        Seg::Key("stack"),
+                        Seg::Key("warn_below"),
+                    ],
+                    format!("warn_below {} is below fail_below {}", w.0, f.0),
+                ));
+            }
+        }
+    }
+    for (i, pat) in h.outside_regions.iter().enumerate() {
+        if let Err(e) = compile_glob(pat) {
+            let path = [
+                Seg::Key("budget"),
+                Seg::Key("outside_regions"),
+                Seg::Index(i),
+            ];
+            return Err(error_at(file, &path, e));
         }
     }
     Ok(())

@@ -63,6 +63,13 @@ pub enum Finding {
         /// The minimum asked for.
         minimum: u64,
     },
+    /// The stack's initial pointer lies inside a reservation: its first push lands there.
+    StackInReservation {
+        /// Reservation name.
+        reservation: String,
+        /// Initial stack pointer.
+        top: u64,
+    },
     /// The stack has less room than the minimum.
     Stack {
         /// Warning level or failure limit.
@@ -223,7 +230,9 @@ impl Finding {
             Finding::Overflow { .. } => "overflow",
             Finding::Unmapped { .. } => "unmapped",
             Finding::RegionLimit { .. } => "region-limit",
-            Finding::StackMissing { .. } | Finding::Stack { .. } => "stack",
+            Finding::StackMissing { .. }
+            | Finding::Stack { .. }
+            | Finding::StackInReservation { .. } => "stack",
             Finding::StackNeed { .. } => "stack-need",
             Finding::StackIncomplete { .. } => "stack-incomplete",
             Finding::ThreadStack { .. } => "thread-stack",
@@ -259,6 +268,7 @@ impl Finding {
             | Finding::StackGrowth { over, .. } => Some(*over),
             Finding::Unmapped { .. }
             | Finding::StackMissing { .. }
+            | Finding::StackInReservation { .. }
             | Finding::StackIncomplete { .. }
             | Finding::GroupEmpty { .. }
             | Finding::NoBaseline { .. } => None,

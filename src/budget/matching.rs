@@ -148,6 +148,7 @@ mod tests {
             section: section.into(),
             region: Some("RAM".into()),
             load_region: None,
+            load_addr: None,
             krate: krate.map(Into::into),
             file: file.map(Into::into),
             line: None,

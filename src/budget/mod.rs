@@ -8,6 +8,7 @@
 pub mod eval;
 pub mod file;
 pub mod finding;
+pub mod init;
 pub mod matching;
 pub mod model;
 pub mod position;

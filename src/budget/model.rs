@@ -227,6 +227,10 @@ pub struct Human {
     /// Ranges the image must leave alone.
     #[serde(default)]
     pub reservations: Vec<ReservationDecl>,
+    /// Sections (glob patterns) expected outside every region, e.g. a debug ring buffer
+    /// at a fixed address; any other allocated section outside every region fails.
+    #[serde(default)]
+    pub outside_regions: Vec<String>,
     /// Occupancy limits per region.
     #[serde(default)]
     pub limits: Vec<LimitDecl>,

@@ -8,15 +8,16 @@ use membudget::analyze::{self, Options};
 use membudget::budget::matching::GroupMatcher;
 use membudget::budget::{self, BudgetFile};
 use membudget::diff::{self, Snapshot};
+use membudget::elf;
 use membudget::error::{Error, EXIT_OK};
 use membudget::memory::chips;
 use membudget::memory::linker::ScriptOptions;
 use membudget::memory::source::{self, MemoryMap};
-use membudget::render::{self, View};
+use membudget::render::{self, Format, View};
 use membudget::report::Report;
 
 use super::files::{self, budget_regions, load_budget, write_baseline};
-use super::{BlessArgs, CheckArgs, DiffArgs, ReportArgs, StackArgs};
+use super::{BlessArgs, CheckArgs, DashboardArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
     Error::Output(e)
@@ -63,6 +64,11 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     );
     opts.sources = sources;
     let mut report = analyze::analyze(&image, &opts)?;
+    for (key, value) in &args.label {
+        if report.labels.insert(key.clone(), value.clone()).is_some() {
+            return Err(Error::Usage(format!("--label {key}: given twice")));
+        }
+    }
     // The stack need is a bonus in a report: images the analysis does not support have none.
     report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
     let view = View {
@@ -137,7 +143,11 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
         budget = load_budget(&args.budget, &script)?;
     }
     let result = budget::evaluate(&budget, &report);
-    render::render_check(&result, args.format, args.top, out).map_err(output)?;
+    if args.format == Format::Html {
+        render::html::write_check(&result, &report, out).map_err(output)?;
+    } else {
+        render::render_check(&result, args.format, args.top, out).map_err(output)?;
+    }
     Ok(result.exit_code(args.deny_warnings))
 }
 
@@ -183,18 +193,51 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget diff`.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    // `diff BUDGET ELF`: the ELF is measured with the budget's regions and reservations,
+    // as its baseline was, unless the command line names a memory map.
+    let implicit = (args.memory.is_none() && args.budget.is_none() && args.chip.is_none())
+        .then(|| {
+            [&args.old, &args.new]
+                .into_iter()
+                .find(|p| files::is_budget_file(p))
+        })
+        .flatten();
     let script = args.script.options();
     let map = memory_map(
         args.memory.as_deref(),
         &script,
-        args.budget.as_deref(),
+        args.budget.as_deref().or(implicit.map(|p| p.as_path())),
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
     let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
     let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
-    let d = diff::delta(&old, &new);
+    let mut d = diff::delta(&old, &new);
+    d.old = files::side_label(&args.old, &old);
+    d.new = files::side_label(&args.new, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget dashboard`: read the reports, write DIR/index.html.
+pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget(path, &args.script.options())?),
+        None => None,
+    };
+    let reports = files::report_files(&args.reports)?
+        .iter()
+        .map(|p| files::read_report(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let dash =
+        membudget::dashboard::build(reports, budget.as_ref(), args.top).ok_or_else(|| {
+            Error::Usage(
+                "dashboard: no report files (give REPORT.json files or a directory of them)".into(),
+            )
+        })?;
+    let mut page = Vec::new();
+    render::html::write_dashboard(&dash, &mut page).map_err(output)?;
+    files::write_page(&args.out, &page)?;
     Ok(EXIT_OK)
 }
 
@@ -212,5 +255,45 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .unwrap_or_default();
     let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output)?;
+    Ok(EXIT_OK)
+}
+
+/// `membudget init`: nothing is written unless the analysis succeeds, and neither file
+/// is overwritten without `--force`.
+pub fn init(args: &InitArgs, out: &mut dyn Write) -> Result<i32, Error> {
+    let script = args.script.options();
+    let map = memory_map(args.memory.as_deref(), &script, None, args.chip.as_deref())?;
+    let reservations = map.reservations.clone();
+    let image = elf::load_path(&args.elf)?;
+    let report = analyze::analyze(&image, &Options::from(map))?;
+    let baseline = budget::model::baseline_path(&args.budget);
+    if !args.force {
+        if let Some(p) = [&args.budget, &baseline].into_iter().find(|p| p.exists()) {
+            return Err(Error::Usage(format!(
+                "{}: already exists (--force overwrites it)",
+                p.display()
+            )));
+        }
+    }
+    let doc = budget::init::starting_budget(&report, &reservations, args.margin);
+    files::write_json(&args.budget, &doc)?;
+    let budget = load_budget(&args.budget, &script)?;
+    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    write_baseline(&budget, &snap)?;
+    writeln!(
+        out,
+        "wrote {} and {}: {} region{}, limits at today's use + {}%{}",
+        args.budget.display(),
+        baseline.display(),
+        report.regions.len(),
+        render::table::plural(report.regions.len()),
+        args.margin,
+        if report.regions.iter().any(|r| r.inferred) {
+            " (regions inferred from the ELF: set their real lengths)"
+        } else {
+            ""
+        }
+    )
+    .map_err(output)?;
     Ok(EXIT_OK)
 }

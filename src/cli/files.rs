@@ -20,7 +20,7 @@ use membudget::memory::linker;
 use membudget::memory::source::BudgetRegions;
 use membudget::memory::source::RegionSource;
 use membudget::memory::Region;
-use membudget::report::Report;
+use membudget::report::{Report, REPORT_SCHEMA};
 
 /// Load the ELF and, as asked, its DWARF (in parallel) and linker map.
 pub fn load_with_sources(
@@ -149,6 +149,11 @@ fn migrated(budget: &BudgetFile) -> Result<String, Error> {
     pretty_json(&value)
 }
 
+/// Write `value` as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    write_atomically(path, pretty_json(value)?.as_bytes())
+}
+
 /// Pretty JSON with a trailing newline: byte-identical for equal values.
 fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     let mut text = serde_json::to_string_pretty(value)
@@ -180,7 +185,7 @@ fn load_baseline(budget: &Path) -> Result<Option<Snapshot>, Error> {
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename,
 /// so that a reader never sees half a file; the file keeps its permissions.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io_err = |source| Error::Io {
+    let io_err = |source| Error::Write {
         path: path.display().to_string(),
         source,
     };
@@ -209,6 +214,35 @@ fn json_message(path: &Path, e: &serde_json::Error) -> String {
         e.column(),
         msg.strip_suffix(&suffix).unwrap_or(&msg)
     )
+}
+
+/// Whether a diff input is a budget file (its regions then apply to the other side).
+pub fn is_budget_file(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.get("schema")?
+                .as_str()
+                .map(|s| s.starts_with("membudget.budget/"))
+        })
+        .unwrap_or(false)
+}
+
+/// How the diff header names an input: its file name, and for a budget or baseline file
+/// the ELF it was measured from.
+pub fn side_label(path: &Path, snap: &Snapshot) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    if name == snap.file {
+        name
+    } else {
+        format!("{name} ({})", snap.file)
+    }
 }
 
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
@@ -262,4 +296,48 @@ pub fn load_side(
         });
     }
     Err(not_ours())
+}
+
+/// The report files of `dashboard`: a directory stands for its `*.json` files in file-name
+/// order.
+pub fn report_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if !arg.is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(arg).map_err(io_error(arg))? {
+            let path = entry.map_err(io_error(arg))?.path();
+            if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+                found.push(path);
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// A JSON report (`report --format json`), read back through the report types.
+pub fn read_report(path: &Path) -> Result<Report, Error> {
+    let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(REPORT_SCHEMA) {
+        return Err(Error::Usage(format!(
+            "{}: not a membudget report (expected \"schema\": \"{REPORT_SCHEMA}\")",
+            path.display()
+        )));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::Usage(format!("{}: malformed report: {e}", path.display())))
+}
+
+/// Write `DIR/index.html`, creating DIR.
+pub fn write_page(dir: &Path, page: &[u8]) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let path = dir.join("index.html");
+    std::fs::write(&path, page).map_err(io_error(&path))
 }

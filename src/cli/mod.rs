@@ -47,8 +47,12 @@ enum Command {
     Diff(DiffArgs),
     /// List the chip presets of `--chip`.
     Chips,
+    /// A static HTML page over builds, from their JSON reports (`report --format json --label ...`).
+    Dashboard(DashboardArgs),
     /// Worst-case stack per root (reset, exceptions, interrupts) from the machine code.
     Stack(StackArgs),
+    /// Write a starting budget (and its baseline) for an ELF that `check` then passes.
+    Init(InitArgs),
 }
 
 /// A parser of the names in `table` (or of `names`, a subset of them).
@@ -70,10 +74,22 @@ fn formats(names: &'static [&'static str]) -> impl TypedValueParser<Value = Form
     named(&Format::ALL, names.iter().copied())
 }
 
-/// Formats of the check and diff views.
+/// Formats of the diff view.
 const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
+/// Formats of the check view.
+const CHECK_FORMATS: &[&str] = &["table", "markdown", "json", "html"];
 /// Formats of the report view.
-const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
+const REPORT_FORMATS: &[&str] = &["table", "json", "csv", "markdown", "html"];
+/// Formats of the stack view.
+const STACK_FORMATS: &[&str] = &["table", "json", "csv", "markdown"];
+
+/// A `--label KEY=VALUE`: the key is not empty.
+fn label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err("expected KEY=VALUE, e.g. commit=abc123".into()),
+    }
+}
 
 /// How linker scripts are read (`--memory`, a budget's `linker_script`).
 #[derive(Args)]
@@ -119,6 +135,10 @@ pub(crate) struct ReportArgs {
     pub by: Option<By>,
     #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
     pub format: Format,
+    /// Record provenance in the report: commit=abc123, branch=main, date=2026-01-31,
+    /// build=42 (repeatable; for `dashboard`).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
+    pub label: Vec<(String, String)>,
     #[command(flatten)]
     pub sources: SourceArgs,
 }
@@ -163,7 +183,7 @@ pub(crate) struct CheckArgs {
     pub memory: Option<PathBuf>,
     #[command(flatten)]
     pub script: ScriptArgs,
-    #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
+    #[arg(long, default_value = "table", value_parser = formats(CHECK_FORMATS))]
     pub format: Format,
     /// Exit 1 on warnings too.
     #[arg(long)]
@@ -176,6 +196,29 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(Args)]
+pub(crate) struct InitArgs {
+    /// The firmware ELF.
+    pub elf: PathBuf,
+    /// GNU ld linker script whose MEMORY command declares the regions.
+    #[arg(long, value_name = "FILE", conflicts_with = "chip")]
+    pub memory: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
+    /// Chip preset for the regions (`membudget chips` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub chip: Option<String>,
+    /// The budget file to write; its baseline goes next to it.
+    #[arg(long, value_name = "FILE", default_value = "membudget.budget.json")]
+    pub budget: PathBuf,
+    /// Limits are today's use plus this many percent (warnings at half of it).
+    #[arg(long, value_name = "PERCENT", default_value_t = 10)]
+    pub margin: u64,
+    /// Overwrite an existing budget or baseline file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
 pub(crate) struct StackArgs {
     /// The firmware ELF.
     pub elf: PathBuf,
@@ -183,7 +226,7 @@ pub(crate) struct StackArgs {
     /// targets, recursion depths, frames, priority groups, threads).
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
-    #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
+    #[arg(long, default_value = "table", value_parser = formats(STACK_FORMATS))]
     pub format: Format,
     #[command(flatten)]
     pub script: ScriptArgs,
@@ -232,6 +275,25 @@ pub(crate) struct DiffArgs {
     pub top: usize,
 }
 
+#[derive(Args)]
+pub(crate) struct DashboardArgs {
+    /// JSON reports, oldest first, or directories of them (`*.json`, in file-name order);
+    /// sorted by their `date` labels when every report has one.
+    #[arg(required = true, value_name = "REPORT.json|DIR")]
+    pub reports: Vec<PathBuf>,
+    /// Output directory; the page is written to DIR/index.html.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Draw this budget file's region limits.
+    #[arg(long, value_name = "FILE")]
+    pub budget: Option<PathBuf>,
+    #[command(flatten)]
+    pub script: ScriptArgs,
+    /// Growers listed per pair of consecutive builds; 0 for all.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
 /// Run the parsed command, writing its output to `out`; returns the exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
     match cli.command {
@@ -244,6 +306,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
         Command::Bless(args) => commands::bless(&args, out),
         Command::Diff(args) => commands::diff(&args, out),
         Command::Chips => commands::chips(out),
+        Command::Dashboard(args) => commands::dashboard(&args),
         Command::Stack(args) => commands::stack(&args, out),
+        Command::Init(args) => commands::init(&args, out),
     }
 }

@@ -12,7 +12,7 @@ use crate::memory::{chips, linker, Region, Reservation};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RegionSource {
-    /// `linker-script`, `chip`, `budget` or `inferred`.
+    /// `linker-script`, `chip`, `budget`, `device-note` (AVR's `.note.gnu.avr.deviceinfo`) or `inferred`.
     pub kind: String,
     /// File name (no directories) or preset name.
     #[serde(skip_serializing_if = "Option::is_none")]

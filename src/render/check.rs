@@ -382,6 +382,11 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
             format!("at least {}", bytes(*minimum)),
             "no stack found".into(),
         ),
+        Finding::StackInReservation { reservation, top } => (
+            "stack".into(),
+            "outside reservations".into(),
+            format!("starts at {top:#x} inside {reservation}"),
+        ),
         Finding::Stack { minimum, size, .. } => (
             "stack".into(),
             format!("at least {}", bytes(*minimum)),
@@ -545,6 +550,9 @@ fn sentence(f: &Finding) -> String {
         Finding::StackMissing { .. } => {
             "the budget sets a stack minimum but the image has no stack the analysis recognises"
                 .into()
+        }
+        Finding::StackInReservation { reservation, top } => {
+            format!("the stack starts at {top:#x}, inside reservation {reservation}")
         }
         Finding::Stack { level, minimum, size } => format!(
             "stack has {size} bytes of room, {} short of the {minimum} byte minimum{}",

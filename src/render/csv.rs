@@ -45,7 +45,14 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                         s.section.clone(),
                         s.name.clone(),
                         s.raw.clone(),
-                        format!("{:#x}", s.addr),
+                        format!(
+                            "{:#x}",
+                            if load {
+                                s.load_addr.unwrap_or(s.addr)
+                            } else {
+                                s.addr
+                            }
+                        ),
                         s.size.to_string(),
                         bytes.to_string(),
                         if load {

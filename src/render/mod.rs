@@ -15,6 +15,7 @@ pub mod check;
 pub mod chips;
 mod csv;
 pub mod diff;
+pub mod html;
 mod report;
 pub mod stack;
 pub mod table;
@@ -34,15 +35,19 @@ pub enum Format {
     Csv,
     /// GitHub-flavoured Markdown (PR comments, job summaries).
     Markdown,
+    /// One self-contained HTML page: the JSON view embedded, drawn in the browser
+    /// (reports and checks).
+    Html,
 }
 
 impl Format {
     /// Every format, with its command-line name.
-    pub const ALL: [(&'static str, Format); 4] = [
+    pub const ALL: [(&'static str, Format); 5] = [
         ("table", Format::Table),
         ("json", Format::Json),
         ("csv", Format::Csv),
         ("markdown", Format::Markdown),
+        ("html", Format::Html),
     ];
 }
 
@@ -96,6 +101,10 @@ pub fn render_report(
         Format::Csv => csv::write(report, rollup.as_ref(), out),
         Format::Table => report::write(report, rollup.as_ref(), view, false, out),
         Format::Markdown => report::write(report, rollup.as_ref(), view, true, out),
+        Format::Html => {
+            let doc = JsonReport { report, rollup };
+            html::write_page(html::Page::Report, &[html::block("report", &doc)], out)
+        }
     }
 }
 

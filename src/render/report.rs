@@ -284,10 +284,16 @@ fn symbols(report: &Report, view: &View, markdown: bool, out: &mut dyn Write) ->
         )?;
     } else {
         for r in &report.regions {
+            // A region's symbols include the initialiser images loaded into it, so that
+            // they add up to its `used`.
+            let here = Some(r.name.as_str());
             let syms: Vec<_> = report
                 .symbols
                 .iter()
-                .filter(|s| s.region.as_deref() == Some(r.name.as_str()))
+                .filter(|s| {
+                    s.region.as_deref() == here
+                        || (s.load_region.as_deref() == here && s.load_addr.is_some())
+                })
                 .collect();
             if syms.is_empty() {
                 continue;
@@ -321,7 +327,13 @@ fn symbols(report: &Report, view: &View, markdown: bool, out: &mut dyn Write) ->
                 } else {
                     s.name.clone()
                 };
-                t.add_row(vec![size, s.section.clone(), hex(s.addr), name]);
+                let (section, addr) = match s.load_addr {
+                    Some(a) if s.region.as_deref() != here => {
+                        (format!("{} (load image)", s.section), a)
+                    }
+                    _ => (s.section.clone(), s.addr),
+                };
+                t.add_row(vec![size, section, hex(addr), name]);
             }
             right(&mut t, &[0]);
             writeln!(out, "{t}")?;

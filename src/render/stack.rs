@@ -17,6 +17,11 @@ pub fn render(report: &StackReport, format: Format, out: &mut dyn Write) -> io::
         Format::Csv => csv(report, out),
         Format::Table => text(report, false, out),
         Format::Markdown => text(report, true, out),
+        // The CLI does not offer it for `stack`.
+        Format::Html => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the stack analysis has no HTML view",
+        )),
     }
 }
 

@@ -433,8 +433,14 @@ fn malformed_budgets_name_file_line_column() {
             "unknown-region",
             ":9:40: budget.reservations[0].region: unknown region 'SRAM' (regions: FLASH, RAM)",
         ),
-        ("bad-size", ":5:69: invalid size '64 parsecs'"),
-        ("unknown-field", ":5:40: unknown field `fial`"),
+        (
+            "bad-size",
+            ":5:69: budget.regions[0].length: invalid size '64 parsecs'",
+        ),
+        (
+            "unknown-field",
+            ":5:40: budget.limits[0].fial: unknown field `fial`",
+        ),
         (
             "bad-glob",
             ":5:59: budget.groups[0].match.symbol[1]: invalid glob '[unclosed'",

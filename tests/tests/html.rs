@@ -1,0 +1,783 @@
+//! The HTML views: `report --format html`, `check --format html` and `dashboard`.
+//!
+//! Without a browser: the pages are self-contained and deterministic, and embed exactly the
+//! JSON values `--format json` (and `diff`) give. In a real browser (Debian's `chromium`,
+//! headless, from `file://`): what the DOM shows equals the JSON report, the treemap has one
+//! top-level cell per region of the `--by section` rollup and its sums equal that rollup,
+//! search finds and highlights a known symbol, and the page logs no errors. Screenshots go
+//! to `target/tmp/html/`. Without chromium the browser tests print SKIP (and fail when
+//! `CI=true`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::{trials, Skip};
+
+trials![
+    report_page_embeds_the_json_report_and_is_deterministic,
+    reports_without_labels_have_no_labels_member,
+    bad_labels_are_usage_errors,
+    check_page_embeds_the_check_result_and_the_report,
+    diff_has_no_html_view,
+    dashboard_orders_builds_by_date_and_embeds_the_latest_report,
+    dashboard_rejects_what_is_not_a_report,
+    report_page_in_chromium,
+    check_page_in_chromium,
+    dashboard_page_in_chromium,
+    large_image_page_in_chromium,
+    corpus_pages_in_chromium,
+];
+
+const BIN: &str = env!("CARGO_BIN_EXE_membudget");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn path(rel: &str) -> String {
+    format!("{ROOT}/{rel}")
+}
+
+fn membudget(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("UPDATE_GOLDENS")
+        .output()
+        .expect("run membudget")
+}
+
+fn stdout_ok(args: &[&str], code: i32) -> Vec<u8> {
+    let out = membudget(args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "membudget {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn json(args: &[&str], code: i32) -> Value {
+    serde_json::from_slice(&stdout_ok(args, code)).expect("JSON output")
+}
+
+/// The value of `<script type="application/json" id="membudget-NAME">` in a page.
+fn embedded(html: &str, name: &str) -> Value {
+    let open = format!("<script type=\"application/json\" id=\"membudget-{name}\">");
+    let start = html
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {name} block"))
+        + open.len();
+    let end = start + html[start..].find("</script>").expect("block end");
+    serde_json::from_str(&html[start..end]).expect("embedded JSON")
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const AN386: &str = "fixtures/qemu-an386.elf";
+const AN386_MEMORY: &str = "firmware/layouts/qemu-an386/memory.x";
+
+fn report_args<'a>(elf: &'a str, memory: &'a str, format: &'a str) -> Vec<&'a str> {
+    vec!["report", elf, "--memory", memory, "--format", format]
+}
+
+/// Nothing in the page may load from elsewhere: no external scripts, stylesheets, images
+/// or fonts.
+fn assert_self_contained(html: &str) {
+    for needle in [
+        "<script src",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "url(http",
+    ] {
+        assert!(!html.contains(needle), "page references {needle}");
+    }
+    assert!(
+        html.contains("Permission to use, copy, modify"),
+        "d3 licence"
+    );
+}
+
+fn report_page_embeds_the_json_report_and_is_deterministic() {
+    let (elf, mem) = (path(AN386), path(AN386_MEMORY));
+    let mut args = report_args(&elf, &mem, "html");
+    args.extend(["--label", "commit=abc123", "--label", "branch=main"]);
+    let page = stdout_ok(&args, 0);
+    assert_eq!(page, stdout_ok(&args, 0), "byte-identical across runs");
+    let html = String::from_utf8(page).unwrap();
+    assert_self_contained(&html);
+    let mut args = report_args(&elf, &mem, "json");
+    args.extend(["--label", "commit=abc123", "--label", "branch=main"]);
+    let report = json(&args, 0);
+    assert_eq!(embedded(&html, "report"), report);
+    assert_eq!(report["labels"]["commit"], "abc123");
+    assert_eq!(report["labels"]["branch"], "main");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path("schema/report.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "labelled report against the schema: {errors:?}"
+    );
+}
+
+fn reports_without_labels_have_no_labels_member() {
+    let (elf, mem) = (path(AN386), path(AN386_MEMORY));
+    let report = json(&report_args(&elf, &mem, "json"), 0);
+    assert!(report.get("labels").is_none());
+}
+
+fn bad_labels_are_usage_errors() {
+    let (elf, mem) = (path(AN386), path(AN386_MEMORY));
+    // Malformed: clap's usage error, naming the flag and the expected shape.
+    for bad in ["nokey", "=x"] {
+        let mut args = report_args(&elf, &mem, "json");
+        args.extend(["--label", bad]);
+        let out = membudget(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.contains("--label") && first.contains("KEY=VALUE"),
+            "{err}"
+        );
+    }
+    // A key given twice: one line.
+    let mut args = report_args(&elf, &mem, "json");
+    args.extend(["--label", "a=1", "--label", "a=2"]);
+    let out = membudget(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err, "membudget: --label a: given twice\n");
+}
+
+fn check_args<'a>(elf: &'a str, budget: &'a str, format: &'a str) -> Vec<&'a str> {
+    vec!["check", elf, "--budget", budget, "--format", format]
+}
+
+fn check_page_embeds_the_check_result_and_the_report() {
+    let (elf, budget) = (
+        path("fixtures/p2-overflow.elf"),
+        path("golden/p2.budget.json"),
+    );
+    // Over budget: the page is written and the exit code is still 1.
+    let page = stdout_ok(&check_args(&elf, &budget, "html"), 1);
+    assert_eq!(page, stdout_ok(&check_args(&elf, &budget, "html"), 1));
+    let html = String::from_utf8(page).unwrap();
+    assert_self_contained(&html);
+    assert_eq!(
+        embedded(&html, "check"),
+        json(&check_args(&elf, &budget, "json"), 1)
+    );
+    let mut report = json(
+        &["report", &elf, "--budget", &budget, "--format", "json"],
+        0,
+    );
+    // `check` runs the stack analysis only when the budget turns it on (p2's does not), while
+    // `report` adds the stack need as a bonus: the page embeds the report check evaluated.
+    report.as_object_mut().unwrap().remove("stack_need");
+    assert_eq!(embedded(&html, "report"), report);
+}
+
+fn diff_has_no_html_view() {
+    let a = path(AN386);
+    let out = membudget(&["diff", &a, &a, "--format", "html"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Three builds of the P2 firmware as labelled JSON reports, in a directory, named so that
+/// file-name order differs from date order.
+fn p2_builds(dir: &Path) -> Vec<Value> {
+    std::fs::create_dir_all(dir).unwrap();
+    let budget = path("golden/p2.budget.json");
+    let builds = [
+        ("p2.elf", "2026-11-20", "101", "zz.json"),
+        ("p2-moved.elf", "2026-11-21", "102", "aa.json"),
+        ("p2-overflow.elf", "2026-11-22", "103", "mm.json"),
+    ];
+    let mut values = Vec::new();
+    for (elf, date, build, file) in builds {
+        let elf = path(&format!("fixtures/{elf}"));
+        let date = format!("date={date}");
+        let build = format!("build={build}");
+        let args = [
+            "report", &elf, "--budget", &budget, "--format", "json", "--label", &date, "--label",
+            &build,
+        ];
+        let bytes = stdout_ok(&args, 0);
+        std::fs::write(dir.join(file), &bytes).unwrap();
+        values.push(serde_json::from_slice(&bytes).unwrap());
+    }
+    values
+}
+
+fn dashboard_orders_builds_by_date_and_embeds_the_latest_report() {
+    let dir = out_dir().join("dashboard-builds");
+    let reports = p2_builds(&dir);
+    let site = out_dir().join("dashboard-site");
+    let budget = path("golden/p2.budget.json");
+    let run = |site: &Path| {
+        stdout_ok(
+            &[
+                "dashboard",
+                dir.to_str().unwrap(),
+                "-o",
+                site.to_str().unwrap(),
+                "--budget",
+                &budget,
+            ],
+            0,
+        );
+        std::fs::read_to_string(site.join("index.html")).unwrap()
+    };
+    let html = run(&site);
+    assert_eq!(
+        html,
+        run(&out_dir().join("dashboard-site-2")),
+        "deterministic"
+    );
+    assert_self_contained(&html);
+    let dash = embedded(&html, "dashboard");
+    let builds = dash["builds"].as_array().unwrap();
+    let order: Vec<&str> = builds
+        .iter()
+        .map(|b| b["labels"]["build"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["101", "102", "103"]);
+    assert_eq!(dash["latest"], reports[2]);
+    for (b, r) in builds.iter().zip(&reports) {
+        for (br, rr) in b["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(r["regions"].as_array().unwrap())
+        {
+            assert_eq!(br["name"], rr["name"]);
+            assert_eq!(br["used"], rr["used"]);
+            assert_eq!(br["reserved"], rr["reserved"]);
+        }
+    }
+    // Each step's region deltas are `diff`'s, and its growers are among diff's changes.
+    let files = [
+        dir.join("zz.json"),
+        dir.join("aa.json"),
+        dir.join("mm.json"),
+    ];
+    let steps = dash["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    for (i, step) in steps.iter().enumerate() {
+        let d = json(
+            &[
+                "diff",
+                files[i].to_str().unwrap(),
+                files[i + 1].to_str().unwrap(),
+                "--format",
+                "json",
+                "--top",
+                "0",
+            ],
+            0,
+        );
+        assert_eq!(step["regions"], d["regions"]);
+        let growers = step["growers"].as_array().unwrap();
+        assert!(!growers.is_empty(), "step {i} has growers");
+        for g in growers {
+            let moved = g["old"]["region"] != g["new"]["region"] && !g["old"].is_null();
+            assert!(moved || g["delta"].as_i64().unwrap() > 0, "{g}");
+            let listed = ["grown", "added", "moved"]
+                .iter()
+                .any(|k| d["symbols"][k].as_array().unwrap().iter().any(|c| c == g));
+            assert!(listed, "grower {g} not in diff");
+        }
+    }
+    // The budget's RAM limit (75% fail) in bytes of the latest build's RAM.
+    let ram = dash["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["region"] == "RAM")
+        .expect("RAM limit");
+    let length = reports[2]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RAM")
+        .unwrap()["length"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(ram["fail_at"].as_u64(), Some(length * 3 / 4));
+}
+
+fn dashboard_rejects_what_is_not_a_report() {
+    let dir = out_dir().join("not-reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.json"), "{\"schema\": \"something/1\"}").unwrap();
+    let out = membudget(&[
+        "dashboard",
+        dir.to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not a membudget report"), "{err}");
+    let empty = out_dir().join("empty-dir");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = membudget(&[
+        "dashboard",
+        empty.to_str().unwrap(),
+        "-o",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------------------
+// In the browser.
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("MEMBUDGET_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+}
+
+/// The browser, or a loud skip (a failure in CI).
+fn browser(test: &str) -> Result<PathBuf, Skip> {
+    chromium().ok_or_else(|| {
+        Skip::new(format!(
+            "{test}: chromium not found (apt-get install chromium)"
+        ))
+    })
+}
+
+fn headless(chromium: &Path, profile: &str) -> Command {
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]);
+    // Tests run in parallel: one profile each.
+    cmd.arg(format!(
+        "--user-data-dir={}",
+        out_dir().join(profile).display()
+    ));
+    cmd
+}
+
+/// Opens the page from file:// with the self-test hook and returns what it reports, after
+/// checking that the browser logged no script error.
+fn selftest(chromium: &Path, page: &Path, search: &str) -> Value {
+    let url = format!(
+        "file://{}#selftest&search={}",
+        page.display(),
+        search
+            .replace('%', "%25")
+            .replace('&', "%26")
+            .replace('#', "%23")
+    );
+    let profile = format!("profile-{}", page.file_stem().unwrap().to_string_lossy());
+    let out = headless(chromium, &profile)
+        .args(["--dump-dom", &url])
+        .output()
+        .expect("run chromium");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The pages log nothing: any console line (errors, warnings, uncaught exceptions) fails.
+    for line in stderr.lines() {
+        assert!(!line.contains(":CONSOLE"), "console output: {line}");
+    }
+    let dom = String::from_utf8(out.stdout).expect("DOM is UTF-8");
+    // The last one: the script's own source mentions the element too.
+    let start = dom
+        .rfind("<pre id=\"selftest\"")
+        .unwrap_or_else(|| panic!("no self-test output in the DOM; stderr:\n{stderr}"));
+    let start = start + dom[start..].find('>').unwrap() + 1;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let text = dom[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    let v: Value = serde_json::from_str(&text).expect("self-test JSON");
+    assert_eq!(v["errors"], Value::Array(vec![]), "script errors");
+    v
+}
+
+fn screenshot(chromium: &Path, page: &Path, png: &str, height: u32) {
+    let target = out_dir().join(png);
+    let profile = format!("shot-{png}");
+    let out = headless(chromium, &profile)
+        .arg("--window-size=1400,".to_string() + &height.to_string())
+        .arg(format!("--screenshot={}", target.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        target.metadata().is_ok_and(|m| m.len() > 10_000),
+        "screenshot {}: {}",
+        target.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("screenshot: {}", target.display());
+}
+
+/// The leading integer of a table cell such as `27300 (26.7 KiB)`.
+fn leading_int(cell: &Value) -> u64 {
+    let s = cell.as_str().unwrap();
+    let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number in {s:?}"))
+}
+
+/// The DOM's region table equals the report's regions.
+fn assert_regions(shown: &Value, report: &Value) {
+    let rows = shown["regions"].as_array().unwrap();
+    let regions = report["regions"].as_array().unwrap();
+    assert_eq!(rows.len(), regions.len());
+    for (row, r) in rows.iter().zip(regions) {
+        assert_eq!(row["name"], r["name"]);
+        let cells = row["cells"].as_array().unwrap();
+        assert!(cells[0]
+            .as_str()
+            .unwrap()
+            .starts_with(r["name"].as_str().unwrap()));
+        for (i, key) in [(2, "length"), (3, "used"), (4, "reserved"), (5, "free")] {
+            assert_eq!(
+                leading_int(&cells[i]),
+                r[key].as_u64().unwrap(),
+                "{key} of {}",
+                r["name"]
+            );
+        }
+        assert_eq!(
+            cells[6].as_str().unwrap(),
+            format!("{:.2}", r["percent_used"].as_f64().unwrap())
+        );
+    }
+}
+
+/// The treemap's top level and per-section sums equal the `--by section` rollup.
+fn assert_tree_matches_rollup(shown: &Value, rollup: &Value) {
+    let mut expected: Vec<(String, String, u64)> = rollup["rollup"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let region = r["region"].as_str().unwrap_or("(outside every region)");
+            let key = r["key"].as_str().unwrap();
+            (
+                region.to_string(),
+                key.to_string(),
+                r["bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut got = Vec::new();
+    for region in shown["tree"].as_array().unwrap() {
+        for s in region["sections"].as_array().unwrap() {
+            got.push((
+                region["name"].as_str().unwrap().to_string(),
+                s[0].as_str().unwrap().to_string(),
+                s[1].as_u64().unwrap(),
+            ));
+        }
+    }
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "treemap sections vs --by section");
+    let mut regions: Vec<String> = expected.iter().map(|e| e.0.clone()).collect();
+    regions.dedup();
+    let mut top: Vec<String> = shown["top_cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    top.sort();
+    assert_eq!(top, regions, "one top-level cell per region");
+}
+
+/// Search for a known symbol: it is listed, the cells on its path are outlined, and zooming
+/// to it shows its cell highlighted.
+fn assert_search(shown: &Value, symbol: &str, region: &str) {
+    let results: Vec<&str> = shown["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(results.contains(&symbol), "{symbol} not in {results:?}");
+    let hits = shown["hit_cells"].as_array().unwrap();
+    assert!(
+        hits.iter().any(|c| c == region),
+        "{region} not outlined: {hits:?}"
+    );
+    let matches = shown["zoom_match_cells"].as_array().unwrap();
+    assert!(
+        matches.iter().any(|c| c == symbol),
+        "{symbol} not highlighted: {matches:?}"
+    );
+}
+
+/// Hovering the matched symbol's cell shows its details from the report.
+fn assert_tooltip(shown: &Value, sym: &Value) {
+    let lines: Vec<&str> = shown["tooltip"]
+        .as_array()
+        .expect("tooltip shown")
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines[0], sym["name"].as_str().unwrap());
+    let has = |prefix: &str, value: String| {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(prefix) && l.contains(&value)),
+            "no {prefix} {value} in {lines:?}"
+        )
+    };
+    has(
+        "address: ",
+        format!("0x{:08x}", sym["addr"].as_u64().unwrap()),
+    );
+    has("section: ", sym["section"].as_str().unwrap().to_string());
+    if sym["raw"] != sym["name"] {
+        has("raw name: ", sym["raw"].as_str().unwrap().to_string());
+    }
+    if let Some(file) = sym["file"].as_str() {
+        has("file: ", file.to_string());
+    }
+}
+
+fn write(name: &str, bytes: &[u8]) -> PathBuf {
+    let p = out_dir().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn report_page_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("report_page_in_chromium")?;
+    let (elf, mem) = (path(AN386), path(AN386_MEMORY));
+    let page = write(
+        "report.html",
+        &stdout_ok(&report_args(&elf, &mem, "html"), 0),
+    );
+    let report = json(&report_args(&elf, &mem, "json"), 0);
+    let mut args = report_args(&elf, &mem, "json");
+    args.extend(["--by", "section"]);
+    let rollup = json(&args, 0);
+    let symbol = report["symbols"][0]["name"].as_str().unwrap().to_string();
+    let region = report["symbols"][0]["region"].as_str().unwrap().to_string();
+    let shown = selftest(&chromium, &page, &symbol);
+    assert_eq!(shown["page"], "report");
+    assert_regions(&shown, &report);
+    assert_tree_matches_rollup(&shown, &rollup);
+    assert_search(&shown, &symbol, &region);
+    assert_tooltip(&shown, &report["symbols"][0]);
+    screenshot(&chromium, &page, "report.png", 1500);
+    Ok(())
+}
+
+fn check_page_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("check_page_in_chromium")?;
+    let (elf, budget) = (
+        path("fixtures/p2-overflow.elf"),
+        path("golden/p2.budget.json"),
+    );
+    let page = write(
+        "check.html",
+        &stdout_ok(&check_args(&elf, &budget, "html"), 1),
+    );
+    let check = json(&check_args(&elf, &budget, "json"), 1);
+    let report = json(
+        &["report", &elf, "--budget", &budget, "--format", "json"],
+        0,
+    );
+    let shown = selftest(&chromium, &page, "LOG_BUF");
+    assert_eq!(shown["page"], "check");
+    assert_regions(&shown, &report);
+    // Failures first, in the check's order; every symbol change is tagged.
+    let kinds: Vec<&Value> = check["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["kind"])
+        .collect();
+    assert_eq!(
+        shown["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
+        kinds
+    );
+    let changes = &check["changes"]["symbols"];
+    let tagged = shown["changes"].as_array().unwrap();
+    let count = |k: &str| tagged.iter().filter(|t| *t == k).count();
+    assert_eq!(
+        count("grew"),
+        changes["grown"].as_array().unwrap().len().min(25)
+    );
+    assert_eq!(
+        count("moved"),
+        changes["moved"].as_array().unwrap().len().min(25)
+    );
+    assert_eq!(
+        count("new"),
+        changes["added"].as_array().unwrap().len().min(25)
+    );
+    assert!(count("grew") > 0);
+    assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
+    screenshot(&chromium, &page, "check.png", 2300);
+    Ok(())
+}
+
+fn dashboard_page_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("dashboard_page_in_chromium")?;
+    let dir = out_dir().join("dashboard-browser-builds");
+    let reports = p2_builds(&dir);
+    let site = out_dir().join("dashboard-browser-site");
+    let budget = path("golden/p2.budget.json");
+    stdout_ok(
+        &[
+            "dashboard",
+            dir.to_str().unwrap(),
+            "-o",
+            site.to_str().unwrap(),
+            "--budget",
+            &budget,
+        ],
+        0,
+    );
+    let page = site.join("index.html");
+    let latest = &reports[2];
+    let shown = selftest(&chromium, &page, "LOG_BUF");
+    assert_eq!(shown["page"], "dashboard");
+    let charts = shown["charts"].as_array().unwrap();
+    let names: Vec<&Value> = latest["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["name"])
+        .collect();
+    assert_eq!(
+        charts.iter().map(|c| &c["region"]).collect::<Vec<_>>(),
+        names
+    );
+    assert!(charts.iter().all(|c| c["points"] == 3), "{charts:?}");
+    assert!(shown["growers"].as_u64().unwrap() > 0);
+    let mut args = vec!["report", "fixtures/p2-overflow.elf"];
+    let elf = path(args[1]);
+    args[1] = &elf;
+    args.extend(["--budget", &budget, "--format", "json", "--by", "section"]);
+    assert_tree_matches_rollup(&shown, &json(&args, 0));
+    assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
+    screenshot(&chromium, &page, "dashboard.png", 2000);
+    Ok(())
+}
+
+/// A big image (this test's own membudget binary, thousands of symbols): the page still
+/// draws, adds up and searches; small items are grouped so the DOM stays small. Its speed is
+/// measured in scripts/bench.sh, not here.
+fn large_image_page_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("large_image_page_in_chromium")?;
+    let page = write(
+        "large.html",
+        &stdout_ok(&["report", BIN, "--format", "html"], 0),
+    );
+    let report = json(&["report", BIN, "--format", "json"], 0);
+    let rollup = json(&["report", BIN, "--format", "json", "--by", "section"], 0);
+    assert!(report["symbols"].as_array().unwrap().len() > 2000);
+    let symbol = report["symbols"][0]["name"].as_str().unwrap().to_string();
+    let region = report["symbols"][0]["region"].as_str().unwrap().to_string();
+    let shown = selftest(&chromium, &page, &symbol);
+    assert_regions(&shown, &report);
+    assert_tree_matches_rollup(&shown, &rollup);
+    assert_search(&shown, &symbol, &region);
+    assert_tooltip(&shown, &report["symbols"][0]);
+    assert!(
+        shown["cells"].as_u64().unwrap() < 1000,
+        "{}",
+        shown["cells"]
+    );
+    Ok(())
+}
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("MEMBUDGET_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"))
+}
+
+/// Every ELF of the third-party corpus (regions inferred; some stripped, relocatable, 64-bit
+/// or with sections outside every region): the page draws without errors, its regions equal
+/// the JSON, its treemap equals the `--by section` rollup, and search finds the largest symbol.
+fn corpus_pages_in_chromium() -> Result<(), Skip> {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        return Err(Skip::new(format!("no corpus at {}", dir.display())));
+    }
+    let chromium = browser("corpus_pages_in_chromium")?;
+    let mut elfs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "elf"))
+        .collect();
+    elfs.sort();
+    assert!(!elfs.is_empty());
+    for elf in &elfs {
+        let e = elf.to_str().unwrap();
+        let name = elf.file_name().unwrap().to_string_lossy();
+        let page = write(
+            &format!("corpus-{name}.html"),
+            &stdout_ok(&["report", e, "--format", "html"], 0),
+        );
+        let report = json(&["report", e, "--format", "json"], 0);
+        let rollup = json(&["report", e, "--format", "json", "--by", "section"], 0);
+        let first = report["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["bytes"].as_u64() > Some(0))
+            .cloned();
+        let query = first
+            .as_ref()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .unwrap_or_default();
+        let shown = selftest(&chromium, &page, &query);
+        assert_regions(&shown, &report);
+        assert_tree_matches_rollup(&shown, &rollup);
+        if let Some(sym) = first {
+            let region = sym["region"].as_str().unwrap_or("(outside every region)");
+            assert_search(&shown, &query, region);
+        }
+        eprintln!("ok {name}");
+    }
+    Ok(())
+}
