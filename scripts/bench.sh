@@ -1,5 +1,6 @@
 #!/bin/sh
-# Benchmark `membudget report` (table, and JSON) against `nm -S --size-sort -C` with hyperfine,
+# Benchmark `membudget report` (table, JSON, and `--by file` with DWARF source attribution)
+# against `nm -S --size-sort -C` with hyperfine,
 # on the largest ELF of the conformance corpus and on a large DWARF-heavy ELF (membudget's
 # own debug binary). Prints a markdown table (also written to target/bench/bench.md).
 #
@@ -59,12 +60,14 @@ for f in $FILES; do
     "$FNM" -S "$f" > /dev/null 2>&1 || FNM=nm
     # Fail early (and visibly) if either command fails on this file.
     "$BIN" report "$f" --format json --top 0 > /dev/null
+    "$BIN" report "$f" --by file > /dev/null
     "$FNM" -S --size-sort -C "$f" > /dev/null
     md="$OUT_DIR/$name.md"
     hyperfine --warmup 3 --style basic --export-markdown "$md" \
         -n "membudget report" "'$BIN' report '$f' > /dev/null" \
         -n "membudget report --format json --top 0" "'$BIN' report '$f' --format json --top 0 > /dev/null" \
         -n "membudget report --format html" "'$BIN' report '$f' --format html > /dev/null" \
+        -n "membudget report --by file (DWARF)" "'$BIN' report '$f' --by file > /dev/null" \
         -n "$FNM -S --size-sort -C" "$FNM -S --size-sort -C '$f' > /dev/null" >&2
     # Peak resident memory (GNU time's %M, KiB), when GNU time is installed.
     peak() { if [ -x /usr/bin/time ]; then /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; else echo "?"; fi; }

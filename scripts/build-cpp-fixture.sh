@@ -1,5 +1,6 @@
 #!/bin/sh
-# Rebuild fixtures/cpp-m4.elf (the C++ Cortex-M4 fixture) and its binutils references
+# Rebuild fixtures/cpp-m4.elf (the C++ Cortex-M4 fixture), its GNU ld map fixtures/cpp-m4.map
+# (tests/attribution.rs reads it) and its binutils references
 # fixtures/cpp-m4.elf.size-A.txt and fixtures/cpp-m4.elf.nm-SC.txt (plus .nm-S.txt and
 # .readelf-lSW.txt, which tests/tests/corpus.rs also reads).
 #
@@ -35,16 +36,21 @@ CXXFLAGS="$CPU -std=c++17 -O2 -g -Wall -Wextra
 cd "$SRC"
 OBJS=""
 for f in startup.cpp main.cpp display.cpp shapes.cpp util.cpp; do
-    o="$BUILD/${f%.cpp}.o"
+    o="${f%.cpp}.o"
     # shellcheck disable=SC2086
-    "${PREFIX}g++" $CXXFLAGS -c "$f" -o "$o"
+    "${PREFIX}g++" $CXXFLAGS -c "$f" -o "$BUILD/$o"
     OBJS="$OBJS $o"
 done
+cp cpp.ld "$BUILD/"
 
+# Link inside the build directory with relative object names, so that the map names the
+# objects without the temporary directory.
+cd "$BUILD"
 # shellcheck disable=SC2086
 "${PREFIX}g++" $CPU -nostartfiles --specs=nano.specs --specs=nosys.specs \
-    -Wl,--gc-sections -Wl,--build-id=none -Wl,-Map="$BUILD/cpp-m4.map" \
+    -Wl,--gc-sections -Wl,--build-id=none -Wl,-Map=cpp-m4.map \
     -T cpp.ld $OBJS -o "$OUT"
+cp cpp-m4.map "$ROOT/fixtures/cpp-m4.map"
 
 cd "$ROOT/fixtures"
 # Reference outputs, like the conformance corpus has them (run from the fixtures

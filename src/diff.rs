@@ -30,6 +30,19 @@ pub struct Snapshot {
     pub sections: Vec<SnapSection>,
     /// Symbols of at least `symbol_threshold` bytes, by name.
     pub symbols: Vec<SnapSymbol>,
+    /// Bytes per budget group (component), for per-component growth tolerances.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<SnapGroup>,
+}
+
+/// A budget group's bytes when the baseline was blessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapGroup {
+    /// Group name.
+    pub name: String,
+    /// Bytes of its symbols.
+    pub bytes: u64,
 }
 
 /// A region's totals.
@@ -163,6 +176,7 @@ impl Snapshot {
             }),
             sections,
             symbols,
+            groups: Vec::new(),
         };
         snap.sort();
         snap
@@ -602,6 +616,7 @@ mod tests {
             stack_roots: vec![],
             sections: vec![],
             symbols,
+            groups: Vec::new(),
         }
     }
 

@@ -60,6 +60,9 @@ pub enum Error {
     /// A linker script could not be read or understood.
     #[error(transparent)]
     LinkerScript(#[from] crate::memory::linker::LinkerScriptError),
+    /// A malformed GNU ld map file (`file:line: message`).
+    #[error(transparent)]
+    Map(#[from] crate::mapfile::MapError),
     /// No chip preset of that name.
     #[error("unknown chip '{0}' (see membudget chips)")]
     UnknownChip(String),

@@ -4,6 +4,9 @@
 //!
 //! 1. [`elf`]: [`elf::load_path`] memory-maps an ELF and reads it into an [`elf::Image`]
 //!    (sections as `size -A` lists them, symbols as `nm -S` does); [`demangle`] names them.
+//!    Optional inputs beside it: [`dwarf`] reads source file, line, compile unit and crate
+//!    per symbol from the DWARF, [`mapfile`] a GNU ld `-Map` file (input sections with
+//!    their object and archive, and the memory regions).
 //! 2. [`memory`]: the [`memory::Region`]s to account against and the
 //!    [`memory::Reservation`]s inside them, from a GNU ld script ([`memory::linker`]), a chip
 //!    preset ([`memory::chips`]), a budget file, or none (the analysis infers them);
@@ -38,8 +41,10 @@ pub mod budget;
 pub mod dashboard;
 pub mod demangle;
 pub mod diff;
+pub mod dwarf;
 pub mod elf;
 pub mod error;
+pub mod mapfile;
 pub mod memory;
 pub mod render;
 pub mod report;

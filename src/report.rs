@@ -15,13 +15,14 @@ use crate::memory::RegionBounds;
 
 /// Version of the JSON report layout (`schema/report.schema.json`). Bump on any
 /// incompatible change.
-pub const REPORT_SCHEMA: &str = "membudget.report/1";
+pub const REPORT_SCHEMA: &str = "membudget.report/2";
 
 /// Everything the analysis found about one image: the value every renderer formats.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Report {
-    /// `membudget.report/1`.
+    /// `membudget.report/2` (2: per-symbol `line`, `cu`, `archive`, `object`, and per-section
+    /// `gaps`, from DWARF and linker maps).
     #[schemars(extend("const" = REPORT_SCHEMA))]
     pub schema: String,
     /// ELF file name (no directories).
@@ -180,6 +181,10 @@ pub struct SectionUsage {
     pub overflow: u64,
     /// Bytes not covered by any symbol (fill, alignment padding, unnamed data).
     pub unattributed: u64,
+    /// The `unattributed` bytes split by what DWARF unit ranges and linker-map input
+    /// sections say they belong to, in address order (present with `--dwarf`/`--map`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<crate::analyze::attribution::Gap>,
 }
 
 /// A symbol and the bytes attributed to it.
@@ -211,8 +216,21 @@ pub struct SymbolUsage {
     /// Crate of a Rust symbol.
     #[serde(rename = "crate")]
     pub krate: Option<String>,
-    /// Source file (`STT_FILE`; local symbols only).
+    /// Source file: the DWARF declaration file with `--dwarf`, else `STT_FILE` (local
+    /// symbols only).
     pub file: Option<String>,
+    /// Declaration line (DWARF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// Compile unit (DWARF).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cu: Option<String>,
+    /// Library archive of the object file (linker map).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
+    /// Object file (linker map; `*fill*` for linker padding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
     /// Other names at the same address with the same size.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -312,6 +330,11 @@ pub enum Warning {
     },
     /// The ELF has no symbol table.
     NoSymbols,
+    /// Source attribution is partial or absent (no or broken DWARF): one line why.
+    Attribution {
+        /// Why.
+        note: String,
+    },
     /// The initial stack pointer lies below the end of the region given on the command line
     /// (`--chip`), with nothing of the image above it: the ELF was linked for less memory.
     StackBelowRegionEnd {
@@ -365,6 +388,7 @@ impl Warning {
 }
 
 const NO_SYMBOLS: &str = "no symbol table (stripped?): symbol figures are absent";
+const ATTRIBUTION: &str = "source attribution: ";
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -383,6 +407,7 @@ impl fmt::Display for Warning {
                 write!(f, "region {region} overflows by {bytes} bytes")
             }
             Warning::NoSymbols => f.write_str(NO_SYMBOLS),
+            Warning::Attribution { note } => write!(f, "{ATTRIBUTION}{note}"),
             Warning::StackBelowRegionEnd { region, top, end } => write!(
                 f,
                 "the ELF's stack starts at {top:#x}, below the end of {region} at {end:#x}: \
@@ -409,6 +434,10 @@ impl FromStr for Warning {
         let hex = |v: &str| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok();
         let parsed = if s == NO_SYMBOLS {
             Some(Warning::NoSymbols)
+        } else if let Some(note) = s.strip_prefix(ATTRIBUTION) {
+            Some(Warning::Attribution {
+                note: note.to_string(),
+            })
         } else if let Some(rest) = s.strip_prefix("load image of ") {
             rest.strip_suffix(" is in no region")
                 .and_then(|r| r.rsplit_once(" at "))

@@ -7,6 +7,8 @@
 //! listed again after the summary, and fails when `CI=true` (see [`support::skip`]).
 //!
 //! Modules (each has a `trials()` listing its tests):
+//! - `attribution`: DWARF and linker-map attribution against addr2line, llvm-dwarfdump and the
+//!   ELF; rollups by source; component budgets.
 //! - `cli`: the binary's exit codes, errors, formats and determinism on synthetic ELFs.
 //! - `budget`: `check`, `bless` and `diff` on the firmware fixtures and goldens.
 //! - `synthetic`: one test per accounting rule, on ELFs built in memory.
@@ -26,6 +28,8 @@
 //! - `gate`: issue 8's verdicts against real tools (GNU ld's overflow, avr-size -C,
 //!   esp-idf-size's rules), `diff BUDGET ELF`, load images, `init`, bad-input messages.
 
+#[path = "tests/attribution.rs"]
+mod attribution;
 #[path = "tests/budget.rs"]
 mod budget;
 #[path = "tests/cli.rs"]
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     support::install_panic_hook();
     let args = libtest_mimic::Arguments::from_args();
     let mut trials = Vec::new();
+    trials.extend(attribution::trials());
     trials.extend(cli::trials());
     trials.extend(budget::trials());
     trials.extend(synthetic::trials());

@@ -12,6 +12,7 @@ use crate::memory::source::{MemoryMap, RegionSource};
 use crate::memory::{Region, Reservation};
 use crate::report::{Report, Warning, REPORT_SCHEMA};
 
+pub mod attribution;
 mod placement;
 pub mod rollup;
 mod stack_heap;
@@ -28,6 +29,8 @@ pub struct Options {
     pub region_source: Option<RegionSource>,
     /// Ranges the image must leave alone (counted as reserved, overlaps reported).
     pub reservations: Vec<Reservation>,
+    /// DWARF and linker map for source attribution (none: symbol table only).
+    pub sources: attribution::Sources,
     /// Warnings about the linker script the regions came from, passed on to the report.
     pub script_warnings: Vec<ScriptWarning>,
 }
@@ -38,6 +41,7 @@ impl From<MemoryMap> for Options {
             regions: map.regions,
             region_source: map.source,
             reservations: map.reservations,
+            sources: attribution::Sources::default(),
             script_warnings: map.script_warnings,
         }
     }
@@ -72,7 +76,13 @@ pub fn analyze(image: &Image, opts: &Options) -> Result<Report, Error> {
         .filter(|s| s.kind.occupies_memory())
         .collect();
     let mut placed = placement::place_sections(&alloc, &regions, &lookup, &mut warnings);
-    let symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
+    let mut symbols = symbols::attribute_symbols(image, &mut placed.sections, &regions, &lookup);
+    attribution::apply(
+        &opts.sources,
+        &mut symbols,
+        &mut placed.sections,
+        &mut warnings,
+    );
     let stack = stack_heap::find_stack(image, &regions, &lookup, &opts.reservations);
     let heap = stack_heap::find_heap(image, &symbols, &regions, &lookup);
     if let Some(s) = stack.as_ref().filter(|s| s.size == 0) {

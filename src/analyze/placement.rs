@@ -239,6 +239,7 @@ pub(crate) fn place_sections(
                 .end()
                 .saturating_sub(run.map_or(u64::MAX, |r| regions[r].end())),
             unattributed: s.size,
+            gaps: Vec::new(),
         });
     }
     // GNU ld keeps assigning sections to a full region past its end: a piece in no

@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::report::{Report, SectionUsage, SymbolUsage};
 
+use super::attribution::{dir_key, Gap, Origin, FILL};
+
 /// A key to group bytes by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -21,19 +23,36 @@ pub enum By {
     Symbol,
     /// Per crate of the demangled Rust path.
     Crate,
-    /// Per `STT_FILE` source file.
+    /// Per source file (DWARF declaration file with `--dwarf`, else `STT_FILE`).
     File,
+    /// Per source directory, cut to `--depth` components.
+    Dir,
+    /// Per compile unit (DWARF).
+    Cu,
+    /// Per library archive (linker map).
+    Archive,
+    /// Per object file (linker map).
+    Object,
 }
 
 impl By {
     /// Every key, with its command-line name.
-    pub const ALL: [(&'static str, By); 5] = [
+    pub const ALL: [(&'static str, By); 9] = [
         ("region", By::Region),
         ("section", By::Section),
         ("symbol", By::Symbol),
         ("crate", By::Crate),
         ("file", By::File),
+        ("dir", By::Dir),
+        ("cu", By::Cu),
+        ("archive", By::Archive),
+        ("object", By::Object),
     ];
+
+    /// Keys that need DWARF: `--by` one of these reads it even without `--dwarf`.
+    pub fn wants_dwarf(self) -> bool {
+        matches!(self, By::File | By::Dir | By::Cu | By::Crate)
+    }
 }
 
 /// One row of a rollup.
@@ -67,6 +86,12 @@ pub const UNATTRIBUTED: &str = "(unattributed)";
 pub const NO_CRATE: &str = "(no crate: unmangled or C/C++)";
 /// Row key of symbols without a file.
 pub const NO_FILE: &str = "(no file symbol)";
+/// Row key of symbols without a compile unit.
+pub const NO_UNIT: &str = "(no DWARF unit)";
+/// Row key of symbols the linker map does not place.
+pub const NO_MAP: &str = "(not in the linker map)";
+/// Archive row key of objects linked directly (not from a library).
+pub const NO_ARCHIVE: &str = "(object files, no archive)";
 
 /// Row key of stack and heap reservations outside every section.
 pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
@@ -187,21 +212,28 @@ fn section_remainders<'a>(
             }
             continue;
         }
-        let inside = sec.size.saturating_sub(sec.overflow).saturating_sub(sym_in);
-        let outside = sec.overflow.saturating_sub(sym_out);
-        if inside > 0 {
-            emit(sec.region.as_deref(), Label::Unattributed(sec), inside);
-        }
-        if outside > 0 {
-            emit(None, Label::Unattributed(sec), outside);
+        if sec.gaps.is_empty() {
+            let inside = sec.size.saturating_sub(sec.overflow).saturating_sub(sym_in);
+            let outside = sec.overflow.saturating_sub(sym_out);
+            if inside > 0 {
+                emit(sec.region.as_deref(), Label::Unattributed(sec), inside);
+            }
+            if outside > 0 {
+                emit(None, Label::Unattributed(sec), outside);
+            }
+        } else {
+            emit_gaps(sec, emit);
         }
         if let Some(r) = &sec.region {
             let e = in_sections.entry(r).or_default();
             *e = e.saturating_add(sec.size.saturating_sub(sec.overflow));
         }
         if let Some(l) = &sec.load_region {
-            if sec.unattributed > 0 {
+            if sec.gaps.is_empty() && sec.unattributed > 0 {
                 emit(Some(l), Label::Unattributed(sec), sec.unattributed);
+            }
+            for g in &sec.gaps {
+                emit(Some(l), Label::Gap(sec, g), g.size);
             }
             let e = in_sections.entry(l).or_default();
             *e = e.saturating_add(sec.size);
@@ -210,18 +242,42 @@ fn section_remainders<'a>(
     in_sections
 }
 
+/// Emit the gaps of a section (bytes no symbol covers, split by DWARF unit and map input
+/// section), inside its region and past its end.
+fn emit_gaps(sec: &SectionUsage, emit: &mut impl FnMut(Option<&str>, Label<'_>, u64)) {
+    let region_end = sec.addr.saturating_add(sec.size - sec.overflow);
+    for g in &sec.gaps {
+        let end = g.addr.saturating_add(g.size);
+        let inside = end.min(region_end).saturating_sub(g.addr);
+        if inside > 0 {
+            emit(sec.region.as_deref(), Label::Gap(sec, g), inside);
+        }
+        if g.size > inside {
+            emit(None, Label::Gap(sec, g), g.size - inside);
+        }
+    }
+}
+
 /// What a labelled run of bytes is.
 pub enum Label<'a> {
     /// Bytes of a symbol.
     Symbol(&'a SymbolUsage),
     /// Bytes of a section that no symbol covers.
     Unattributed(&'a SectionUsage),
+    /// Bytes of a section that no symbol covers, with what DWARF or the map says they are.
+    Gap(&'a SectionUsage, &'a Gap),
     /// Reserved bytes outside every section.
     Reserved,
 }
 
 /// Group the report's bytes by `by`; the rows of a region add up to its `used + reserved`.
 pub fn rollup(report: &Report, by: By) -> Rollup {
+    rollup_at_depth(report, by, 0)
+}
+
+/// [`rollup`], with directories (`By::Dir`) cut to their first `depth` components (0: the
+/// whole directory).
+pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
     let mut acc: BTreeMap<(Option<String>, String), (u64, usize)> = BTreeMap::new();
     let mut add = |region: Option<&str>, key: String, bytes: u64, n: usize| {
         let e = acc.entry((region.map(str::to_string), key)).or_default();
@@ -255,8 +311,8 @@ pub fn rollup(report: &Report, by: By) -> Rollup {
             let n = usize::from(matches!(label, Label::Symbol(_)));
             add(region, section_key(region, &label), bytes, n)
         }),
-        By::Symbol | By::Crate | By::File => labelled_bytes(report, |region, label, bytes| {
-            let (key, n) = symbol_key(by, &label);
+        _ => labelled_bytes(report, |region, label, bytes| {
+            let (key, n) = symbol_key(by, depth, &label);
             add(region, key, bytes, n)
         }),
     }
@@ -286,27 +342,67 @@ fn section_key(region: Option<&str>, label: &Label) -> String {
             format!("{} (load image)", s.section)
         }
         Label::Symbol(s) => s.section.clone(),
-        Label::Unattributed(s) if load_image(&s.region, &s.load_region) => {
+        Label::Unattributed(s) | Label::Gap(s, _) if load_image(&s.region, &s.load_region) => {
             format!("{} (load image)", s.name)
         }
-        Label::Unattributed(s) => s.name.clone(),
+        Label::Unattributed(s) | Label::Gap(s, _) => s.name.clone(),
         Label::Reserved => RESERVED.to_string(),
     }
 }
 
-/// A symbol, crate or file rollup key, and the number of symbols it stands for.
-fn symbol_key(by: By, label: &Label) -> (String, usize) {
+/// A symbol, crate, file, directory, unit, archive or object rollup key, and the number
+/// of symbols it stands for.
+fn symbol_key(by: By, depth: usize, label: &Label) -> (String, usize) {
     match label {
-        Label::Symbol(s) => (
-            match by {
-                By::Symbol => s.name.clone(),
-                By::Crate => s.krate.clone().unwrap_or_else(|| NO_CRATE.to_string()),
-                _ => s.file.clone().unwrap_or_else(|| NO_FILE.to_string()),
-            },
-            1,
+        Label::Symbol(s) if by == By::Symbol => (s.name.clone(), 1),
+        Label::Symbol(s) => {
+            let o = Origin {
+                file: s.file.clone(),
+                line: s.line,
+                cu: s.cu.clone(),
+                krate: s.krate.clone(),
+                archive: s.archive.clone(),
+                object: s.object.clone(),
+            };
+            let missing = match by {
+                By::Crate => NO_CRATE,
+                By::File | By::Dir => NO_FILE,
+                By::Cu => NO_UNIT,
+                _ => NO_MAP,
+            };
+            (
+                origin_key(by, depth, &o).unwrap_or_else(|| missing.to_string()),
+                1,
+            )
+        }
+        Label::Gap(s, g) => (
+            origin_key(by, depth, &g.origin)
+                .unwrap_or_else(|| format!("{UNATTRIBUTED} {}", s.name)),
+            0,
         ),
         Label::Unattributed(s) => (format!("{UNATTRIBUTED} {}", s.name), 0),
         Label::Reserved => (RESERVED.to_string(), 0),
+    }
+}
+
+/// The key of an origin, `None` when it lacks what `by` asks for.
+fn origin_key(by: By, depth: usize, o: &Origin) -> Option<String> {
+    let fill = o.object.as_deref() == Some(FILL);
+    match by {
+        By::File => o.file.clone(),
+        By::Dir => o.file.as_deref().map(|f| dir_key(f, depth)),
+        By::Cu => o.cu.clone(),
+        By::Crate => o.krate.clone(),
+        By::Archive if fill => Some(FILL.to_string()),
+        By::Archive => o
+            .archive
+            .clone()
+            .or_else(|| o.object.as_ref().map(|_| NO_ARCHIVE.to_string())),
+        By::Object => o.object.as_ref().map(|obj| match &o.archive {
+            Some(a) => format!("{obj} ({a})"),
+            None => obj.clone(),
+        }),
+        By::Region | By::Section | By::Symbol => None,
     }
 }
 

@@ -231,6 +231,10 @@ fn attribute_section(
             }),
             krate,
             file: sym.file.clone(),
+            line: None,
+            cu: None,
+            archive: None,
+            object: None,
             aliases: Vec::new(),
         });
         last = Some(out.len() - 1);

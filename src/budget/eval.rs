@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::diff::{self, Delta, Snapshot, SymbolChange};
+use crate::diff::{self, Delta, SnapGroup, Snapshot, SymbolChange};
 use crate::report::{Report, SymbolUsage, Warning};
 
 use super::finding::{Finding, Tolerance};
@@ -124,6 +124,9 @@ pub struct GroupRow {
     pub regions: Option<Vec<String>>,
     /// Regions its symbols are in, with bytes.
     pub placed: Vec<(String, u64)>,
+    /// Change of its bytes since the baseline (when the baseline recorded the group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<i64>,
 }
 
 impl CheckResult {
@@ -185,7 +188,7 @@ pub fn evaluate(budget: &BudgetFile, report: &Report) -> CheckResult {
         .human
         .groups
         .iter()
-        .map(|g| group(g, report, &mut f))
+        .map(|g| group(g, report, budget.baseline.as_ref(), &mut f))
         .collect();
     match &changes {
         None => f.push(
@@ -457,11 +460,50 @@ fn stack_growth(g: &Growth, d: &Delta, f: &mut Findings) {
     }
 }
 
-/// A group's symbols: not empty, within its limit, in the regions it may use.
-fn group(g: &GroupDecl, report: &Report, f: &mut Findings) -> GroupRow {
+/// Every group's bytes, for the baseline.
+pub fn group_totals(budget: &BudgetFile, report: &Report) -> Vec<SnapGroup> {
+    budget
+        .human
+        .groups
+        .iter()
+        .map(|g| {
+            let m = GroupMatcher::new(&g.matcher);
+            SnapGroup {
+                name: g.name.clone(),
+                bytes: report
+                    .symbols
+                    .iter()
+                    .filter(|s| m.matches(s))
+                    .map(|s| s.bytes)
+                    .sum(),
+            }
+        })
+        .collect()
+}
+
+/// A group's symbols: not empty, within its limit, in the regions it may use, and grown
+/// no more than its tolerance since the baseline.
+fn group(g: &GroupDecl, report: &Report, base: Option<&Snapshot>, f: &mut Findings) -> GroupRow {
     let m = GroupMatcher::new(&g.matcher);
     let members: Vec<&SymbolUsage> = report.symbols.iter().filter(|s| m.matches(s)).collect();
     let total: u64 = members.iter().map(|s| s.bytes).sum();
+    let old = base
+        .and_then(|b| b.groups.iter().find(|x| x.name == g.name))
+        .map(|x| x.bytes);
+    if let (Some(old), Some(t)) = (old, &g.growth) {
+        if let Some(over) = growth_excess(t, old, total) {
+            f.push(
+                t.level,
+                Finding::GroupGrowth {
+                    group: g.name.clone(),
+                    tolerance: tolerance(t, old),
+                    old,
+                    new: total,
+                    over,
+                },
+            );
+        }
+    }
     if members.is_empty() {
         f.push(
             Level::Warn,
@@ -520,6 +562,7 @@ fn group(g: &GroupDecl, report: &Report, f: &mut Findings) -> GroupRow {
         fail_at: g.fail.map(|s| s.0),
         regions: g.regions.clone(),
         placed,
+        delta: old.map(|o| total as i64 - o as i64),
     }
 }
 

@@ -392,23 +392,24 @@ fn validate_groups(file: &BudgetFile) -> Result<(), Error> {
         }
         group_names.push(&g.name);
         let m = &g.matcher;
-        if m.symbol.0.is_empty()
-            && m.krate.0.is_empty()
-            && m.section.0.is_empty()
-            && m.file.0.is_empty()
-        {
-            return Err(error_at(
-                file,
-                &at("match"),
-                "match needs at least one of symbol, crate, section, file",
-            ));
-        }
-        for (key, globs) in [
+        let keys = [
             ("symbol", &m.symbol),
             ("crate", &m.krate),
             ("section", &m.section),
             ("file", &m.file),
-        ] {
+            ("dir", &m.dir),
+            ("cu", &m.cu),
+            ("archive", &m.archive),
+            ("object", &m.object),
+        ];
+        if keys.iter().all(|(_, g)| g.0.is_empty()) {
+            return Err(error_at(
+                file,
+                &at("match"),
+                "match needs at least one of symbol, crate, section, file, dir, cu, archive, object",
+            ));
+        }
+        for (key, globs) in keys {
             for (j, pat) in globs.0.iter().enumerate() {
                 if let Err(e) = compile_glob(pat) {
                     let path = [
@@ -423,11 +424,11 @@ fn validate_groups(file: &BudgetFile) -> Result<(), Error> {
                 }
             }
         }
-        if g.warn.is_none() && g.fail.is_none() && g.regions.is_none() {
+        if g.warn.is_none() && g.fail.is_none() && g.regions.is_none() && g.growth.is_none() {
             return Err(error_at(
                 file,
                 &at("name"),
-                format!("group '{}' needs warn, fail or regions", g.name),
+                format!("group '{}' needs warn, fail, regions or growth", g.name),
             ));
         }
         if let (Some(w), Some(f)) = (g.warn, g.fail) {

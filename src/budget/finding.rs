@@ -137,6 +137,19 @@ pub enum Finding {
         /// Regions the group may use.
         allowed: Vec<String>,
     },
+    /// A group (component) grew past its tolerance since the baseline.
+    GroupGrowth {
+        /// Group name.
+        group: String,
+        /// The tolerance that applied.
+        tolerance: Tolerance,
+        /// Its bytes in the baseline.
+        old: u64,
+        /// Its bytes now.
+        new: u64,
+        /// Bytes past the tolerance.
+        over: u64,
+    },
     /// The budget has no baseline.
     NoBaseline {
         /// Budget file name.
@@ -226,6 +239,7 @@ impl Finding {
             Finding::GroupEmpty { .. } => "group-empty",
             Finding::GroupLimit { .. } => "group-limit",
             Finding::GroupRegion { .. } => "group-region",
+            Finding::GroupGrowth { .. } => "group-growth",
             Finding::NoBaseline { .. } => "no-baseline",
             Finding::RegionGrowth { .. } => "region-growth",
             Finding::SymbolGrowth { .. } => "symbol-growth",
@@ -249,6 +263,7 @@ impl Finding {
             Finding::GroupLimit { limit, bytes, .. } => Some(bytes - limit),
             Finding::GroupRegion { bytes, .. } | Finding::Moved { bytes, .. } => Some(*bytes),
             Finding::RegionGrowth { over, .. }
+            | Finding::GroupGrowth { over, .. }
             | Finding::SymbolGrowth { over, .. }
             | Finding::StackGrowth { over, .. } => Some(*over),
             Finding::Unmapped { .. }

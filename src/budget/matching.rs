@@ -3,6 +3,7 @@
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use crate::analyze::attribution::dir_key;
 use crate::report::SymbolUsage;
 
 use super::model::{Growth, MatchDecl};
@@ -28,6 +29,10 @@ pub struct GroupMatcher {
     krate: Vec<GlobMatcher>,
     section: Vec<GlobMatcher>,
     file: Vec<GlobMatcher>,
+    dir: Vec<GlobMatcher>,
+    cu: Vec<GlobMatcher>,
+    archive: Vec<GlobMatcher>,
+    object: Vec<GlobMatcher>,
 }
 
 impl GroupMatcher {
@@ -38,6 +43,10 @@ impl GroupMatcher {
             krate: compile_all(&m.krate.0),
             section: compile_all(&m.section.0),
             file: compile_all(&m.file.0),
+            dir: compile_all(&m.dir.0),
+            cu: compile_all(&m.cu.0),
+            archive: compile_all(&m.archive.0),
+            object: compile_all(&m.object.0),
         }
     }
 
@@ -54,6 +63,19 @@ impl GroupMatcher {
             && any(&self.krate, s.krate.as_deref())
             && any(&self.section, Some(&s.section))
             && any(&self.file, s.file.as_deref())
+            && any(
+                &self.dir,
+                s.file.as_deref().map(|f| dir_key(f, 0)).as_deref(),
+            )
+            && any(&self.cu, s.cu.as_deref())
+            && any(&self.archive, s.archive.as_deref())
+            && any(&self.object, s.object.as_deref())
+    }
+
+    /// Whether the group matches on source attribution (file, directory, unit, archive,
+    /// object), so that checking it needs `--dwarf`/`--map` input.
+    pub fn needs_dwarf(m: &MatchDecl) -> bool {
+        !(m.file.0.is_empty() && m.dir.0.is_empty() && m.cu.0.is_empty())
     }
 }
 
@@ -129,6 +151,10 @@ mod tests {
             load_addr: None,
             krate: krate.map(Into::into),
             file: file.map(Into::into),
+            line: None,
+            cu: None,
+            archive: None,
+            object: None,
             aliases: vec![],
         }
     }

@@ -350,6 +350,10 @@ pub struct GroupDecl {
     /// Regions the group's symbols may live in.
     #[serde(default)]
     pub regions: Option<Vec<String>>,
+    /// How much the group's bytes may grow over the baseline (a per-component growth
+    /// tolerance; the baseline records every group's bytes).
+    #[serde(default)]
+    pub growth: Option<Growth>,
     /// Free text.
     #[serde(default)]
     pub note: Option<String>,
@@ -368,9 +372,21 @@ pub struct MatchDecl {
     /// Globs on the section name.
     #[serde(default)]
     pub section: Globs,
-    /// Globs on the source file.
+    /// Globs on the source file (DWARF declaration file with `--dwarf`, else `STT_FILE`).
     #[serde(default)]
     pub file: Globs,
+    /// Globs on the source file's directory (`drivers/display/**`).
+    #[serde(default)]
+    pub dir: Globs,
+    /// Globs on the compile unit (DWARF).
+    #[serde(default)]
+    pub cu: Globs,
+    /// Globs on the library archive (linker map, `--map`).
+    #[serde(default)]
+    pub archive: Globs,
+    /// Globs on the object file (linker map, `--map`).
+    #[serde(default)]
+    pub object: Globs,
 }
 
 /// Growth tolerances against the baseline.

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use membudget::analyze::{self, Options};
+use membudget::budget::matching::GroupMatcher;
 use membudget::budget::{self, BudgetFile};
 use membudget::diff::{self, Snapshot};
 use membudget::elf;
@@ -53,8 +54,16 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let Some(path) = &args.elf else {
         return Err(Error::Usage("report needs an ELF file".into()));
     };
-    let image = elf::load_path(path)?;
-    let mut report = analyze::analyze(&image, &Options::from(map))?;
+    let want_dwarf = args.sources.dwarf || args.by.is_some_and(|b| b.wants_dwarf());
+    let (image, sources) = files::load_with_sources(path, &args.sources, want_dwarf)?;
+    let mut opts = Options::from(map);
+    files::map_regions(
+        &mut opts,
+        sources.map.as_deref(),
+        args.sources.map.as_deref(),
+    );
+    opts.sources = sources;
+    let mut report = analyze::analyze(&image, &opts)?;
     for (key, value) in &args.label {
         if report.labels.insert(key.clone(), value.clone()).is_some() {
             return Err(Error::Usage(format!("--label {key}: given twice")));
@@ -65,6 +74,7 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let view = View {
         top: args.top,
         by: args.by,
+        depth: args.sources.depth,
     };
     render::render_report(&report, &view, args.format, out).map_err(output)?;
     // Freeing tens of thousands of strings just before exit is wasted time.
@@ -80,10 +90,21 @@ fn analyze_for(
     budget: &BudgetFile,
     memory: Option<&Path>,
     script: &ScriptOptions,
+    sources: &super::SourceArgs,
 ) -> Result<Report, Error> {
     let map = source::resolve(memory, script, Some(&budget_regions(budget)), None)?;
-    let image = elf::load_path(elf_path)?;
-    let mut report = analyze::analyze(&image, &Options::from(map))?;
+    // Groups that match on file, directory or unit need the DWARF.
+    let want_dwarf = sources.dwarf
+        || budget
+            .human
+            .groups
+            .iter()
+            .any(|g| GroupMatcher::needs_dwarf(&g.matcher));
+    let (image, sources_in) = files::load_with_sources(elf_path, sources, want_dwarf)?;
+    let mut opts = Options::from(map);
+    files::map_regions(&mut opts, sources_in.map.as_deref(), sources.map.as_deref());
+    opts.sources = sources_in;
+    let mut report = analyze::analyze(&image, &opts)?;
     budget::file::check_region_refs(budget, &report.regions)?;
     // A budget that turns the stack analysis on needs it to work on this image.
     let analysis = budget
@@ -102,9 +123,16 @@ fn analyze_for(
 pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
     let script = args.script.options();
     let mut budget = load_budget(&args.budget, &script)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
+    let report = analyze_for(
+        &args.elf,
+        &budget,
+        args.memory.as_deref(),
+        &script,
+        &args.sources,
+    )?;
     if update {
-        let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+        let mut snap = Snapshot::from_report(&report, budget.symbol_threshold());
+        snap.groups = budget::eval::group_totals(&budget, &report);
         let written = write_baseline(&budget, &snap)?;
         eprintln!(
             "membudget: {} set: baseline of {} {}",
@@ -133,8 +161,15 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let script = args.script.options();
     let budget = load_budget(&args.budget, &script)?;
-    let report = analyze_for(&args.elf, &budget, args.memory.as_deref(), &script)?;
-    let snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    let report = analyze_for(
+        &args.elf,
+        &budget,
+        args.memory.as_deref(),
+        &script,
+        &args.sources,
+    )?;
+    let mut snap = Snapshot::from_report(&report, budget.symbol_threshold());
+    snap.groups = budget::eval::group_totals(&budget, &report);
     let written = write_baseline(&budget, &snap)?;
     writeln!(
         out,

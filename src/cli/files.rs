@@ -4,16 +4,79 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use membudget::analyze::attribution::{PathStyle, Sources};
 use membudget::analyze::{self, Options};
 use membudget::budget::file::{self as budget_file, Script};
 use membudget::budget::model::{baseline_path, BaselineFile, BASELINE_SCHEMA, BUDGET_SCHEMA};
 use membudget::budget::BudgetFile;
 use membudget::diff::Snapshot;
+use membudget::dwarf;
 use membudget::elf;
 use membudget::error::Error;
+use membudget::mapfile::{self, MapFile};
 use membudget::memory::linker;
 use membudget::memory::source::BudgetRegions;
+use membudget::memory::source::RegionSource;
+use membudget::memory::Region;
 use membudget::report::{Report, REPORT_SCHEMA};
+
+/// Load the ELF and, as asked, its DWARF (in parallel) and linker map.
+pub fn load_with_sources(
+    path: &Path,
+    args: &super::SourceArgs,
+    dwarf: bool,
+) -> Result<(elf::Image, Sources), Error> {
+    let (image, debug) = rayon::join(
+        || elf::load_path(path),
+        || dwarf.then(|| read_dwarf(path)).transpose(),
+    );
+    let map = match &args.map {
+        Some(m) => Some(Arc::new(mapfile::load_path(m)?)),
+        None => None,
+    };
+    let sources = Sources {
+        dwarf: debug?.map(Arc::new),
+        map,
+        paths: PathStyle {
+            path_map: args.path_map.clone(),
+            strip_prefix: args.strip_prefix.clone(),
+        },
+    };
+    Ok((image?, sources))
+}
+
+fn read_dwarf(path: &Path) -> Result<dwarf::Dwarf, Error> {
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    // SAFETY: read-only private map, as in `elf::load_path`.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error(path))?;
+    Ok(dwarf::read(&map))
+}
+
+/// The map file's "Memory Configuration" as the regions, when nothing else gave any.
+pub fn map_regions(opts: &mut Options, map: Option<&MapFile>, path: Option<&Path>) {
+    let (Some(map), Some(path)) = (map, path) else {
+        return;
+    };
+    if !opts.regions.is_empty() || map.regions.is_empty() {
+        return;
+    }
+    opts.regions = map
+        .regions
+        .iter()
+        .map(|r| Region {
+            name: r.name.clone(),
+            origin: r.origin,
+            length: r.length,
+            attributes: (!r.attributes.is_empty()).then(|| r.attributes.clone()),
+        })
+        .collect();
+    opts.region_source = Some(RegionSource {
+        kind: "linker-map".into(),
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+    });
+}
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {

@@ -129,7 +129,8 @@ pub(crate) struct ReportArgs {
     /// Largest symbols shown per region; 0 for all.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
-    /// Add a rollup of the bytes by this key.
+    /// Add a rollup of the bytes by this key (file, dir, cu and crate read the DWARF;
+    /// archive and object need --map).
     #[arg(long, value_parser = named(&By::ALL, By::ALL.map(|(n, _)| n)))]
     pub by: Option<By>,
     #[arg(long, default_value = "table", value_parser = formats(REPORT_FORMATS))]
@@ -138,6 +139,36 @@ pub(crate) struct ReportArgs {
     /// build=42 (repeatable; for `dashboard`).
     #[arg(long, value_name = "KEY=VALUE", value_parser = label)]
     pub label: Vec<(String, String)>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// Where source attribution comes from (`report`, `check`, `bless`, `diff`).
+#[derive(Args, Clone, Default)]
+pub(crate) struct SourceArgs {
+    /// Attribute symbols to source file, line, compile unit and crate from the ELF's DWARF
+    /// (automatic with `--by file|dir|cu|crate`).
+    #[arg(long)]
+    pub dwarf: bool,
+    /// GNU ld map file of the image: archive and object per symbol and per gap, and the
+    /// regions when nothing else gives them.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Directory components kept by `--by dir` (0: the whole directory).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub depth: usize,
+    /// Remove this build-machine path prefix from source paths (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub strip_prefix: Vec<String>,
+    /// Rewrite source paths starting with FROM to start with TO (repeatable).
+    #[arg(long, value_name = "FROM=TO", value_parser = parse_path_map)]
+    pub path_map: Vec<(String, String)>,
+}
+
+fn parse_path_map(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| format!("expected FROM=TO, got '{s}'"))
 }
 
 #[derive(Args)]
@@ -160,6 +191,8 @@ pub(crate) struct CheckArgs {
     /// Symbol changes shown per kind (moved, grown, new...); 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Args)]
@@ -211,6 +244,8 @@ pub(crate) struct BlessArgs {
     pub memory: Option<PathBuf>,
     #[command(flatten)]
     pub script: ScriptArgs,
+    #[command(flatten)]
+    pub sources: SourceArgs,
 }
 
 #[derive(Args)]

@@ -216,7 +216,7 @@ fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Resul
                 human(g.bytes),
                 limit.join(" / "),
                 placed,
-                String::new(),
+                opt_signed(g.delta),
             ]);
         }
         print_table(out, &t)?;
@@ -453,6 +453,20 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
             format!("only in {}", allowed.join(", ")),
             format!("{symbol} in {}", region_or_none(region)),
         ),
+        Finding::GroupGrowth {
+            group,
+            tolerance: t,
+            old,
+            new,
+            ..
+        } => (
+            format!("group \"{group}\""),
+            tolerance(t),
+            format!(
+                "{} ({old} -> {new})",
+                signed_bytes(*new as i64 - *old as i64)
+            ),
+        ),
         Finding::NoBaseline { budget } => (
             format!("budget {budget}"),
             "a baseline".into(),
@@ -574,6 +588,10 @@ fn sentence(f: &Finding) -> String {
             "symbol {symbol} ({bytes} bytes, group \"{group}\") is in {}, allowed only in {}",
             region_or_none(region),
             allowed.join(", ")
+        ),
+        Finding::GroupGrowth { group, old, new, over, .. } => format!(
+            "group \"{group}\" grew by {} bytes since the baseline ({old} -> {new}), {over} bytes past its tolerance",
+            new - old
         ),
         Finding::NoBaseline { budget } => format!("{budget} has no baseline yet: run membudget bless"),
         Finding::RegionGrowth { region, old, new, delta, over, .. } => format!(

@@ -64,6 +64,18 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                         s.file.clone().unwrap_or_default(),
                     ]
                 }
+                Label::Gap(s, g) => [
+                    region.to_string(),
+                    s.name.clone(),
+                    format!("{UNATTRIBUTED} {}", s.name),
+                    String::new(),
+                    format!("{:#x}", g.addr),
+                    g.size.to_string(),
+                    bytes.to_string(),
+                    "unattributed".into(),
+                    g.origin.krate.clone().unwrap_or_default(),
+                    g.origin.file.clone().unwrap_or_default(),
+                ],
                 Label::Unattributed(s) => [
                     region.to_string(),
                     s.name.clone(),

@@ -58,11 +58,17 @@ pub struct View {
     pub top: usize,
     /// The rollup to add, if any.
     pub by: Option<By>,
+    /// Directory components of `By::Dir` keys (0: whole directories).
+    pub depth: usize,
 }
 
 impl Default for View {
     fn default() -> Self {
-        View { top: 20, by: None }
+        View {
+            top: 20,
+            by: None,
+            depth: 0,
+        }
     }
 }
 
@@ -84,7 +90,9 @@ pub fn render_report(
     format: Format,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let rollup = view.by.map(|by| rollup::rollup(report, by));
+    let rollup = view
+        .by
+        .map(|by| rollup::rollup_at_depth(report, by, view.depth));
     match format {
         Format::Json => {
             let doc = JsonReport { report, rollup };

@@ -206,7 +206,7 @@ fn check_layout(layout: &str) -> Result<(), Skip> {
     );
     c.eq(
         "report.schema",
-        Some("membudget.report/1"),
+        Some("membudget.report/2"),
         string(&r, "schema"),
     );
 

@@ -696,7 +696,7 @@ fn json_rendering_is_deterministic() {
     let b = render(&firmware().build());
     assert_eq!(a, b, "two builds of the same spec give the same JSON");
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
-    assert_eq!(v["schema"], "membudget.report/1");
+    assert_eq!(v["schema"], "membudget.report/2");
     assert_eq!(v["file"], "test.elf");
 }
 

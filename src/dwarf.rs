@@ -1,0 +1,904 @@
+//! DWARF source attribution: for every function and data object the DWARF describes, its
+//! declaration file and line, its compile unit and (Rust) crate; and every unit's address
+//! ranges, so bytes that no symbol covers can still be charged to a unit.
+//!
+//! Only what attribution needs is read: the DIEs of `DW_TAG_subprogram` and
+//! `DW_TAG_variable` (everything else is skipped with `skip_attributes`, which sums fixed
+//! attribute sizes instead of decoding them), the line-program *header* of each unit (its
+//! file table; the line program itself is never run), and the unit ranges. Units are
+//! parsed in parallel. A missing or unreadable `.debug_info` is never an error: the result
+//! is empty and carries a one-line note, and the report falls back to the symbol table.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use gimli::{AttributeValue, EndianSlice, Reader, RunTimeEndian};
+use object::{Object, ObjectSection};
+use rayon::prelude::*;
+
+type R<'a> = EndianSlice<'a, RunTimeEndian>;
+
+/// What a DIE describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A `DW_TAG_subprogram` with code.
+    Function,
+    /// A `DW_TAG_variable` with a static address.
+    Variable,
+}
+
+/// One compile unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompUnit {
+    /// `DW_AT_name` of the unit, as the compiler wrote it (`src/main.c`,
+    /// `src/lib.rs/@/core.1b2c-cgu.0`).
+    pub name: String,
+    /// The unit's primary source file: its name joined with `DW_AT_comp_dir` when relative.
+    pub path: String,
+    /// `DW_AT_comp_dir`.
+    pub comp_dir: Option<String>,
+    /// The primary source file without rustc's `/@/CRATE.HASH-cgu.N` suffix (equal to
+    /// `path` for other compilers).
+    pub root: String,
+    /// `DW_AT_language` (`DW_LANG_*` value), 0 when absent.
+    pub language: u16,
+    /// For Rust units, the crate the unit belongs to (from rustc's `…/@/CRATE.hash-cgu.N`
+    /// unit name).
+    pub krate: Option<String>,
+}
+
+impl CompUnit {
+    /// Whether rustc compiled the unit.
+    pub fn is_rust(&self) -> bool {
+        self.language == gimli::DW_LANG_Rust.0
+    }
+}
+
+/// A function or variable DIE that has an address.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Address of the code or data.
+    pub addr: u64,
+    /// `DW_AT_high_pc - DW_AT_low_pc` for functions; 0 when unknown (variables).
+    pub size: u64,
+    /// Function or variable.
+    pub kind: EntryKind,
+    /// Index into [`Dwarf::files`].
+    pub file: Option<u32>,
+    /// `DW_AT_decl_line`, 0 when absent.
+    pub line: u32,
+    /// Index into [`Dwarf::units`].
+    pub unit: u32,
+    /// Hash of the linkage name (or of `DW_AT_name` when there is none), to tell apart
+    /// DIEs at one address; only computed where several share one ([`resolve_names`]).
+    name_hash: u64,
+    /// Hash of `DW_AT_name`.
+    short_hash: u64,
+    name_key: NameKey,
+    short_key: NameKey,
+}
+
+/// One contiguous address range of a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitRange {
+    /// First address.
+    pub begin: u64,
+    /// One past the last address.
+    pub end: u64,
+    /// Index into [`Dwarf::units`].
+    pub unit: u32,
+}
+
+/// Source attribution read from an ELF's DWARF.
+#[derive(Debug, Clone, Default)]
+pub struct Dwarf {
+    /// Compile units in `.debug_info` order.
+    pub units: Vec<CompUnit>,
+    /// Interned source paths.
+    pub files: Vec<String>,
+    /// Address-bearing DIEs, sorted by address.
+    pub entries: Vec<Entry>,
+    /// Unit address ranges, sorted by begin address (ranges of different units may overlap
+    /// in broken or LTO output; lookups take the first).
+    pub ranges: Vec<UnitRange>,
+    /// One line on why the result is empty or partial (no DWARF, unreadable units...).
+    pub note: Option<String>,
+    /// Unit by `DW_AT_name` and by rustc codegen-unit name; `u32::MAX` when ambiguous.
+    unit_names: HashMap<String, u32>,
+}
+
+/// Where an attribution came from, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// The symbol's DIE and its `DW_AT_decl_file`.
+    Die,
+    /// The symbol's DIE has no `DW_AT_decl_file` (artificial functions such as
+    /// `_GLOBAL__sub_I_*`): the file is its unit's primary file.
+    DieUnit,
+    /// No DIE, but the symbol's `STT_FILE` names a compile unit (rustc names both after
+    /// the codegen unit): the unit's primary file.
+    SymbolTableUnit,
+    /// No DIE: the symbol table's `STT_FILE` entry (local symbols only).
+    SymbolTable,
+    /// No DIE and no `STT_FILE`: the unit whose address ranges cover the symbol.
+    UnitRange,
+}
+
+/// The attribution of one symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// The source file, shown as the DWARF gives it.
+    pub file: Option<&'a str>,
+    /// `DW_AT_decl_line`; 0 when unknown.
+    pub line: u32,
+    /// The unit of the DIE (or of the range that covers the symbol).
+    pub unit: Option<&'a CompUnit>,
+    /// Which source the attribution came from.
+    pub source: Source,
+}
+
+fn hash_name(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// GCC renames function-local and file-local statics `name.N` (`counter.0`,
+/// `buf.lto_priv.0`; `name$N` on targets without `.` in labels); the DIE keeps the source
+/// name.
+fn strip_compiler_suffix(raw: &str) -> &str {
+    raw.split_once(['.', '$']).map_or(raw, |(base, _)| base)
+}
+
+impl Dwarf {
+    /// Attribute a symbol of the symbol table: its DIE (a DIE of the same kind at its
+    /// address, preferring one whose linkage name or name matches), else its `STT_FILE`,
+    /// else the unit whose ranges cover it.
+    pub fn lookup_symbol<'a>(&'a self, sym: &'a crate::elf::Symbol) -> Option<Found<'a>> {
+        let kind = match sym.kind {
+            crate::elf::SymbolKind::Func => EntryKind::Function,
+            crate::elf::SymbolKind::Object => EntryKind::Variable,
+            _ => return None,
+        };
+        self.lookup(sym.addr, kind, &sym.raw, sym.file.as_deref())
+    }
+
+    /// [`Dwarf::lookup_symbol`] from its parts.
+    pub fn lookup<'a>(
+        &'a self,
+        addr: u64,
+        kind: EntryKind,
+        raw_name: &str,
+        stt_file: Option<&'a str>,
+    ) -> Option<Found<'a>> {
+        if let Some(e) = self.lookup_die(addr, kind, raw_name) {
+            let unit = &self.units[e.unit as usize];
+            return Some(match e.file {
+                Some(f) => Found {
+                    file: Some(self.files[f as usize].as_str()),
+                    line: e.line,
+                    unit: Some(unit),
+                    source: Source::Die,
+                },
+                None => Found {
+                    file: Some(unit.root.as_str()),
+                    line: e.line,
+                    unit: Some(unit),
+                    source: Source::DieUnit,
+                },
+            });
+        }
+        if let Some(u) = stt_file.and_then(|f| self.unit_named(f)) {
+            return Some(Found {
+                file: Some(u.root.as_str()),
+                line: 0,
+                unit: Some(u),
+                source: Source::SymbolTableUnit,
+            });
+        }
+        let unit = self.unit_at(addr).map(|u| &self.units[u as usize]);
+        if let Some(f) = stt_file {
+            return Some(Found {
+                file: Some(f),
+                line: 0,
+                unit,
+                source: Source::SymbolTable,
+            });
+        }
+        unit.map(|u| Found {
+            file: Some(u.root.as_str()),
+            line: 0,
+            unit: Some(u),
+            source: Source::UnitRange,
+        })
+    }
+
+    fn lookup_die(&self, addr: u64, kind: EntryKind, raw_name: &str) -> Option<&Entry> {
+        let start = self.entries.partition_point(|e| e.addr < addr);
+        let candidates = self.entries[start..]
+            .iter()
+            .take_while(|e| e.addr == addr)
+            .filter(|e| e.kind == kind);
+        let full = hash_name(raw_name.as_bytes());
+        let short = hash_name(strip_compiler_suffix(raw_name).as_bytes());
+        let mut first = None;
+        let mut by_short = None;
+        for e in candidates {
+            if e.name_hash == full || e.short_hash == full {
+                return Some(e);
+            }
+            if by_short.is_none() && e.short_hash == short {
+                by_short = Some(e);
+            }
+            first.get_or_insert(e);
+        }
+        // Discarded (garbage-collected) functions keep DW_AT_low_pc 0 in GNU ld output,
+        // so an unnamed match at address 0 is more likely one of those than the symbol.
+        by_short.or(if addr == 0 { None } else { first })
+    }
+
+    /// The unit an `STT_FILE` name stands for: rustc names the file symbol after the
+    /// codegen unit (`CRATE.HASH-cgu.N`), the unit `ROOT/@/CRATE.HASH-cgu.N`; GCC after the
+    /// source as given to the compiler, which is the unit's `DW_AT_name`. Only a unique
+    /// match counts.
+    pub fn unit_named(&self, stt_file: &str) -> Option<&CompUnit> {
+        match self.unit_names.get(stt_file) {
+            Some(&u) if u != u32::MAX => Some(&self.units[u as usize]),
+            _ => None,
+        }
+    }
+
+    /// The unit whose address ranges contain `addr`.
+    pub fn unit_at(&self, addr: u64) -> Option<u32> {
+        let i = self.ranges.partition_point(|r| r.begin <= addr);
+        // Ranges may nest or overlap: scan back over the few that start at or before addr.
+        self.ranges[..i]
+            .iter()
+            .rev()
+            .take(8)
+            .find(|r| addr < r.end)
+            .map(|r| r.unit)
+    }
+}
+
+/// Read the DWARF of an ELF file's bytes. Never fails: problems end up in [`Dwarf::note`].
+pub fn read(data: &[u8]) -> Dwarf {
+    match read_inner(data) {
+        Ok(d) => d,
+        Err(note) => Dwarf {
+            note: Some(note),
+            ..Dwarf::default()
+        },
+    }
+}
+
+fn read_inner(data: &[u8]) -> Result<Dwarf, String> {
+    let file = object::File::parse(data).map_err(|e| format!("DWARF not read: {e}"))?;
+    if file.kind() == object::ObjectKind::Relocatable {
+        return Err("DWARF not read: relocatable object (unrelocated debug sections)".into());
+    }
+    if file.section_by_name(".debug_info").is_none() {
+        return Err("no DWARF (.debug_info): file and unit from the symbol table only".into());
+    }
+    let endian = if file.is_little_endian() {
+        RunTimeEndian::Little
+    } else {
+        RunTimeEndian::Big
+    };
+    let mut failed = Vec::new();
+    let load = |id: gimli::SectionId| -> Result<Cow<'_, [u8]>, gimli::Error> {
+        Ok(match file.section_by_name(id.name()) {
+            // uncompressed_data() inflates SHF_COMPRESSED (zlib, zstd) and .zdebug sections.
+            Some(s) => s.uncompressed_data().unwrap_or_else(|_| {
+                failed.push(id.name());
+                Cow::Borrowed(&[][..])
+            }),
+            None => Cow::Borrowed(&[][..]),
+        })
+    };
+    let owned = gimli::DwarfSections::load(load).map_err(|e| format!("DWARF not read: {e}"))?;
+    if !failed.is_empty() {
+        return Err(format!(
+            "DWARF not read: cannot decompress {}",
+            failed.join(", ")
+        ));
+    }
+    let dwarf = owned.borrow(|s| EndianSlice::new(s, endian));
+    let aranges = read_aranges(&dwarf);
+
+    let mut headers = Vec::new();
+    let mut iter = dwarf.units();
+    let mut broken = 0usize;
+    loop {
+        match iter.next() {
+            Ok(Some(h)) => headers.push(h),
+            Ok(None) => break,
+            Err(_) => {
+                broken += 1;
+                break;
+            }
+        }
+    }
+    let results: Vec<Result<UnitResult, gimli::Error>> = headers
+        .into_par_iter()
+        .map(|h| read_unit(&dwarf, h, &aranges))
+        .collect();
+
+    let mut out = Dwarf::default();
+    let mut interned: HashMap<String, u32> = HashMap::new();
+    for r in results {
+        let Ok(r) = r else {
+            broken += 1;
+            continue;
+        };
+        let unit = out.units.len() as u32;
+        let remap: Vec<u32> = r
+            .files
+            .into_iter()
+            .map(|f| {
+                let next = interned.len() as u32;
+                *interned.entry(f).or_insert(next)
+            })
+            .collect();
+        out.units.push(r.unit);
+        out.entries.extend(r.entries.into_iter().map(|mut e| {
+            e.unit = unit;
+            e.file = e.file.map(|f| remap[f as usize]);
+            e
+        }));
+        out.ranges.extend(
+            r.ranges
+                .into_iter()
+                .map(|(begin, end)| UnitRange { begin, end, unit }),
+        );
+    }
+    for (i, u) in out.units.iter().enumerate() {
+        let cgu = u.name.rsplit_once("/@/").map(|(_, c)| c);
+        for key in std::iter::once(u.name.as_str()).chain(cgu) {
+            out.unit_names
+                .entry(key.to_string())
+                .and_modify(|v| *v = u32::MAX)
+                .or_insert(i as u32);
+        }
+    }
+    out.files = vec![String::new(); interned.len()];
+    for (path, i) in interned {
+        out.files[i as usize] = path;
+    }
+    // Stable order: by address, then unit order (the order in .debug_info).
+    out.entries.sort_by_key(|e| (e.addr, e.unit));
+    resolve_names(&dwarf, &mut out.entries);
+    out.ranges.sort_by_key(|r| (r.begin, r.unit));
+    if broken > 0 {
+        out.note = Some(format!(
+            "{broken} DWARF unit(s) unreadable: their symbols fall back to the symbol table"
+        ));
+    }
+    Ok(out)
+}
+
+/// `.debug_aranges`, per unit offset: used for units without `DW_AT_ranges`/`low_pc`.
+fn read_aranges(dwarf: &gimli::Dwarf<R<'_>>) -> HashMap<usize, Vec<(u64, u64)>> {
+    let mut out: HashMap<usize, Vec<(u64, u64)>> = HashMap::new();
+    let mut headers = dwarf.debug_aranges.headers();
+    while let Ok(Some(h)) = headers.next() {
+        let mut entries = h.entries();
+        let v = out.entry(h.debug_info_offset().0).or_default();
+        while let Ok(Some(e)) = entries.next() {
+            if e.length() > 0 {
+                v.push((e.address(), e.address().saturating_add(e.length())));
+            }
+        }
+    }
+    out
+}
+
+struct UnitResult {
+    unit: CompUnit,
+    /// Unit-local file table (indices into it in `entries`).
+    files: Vec<String>,
+    entries: Vec<Entry>,
+    ranges: Vec<(u64, u64)>,
+}
+
+/// Attributes of interest of one DIE.
+#[derive(Default)]
+struct Die<'a> {
+    low_pc: Option<u64>,
+    high_pc: Option<AttributeValue<R<'a>>>,
+    location: Option<AttributeValue<R<'a>>>,
+    decl_file: Option<u64>,
+    decl_line: Option<u64>,
+    name: Option<AttributeValue<R<'a>>>,
+    linkage_name: Option<AttributeValue<R<'a>>>,
+    /// `DW_AT_specification` or `DW_AT_abstract_origin` within this unit.
+    origin: Option<gimli::UnitOffset>,
+    declaration: bool,
+    ranges: Option<AttributeValue<R<'a>>>,
+}
+
+/// The attributes [`collect_attr`] reads; the others are skipped without decoding.
+const WANTED: [gimli::DwAt; 12] = [
+    gimli::DW_AT_ranges,
+    gimli::DW_AT_low_pc,
+    gimli::DW_AT_high_pc,
+    gimli::DW_AT_location,
+    gimli::DW_AT_decl_file,
+    gimli::DW_AT_decl_line,
+    gimli::DW_AT_name,
+    gimli::DW_AT_linkage_name,
+    gimli::DW_AT_MIPS_linkage_name,
+    gimli::DW_AT_specification,
+    gimli::DW_AT_abstract_origin,
+    gimli::DW_AT_declaration,
+];
+
+// gimli's DW_AT_* constants are lower case by the DWARF standard's naming.
+#[allow(non_upper_case_globals)]
+fn collect_attr<'a>(
+    unit: gimli::UnitRef<'_, R<'a>>,
+    die: &mut Die<'a>,
+    attr: gimli::Attribute<R<'a>>,
+) {
+    use gimli::constants::*;
+    match attr.name() {
+        DW_AT_low_pc => die.low_pc = unit.attr_address(attr.value()).ok().flatten(),
+        DW_AT_high_pc => die.high_pc = Some(attr.value()),
+        DW_AT_location => die.location = Some(attr.value()),
+        DW_AT_decl_file => die.decl_file = attr.udata_value(),
+        DW_AT_decl_line => die.decl_line = attr.udata_value(),
+        DW_AT_name => die.name = Some(attr.value()),
+        DW_AT_linkage_name | DW_AT_MIPS_linkage_name => die.linkage_name = Some(attr.value()),
+        DW_AT_specification | DW_AT_abstract_origin => {
+            if let AttributeValue::UnitRef(o) = attr.value() {
+                die.origin = Some(o);
+            }
+        }
+        DW_AT_declaration => die.declaration = true,
+        DW_AT_ranges => die.ranges = Some(attr.value()),
+        _ => {}
+    }
+}
+
+/// Enclosing subprogram while walking the tree: its depth and file, so that a static
+/// declared inside a function without its own `DW_AT_decl_file` gets the function's.
+struct Scope {
+    depth: isize,
+    file: Option<u32>,
+}
+
+fn read_unit<'a>(
+    dwarf: &gimli::Dwarf<R<'a>>,
+    header: gimli::UnitHeader<R<'a>>,
+    aranges: &HashMap<usize, Vec<(u64, u64)>>,
+) -> Result<UnitResult, gimli::Error> {
+    let offset = header.offset().0;
+    let unit = gimli::Unit::new(dwarf, header)?;
+    let uref = unit.unit_ref(dwarf);
+    let mut files = FileTable::new(uref);
+
+    let name = unit
+        .name
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let language = {
+        let mut cursor = unit.entries();
+        match cursor.next_dfs()? {
+            Some(root) => match root.attr_value(gimli::DW_AT_language) {
+                Some(AttributeValue::Language(l)) => l.0,
+                _ => 0,
+            },
+            None => 0,
+        }
+    };
+    let krate = (language == gimli::DW_LANG_Rust.0)
+        .then(|| rust_unit_crate(&name))
+        .flatten();
+    let path = join_path(files.comp_dir.as_deref(), None, &name);
+    let root = match (&krate, path.rsplit_once("/@/")) {
+        (Some(_), Some((root, _))) => root.to_string(),
+        _ => path.clone(),
+    };
+
+    let mut ranges = Vec::new();
+    if let Ok(mut it) = uref.unit_ranges() {
+        while let Ok(Some(r)) = it.next() {
+            // GNU ld resolves the ranges of discarded (garbage-collected) code to 0, so a
+            // range starting at 0 claims bytes of whatever really lives there.
+            if r.end > r.begin && r.begin != 0 {
+                ranges.push((r.begin, r.end));
+            }
+        }
+    }
+    if ranges.is_empty() {
+        if let Some(a) = aranges.get(&offset) {
+            ranges.extend_from_slice(a);
+        }
+    }
+
+    let mut entries = Vec::new();
+    let mut raw = unit.entries_raw(None)?;
+    let mut scopes: Vec<Scope> = Vec::new();
+    while !raw.is_empty() {
+        let depth = raw.next_depth();
+        let Some(abbrev) = raw.read_abbreviation()? else {
+            continue;
+        };
+        let tag = abbrev.tag();
+        if tag != gimli::DW_TAG_subprogram && tag != gimli::DW_TAG_variable {
+            raw.skip_attributes(abbrev.attributes())?;
+            continue;
+        }
+        let mut die = Die::default();
+        for spec in abbrev.attributes() {
+            if WANTED.contains(&spec.name()) {
+                let attr = raw.read_attribute(*spec)?;
+                collect_attr(uref, &mut die, attr);
+            } else {
+                raw.skip_attributes(std::slice::from_ref(spec))?;
+            }
+        }
+        while scopes.last().is_some_and(|s| s.depth >= depth) {
+            scopes.pop();
+        }
+        let kind = if tag == gimli::DW_TAG_subprogram {
+            EntryKind::Function
+        } else {
+            EntryKind::Variable
+        };
+        let address = if die.declaration && die.low_pc.is_none() && die.location.is_none() {
+            None
+        } else {
+            die_address(uref, kind, &die)
+        };
+        let Some((addr, size)) = address else {
+            // No code or storage of its own, but statics declared inside it may need its
+            // file.
+            if kind == EntryKind::Function && abbrev.has_children() {
+                let file = die.decl_file.and_then(|f| files.get(f));
+                scopes.push(Scope { depth, file });
+            }
+            continue;
+        };
+        let resolved = resolve_origin(uref, &mut die);
+        let file = die
+            .decl_file
+            .and_then(|f| files.get(f))
+            .or_else(|| scopes.last().and_then(|s| s.file));
+        if kind == EntryKind::Function && abbrev.has_children() {
+            scopes.push(Scope { depth, file });
+        }
+        let name_key = match resolved.linkage {
+            NameKey::None => resolved.name,
+            k => k,
+        };
+        entries.push(Entry {
+            addr,
+            size,
+            kind,
+            file,
+            line: die.decl_line.unwrap_or(0).min(u32::MAX as u64) as u32,
+            unit: 0,
+            name_hash: 0,
+            short_hash: 0,
+            name_key,
+            short_key: resolved.name,
+        });
+    }
+    // Units that only describe ranges through their functions (no unit-level ranges, no
+    // aranges): the functions' extents stand in.
+    if ranges.is_empty() {
+        ranges.extend(
+            entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::Function && e.size > 0)
+                .map(|e| (e.addr, e.addr.saturating_add(e.size))),
+        );
+    }
+    Ok(UnitResult {
+        unit: CompUnit {
+            name,
+            path,
+            comp_dir: files.comp_dir.clone(),
+            root,
+            language,
+            krate,
+        },
+        files: files.paths,
+        entries,
+        ranges,
+    })
+}
+
+/// A name, cheaply: most names are `DW_FORM_strp` offsets into `.debug_str`, which the
+/// linker merges, so they are only read when two DIEs share an address (see
+/// [`resolve_names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum NameKey {
+    #[default]
+    None,
+    Strp(usize),
+    Hash(u64),
+}
+
+fn name_key<'a>(unit: gimli::UnitRef<'_, R<'a>>, v: Option<AttributeValue<R<'a>>>) -> NameKey {
+    match v {
+        None => NameKey::None,
+        Some(AttributeValue::DebugStrRef(o)) => NameKey::Strp(o.0),
+        Some(v) => unit
+            .attr_string(v)
+            .map_or(NameKey::None, |s| NameKey::Hash(hash_name(s.slice()))),
+    }
+}
+
+struct Names {
+    name: NameKey,
+    linkage: NameKey,
+}
+
+/// Fill in what a concrete DIE inherits from its `DW_AT_specification` /
+/// `DW_AT_abstract_origin` chain (decl file and line, names).
+fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Names {
+    let mut names = Names {
+        name: name_key(unit, die.name),
+        linkage: name_key(unit, die.linkage_name),
+    };
+    let mut next = die.origin;
+    // A short chain (concrete -> abstract -> declaration); the bound guards against cycles.
+    for _ in 0..4 {
+        let Some(offset) = next else { break };
+        let Ok(entry) = unit.entry(offset) else { break };
+        let mut origin = Die::default();
+        for attr in entry.attrs() {
+            collect_attr(unit, &mut origin, *attr);
+        }
+        if die.decl_file.is_none() {
+            // decl_line goes with decl_file: GCC omits both on the concrete DIE when they
+            // equal the declaration's, and only the line when just the file is the same.
+            die.decl_file = origin.decl_file;
+            if die.decl_line.is_none() {
+                die.decl_line = origin.decl_line;
+            }
+        } else if die.decl_line.is_none() {
+            die.decl_line = origin.decl_line;
+        }
+        if names.name == NameKey::None {
+            names.name = name_key(unit, origin.name);
+        }
+        if names.linkage == NameKey::None {
+            names.linkage = name_key(unit, origin.linkage_name);
+        }
+        next = origin.origin;
+    }
+    names
+}
+
+/// Hash the names of DIEs that share an address with another (or sit at 0, where
+/// discarded functions pile up): only there does [`Dwarf::lookup`] compare names.
+fn resolve_names(dwarf: &gimli::Dwarf<R<'_>>, entries: &mut [Entry]) {
+    let hash = |k: NameKey| match k {
+        NameKey::None => hash_name(&[]),
+        NameKey::Hash(h) => h,
+        NameKey::Strp(o) => dwarf
+            .debug_str
+            .get_str(gimli::DebugStrOffset(o))
+            .map_or(0, |s| hash_name(s.slice())),
+    };
+    let mut i = 0;
+    while i < entries.len() {
+        let addr = entries[i].addr;
+        let mut j = i + 1;
+        while j < entries.len() && entries[j].addr == addr {
+            j += 1;
+        }
+        if j - i > 1 || addr == 0 {
+            for e in &mut entries[i..j] {
+                e.name_hash = hash(e.name_key);
+                e.short_hash = hash(e.short_key);
+            }
+        }
+        i = j;
+    }
+}
+
+/// Address and size of a function (`low_pc`/`high_pc`, or the lowest of its ranges) or of
+/// a static variable (a location that is exactly `DW_OP_addr`/`DW_OP_addrx`).
+fn die_address<'a>(
+    unit: gimli::UnitRef<'_, R<'a>>,
+    kind: EntryKind,
+    die: &Die<'a>,
+) -> Option<(u64, u64)> {
+    match kind {
+        EntryKind::Function => {
+            if let Some(low) = die.low_pc {
+                let size = match die.high_pc {
+                    Some(AttributeValue::Udata(n)) => n,
+                    Some(v) => unit
+                        .attr_address(v)
+                        .ok()
+                        .flatten()
+                        .map_or(0, |h| h.saturating_sub(low)),
+                    None => 0,
+                };
+                return Some((low, size));
+            }
+            let mut it = unit.attr_ranges(die.ranges?).ok()??;
+            let mut best: Option<(u64, u64)> = None;
+            while let Ok(Some(r)) = it.next() {
+                if r.end > r.begin && best.is_none_or(|b| r.begin < b.0) {
+                    best = Some((r.begin, r.end - r.begin));
+                }
+            }
+            best
+        }
+        EntryKind::Variable => {
+            let AttributeValue::Exprloc(expr) = die.location? else {
+                return None;
+            };
+            let mut bytes = expr.0;
+            let op = gimli::Operation::parse(&mut bytes, unit.encoding()).ok()?;
+            // Anything after the address (TLS offsets, DW_OP_plus_uconst...) makes it not a
+            // plain static.
+            if !bytes.is_empty() {
+                return None;
+            }
+            let addr = match op {
+                gimli::Operation::Address { address } => address,
+                gimli::Operation::AddressIndex { index } => unit.address(index).ok()?,
+                _ => return None,
+            };
+            Some((addr, 0))
+        }
+    }
+}
+
+/// rustc names a unit `ROOT_FILE/@/CRATE.HASH-cgu.N` (older: `CRATE.HASH-cgu.N` alone).
+fn rust_unit_crate(name: &str) -> Option<String> {
+    let cgu = name.rsplit_once("/@/").map_or(name, |(_, c)| c);
+    let krate = cgu.split(['.', '-']).next()?;
+    (!krate.is_empty() && !krate.contains('/')).then(|| krate.to_string())
+}
+
+/// A unit's line-program file table, resolved to paths on demand.
+struct FileTable<'u, 'a> {
+    unit: gimli::UnitRef<'u, R<'a>>,
+    comp_dir: Option<String>,
+    /// DWARF file index -> local path index.
+    cache: HashMap<u64, Option<u32>>,
+    paths: Vec<String>,
+}
+
+impl<'u, 'a> FileTable<'u, 'a> {
+    fn new(unit: gimli::UnitRef<'u, R<'a>>) -> Self {
+        FileTable {
+            unit,
+            comp_dir: unit.comp_dir.map(|d| d.to_string_lossy().into_owned()),
+            cache: HashMap::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, index: u64) -> Option<u32> {
+        if let Some(hit) = self.cache.get(&index) {
+            return *hit;
+        }
+        let path = self.resolve(index);
+        let local = path.map(|p| {
+            self.paths.push(p);
+            (self.paths.len() - 1) as u32
+        });
+        self.cache.insert(index, local);
+        local
+    }
+
+    fn resolve(&self, index: u64) -> Option<String> {
+        let program = self.unit.line_program.as_ref()?;
+        let header = program.header();
+        // DWARF 5 counts files from 0, earlier versions from 1 with 0 meaning "none".
+        if header.version() < 5 && index == 0 {
+            return None;
+        }
+        let file = header.file(index)?;
+        let name = self.string(file.path_name())?;
+        let dir = if header.version() < 5 && file.directory_index() == 0 {
+            None
+        } else {
+            file.directory(header).and_then(|d| self.string(d))
+        };
+        Some(join_path(self.comp_dir.as_deref(), dir.as_deref(), &name))
+    }
+
+    fn string(&self, v: AttributeValue<R<'a>>) -> Option<String> {
+        self.unit
+            .attr_string(v)
+            .ok()
+            .map(|s| s.to_string_lossy().into_owned())
+    }
+}
+
+/// BFD's rule (`concat_filename`): an absolute file name stands alone; otherwise it is
+/// prefixed by its directory, and a relative directory (or none) by the unit's comp_dir.
+fn join_path(comp_dir: Option<&str>, dir: Option<&str>, name: &str) -> String {
+    if is_absolute(name) {
+        return name.to_string();
+    }
+    let mut parts: Vec<&str> = Vec::with_capacity(3);
+    match dir {
+        Some(d) if is_absolute(d) => parts.push(d),
+        Some(d) => {
+            if let Some(c) = comp_dir {
+                parts.push(c);
+            }
+            if !d.is_empty() {
+                parts.push(d);
+            }
+        }
+        None => {
+            if let Some(c) = comp_dir {
+                parts.push(c);
+            }
+        }
+    }
+    let mut out = String::new();
+    for p in parts {
+        out.push_str(p);
+        if !out.ends_with('/') && !out.ends_with('\\') {
+            out.push('/');
+        }
+    }
+    out.push_str(name);
+    out
+}
+
+fn is_absolute(p: &str) -> bool {
+    p.starts_with('/')
+        || p.starts_with('\\')
+        || (p.len() > 2 && p.as_bytes()[1] == b':' && p.as_bytes()[0].is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_like_bfd() {
+        assert_eq!(join_path(Some("/b"), None, "a.c"), "/b/a.c");
+        assert_eq!(join_path(Some("/b"), Some("inc"), "a.h"), "/b/inc/a.h");
+        assert_eq!(
+            join_path(Some("/b"), Some("/usr/inc"), "a.h"),
+            "/usr/inc/a.h"
+        );
+        assert_eq!(join_path(Some("/b/"), Some("x"), "/abs/a.h"), "/abs/a.h");
+        assert_eq!(join_path(None, None, "a.c"), "a.c");
+        assert_eq!(join_path(None, Some("C:\\src"), "a.c"), "C:\\src/a.c");
+    }
+
+    #[test]
+    fn rust_unit_names_give_the_crate() {
+        assert_eq!(
+            rust_unit_crate("library/core/src/lib.rs/@/core.a1b2c3-cgu.0").as_deref(),
+            Some("core")
+        );
+        assert_eq!(
+            rust_unit_crate("src/main.rs/@/blinky.9f8e7d6c5b4a3f2e-cgu.0").as_deref(),
+            Some("blinky")
+        );
+        assert_eq!(rust_unit_crate("foo.1a2b-cgu.3").as_deref(), Some("foo"));
+        assert_eq!(rust_unit_crate("src/lib.rs").as_deref(), None);
+    }
+
+    #[test]
+    fn gcc_suffixes_are_stripped() {
+        assert_eq!(strip_compiler_suffix("counter.0"), "counter");
+        assert_eq!(strip_compiler_suffix("buf.lto_priv.0"), "buf");
+        assert_eq!(strip_compiler_suffix("main"), "main");
+    }
+
+    #[test]
+    fn no_debug_info_is_a_note_not_an_error() {
+        let d = read(b"not an elf at all");
+        assert!(d.entries.is_empty());
+        assert!(d.note.as_deref().unwrap().starts_with("DWARF not read"));
+    }
+}
