@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         reservations: budget.reservations(),
         label: budget.label.clone(),
     };
-    let Ok(map) = source::resolve(None, Some(&regions), None) else {
+    let Ok(map) = source::resolve(None, &Default::default(), Some(&regions), None) else {
         return;
     };
     let report = match analyze::analyze(image(), &Options::from(map)) {

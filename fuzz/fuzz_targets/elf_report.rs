@@ -33,7 +33,7 @@ fn option_sets() -> Vec<Options> {
         }],
         ..Default::default()
     };
-    let chip = source::resolve(None, None, Some("p2")).expect("p2 preset exists");
+    let chip = source::resolve(None, &Default::default(), None, Some("p2")).expect("p2 preset exists");
     vec![Options::default(), map, Options::from(chip)]
 }
 
@@ -68,7 +68,7 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => continue,
         };
         for format in [Format::Table, Format::Json, Format::Csv, Format::Markdown] {
-            let view = View { top: 3, by: None };
+            let view = View { top: 3, by: None, depth: 0 };
             render::render_report(&report, &view, format, &mut io::sink()).expect("sink");
         }
         for (_, by) in By::ALL {
@@ -76,6 +76,7 @@ fuzz_target!(|data: &[u8]| {
             let view = View {
                 top: 3,
                 by: Some(by),
+                depth: 0,
             };
             render::render_report(&report, &view, Format::Table, &mut io::sink()).expect("sink");
         }
