@@ -3,37 +3,9 @@
 //! Each test names the bug it guards against.
 
 use crate::support::elf_spec::{ElfSpec, MEMORY_X};
-use crate::support::{run_in, tempdir, trials, write, Run};
+use crate::support::{assert_bad_input as assert_rejected, run_in, tempdir, trials, write};
 
 trials![sections_larger_than_the_address_space_are_rejected];
-
-/// Exit code 2 with one `membudget: ...` line that mentions `needle`, nothing on stdout.
-fn assert_rejected(r: &Run, needle: &str, what: &str) {
-    assert!(
-        !r.stderr.contains("panicked"),
-        "{what}: panic: {}",
-        r.stderr
-    );
-    assert_eq!(r.code, 2, "{what}: exit code; stderr: {}", r.stderr);
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{what}: one stderr line, got {:?}",
-        r.stderr
-    );
-    assert!(
-        lines[0].starts_with("membudget: "),
-        "{what}: {:?}",
-        lines[0]
-    );
-    assert!(
-        lines[0].contains(needle),
-        "{what}: {:?} should mention {needle:?}",
-        lines[0]
-    );
-    assert!(r.stdout.is_empty(), "{what}: output on error: {}", r.stdout);
-}
 
 /// Every command that reads an ELF, with every output format and rollup.
 fn elf_commands(elf: &str) -> Vec<Vec<&str>> {
