@@ -37,6 +37,7 @@ pub(crate) fn attribute_symbols(
         };
         let placed = Placed {
             section: sec,
+            pos,
             region: lookup
                 .find(sec.addr, sec.size)
                 .map(|r| regions[r].name.clone()),
@@ -164,6 +165,8 @@ fn codegen_unit_crate(file: &str) -> Option<String> {
 /// A section with the names of its run and load regions.
 struct Placed<'a> {
     section: &'a Section,
+    /// Its position in the report's sections.
+    pos: usize,
     region: Option<String>,
     load_region: Option<String>,
 }
@@ -236,6 +239,7 @@ fn attribute_section(
             archive: None,
             object: None,
             aliases: Vec::new(),
+            section_pos: Some(placed.pos),
         });
         last = Some(out.len() - 1);
     }
