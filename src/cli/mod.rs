@@ -339,7 +339,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
     let (width, color) = terminal(cli.color);
     membudget::render::table::set_terminal(width, color);
     match cli.command {
-        Command::Report(args) if args.chip.as_deref() == Some("list") => commands::chips(out),
+        Command::Report(args) if args.chip.as_deref() == Some("list") => {
+            if args.format != Format::Table {
+                return Err(Error::Usage(
+                    "`report --chip list` prints a table only: drop --format".into(),
+                ));
+            }
+            commands::chips(out)
+        }
         Command::Report(args) => commands::report(&args, out),
         Command::Check(args) => {
             let update = std::env::var_os(UPDATE_ENV).is_some_and(|v| !v.is_empty() && v != "0");

@@ -31,7 +31,15 @@ pub fn render_check(
     if format == Format::Json {
         return write_json(&JsonCheck::new(r), out);
     }
-    let md = format == Format::Markdown;
+    if format == Format::Markdown {
+        let most = r.changes.as_ref().map_or(0, |d| d.symbols.count());
+        return super::markdown_within_limit(top, most, out, |top, buf| draw(r, true, top, buf));
+    }
+    draw(r, false, top, out)
+}
+
+/// The table or Markdown view.
+fn draw(r: &CheckResult, md: bool, top: usize, out: &mut dyn Write) -> io::Result<()> {
     verdict(r, md, out)?;
     findings(r, md, out)?;
     regions(r, md, out)?;

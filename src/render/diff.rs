@@ -34,7 +34,15 @@ pub fn render_diff(d: &Delta, format: Format, top: usize, out: &mut dyn Write) -
             out,
         );
     }
-    let md = format == Format::Markdown;
+    if format == Format::Markdown {
+        let most = d.symbols.count();
+        return super::markdown_within_limit(top, most, out, |top, buf| draw(d, true, top, buf));
+    }
+    draw(d, false, top, out)
+}
+
+/// The table or Markdown view.
+fn draw(d: &Delta, md: bool, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if md {
         writeln!(
             out,
