@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use crate::analyze::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
+use crate::analyze::rollup::{labelled_bytes, Label, Rollup, UNATTRIBUTED};
 use crate::report::Report;
 
 /// With a rollup, its rows; otherwise one row per labelled run of bytes (symbols,
@@ -88,13 +88,13 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                     String::new(),
                     String::new(),
                 ],
-                Label::Reserved => [
+                Label::Reserved(p) => [
                     region.to_string(),
                     String::new(),
-                    RESERVED.to_string(),
+                    p.owner.key(),
                     String::new(),
-                    String::new(),
-                    String::new(),
+                    format!("{:#x}", p.origin),
+                    p.length.to_string(),
                     bytes.to_string(),
                     "reserved".into(),
                     String::new(),

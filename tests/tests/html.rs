@@ -23,6 +23,7 @@ trials![
     diff_has_no_html_view,
     dashboard_orders_builds_by_date_and_embeds_the_latest_report,
     dashboard_rejects_what_is_not_a_report,
+    reservations_are_named_by_owner_in_every_view,
     report_page_in_chromium,
     check_page_in_chromium,
     dashboard_page_in_chromium,
@@ -342,6 +343,82 @@ fn dashboard_rejects_what_is_not_a_report() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Issue 12: Device OS's 128 KiB of P2 SRAM (the budget's `device-os` reservation) was
+/// labelled "stack/heap" in the rollups. Every view names reserved bytes by their owner.
+fn reservations_are_named_by_owner_in_every_view() {
+    let (elf, budget) = (path("fixtures/p2.elf"), path("golden/p2.budget.json"));
+    let base = ["report", &elf, "--budget", &budget];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        String::from_utf8(stdout_ok(&args, 0)).unwrap()
+    };
+    let rows = |by: &str| -> Vec<(String, String, u64)> {
+        let v: Value = serde_json::from_str(&run(&["--format", "json", "--by", by])).unwrap();
+        v["rollup"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["region"].as_str().unwrap_or("").to_string(),
+                    r["key"].as_str().unwrap().to_string(),
+                    r["bytes"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let section = rows("section");
+    let row = |region: &str, key: &str| (region.to_string(), key.to_string(), 131072);
+    assert!(
+        section.contains(&row("RAM", "(reserved: device-os)")),
+        "{section:?}"
+    );
+    for by in ["section", "crate", "symbol"] {
+        let rows = rows(by);
+        assert!(
+            rows.iter().all(|r| !r.1.contains("stack/heap")),
+            "--by {by}: {rows:?}"
+        );
+    }
+    // By region: the heap arena (a static in .bss) and the reservation, each by name, and
+    // the region's rows add up to used + reserved.
+    let region = rows("region");
+    assert!(
+        region.contains(&row("RAM", "RAM (reserved: device-os)")),
+        "{region:?}"
+    );
+    assert!(
+        region.contains(&(
+            "RAM".into(),
+            "RAM (reserved: heap membudget_firmware::heap::HEAP_MEM)".into(),
+            16384
+        )),
+        "{region:?}"
+    );
+    let report: Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    for r in report["regions"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        let want = r["used"].as_u64().unwrap() + r["reserved"].as_u64().unwrap();
+        for by in [&region, &section] {
+            let got: u64 = by.iter().filter(|x| x.0 == name).map(|x| x.2).sum();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+    // The same name in the table, Markdown and CSV views, with the reservation's range.
+    for format in ["table", "markdown"] {
+        let text = run(&["--format", format, "--by", "section"]);
+        assert!(text.contains("(reserved: device-os)"), "{format}");
+        assert!(!text.contains("stack/heap"), "{format}");
+    }
+    let csv = run(&["--format", "csv"]);
+    assert!(
+        csv.lines()
+            .any(|l| l == "RAM,,(reserved: device-os),,0x1005b000,131072,131072,reserved,,"),
+        "{csv}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // In the browser.
 
@@ -654,6 +731,29 @@ fn check_page_in_chromium() -> Result<(), Skip> {
     );
     assert!(count("grew") > 0);
     assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
+    // Device OS's reservation is a cell of its own, by name, as in the rollups.
+    let rollup = json(
+        &[
+            "report", &elf, "--budget", &budget, "--format", "json", "--by", "section",
+        ],
+        0,
+    );
+    assert_tree_matches_rollup(&shown, &rollup);
+    let ram = shown["tree"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RAM")
+        .unwrap();
+    // (.bss_tail overflows into it: the rest of its 128 KiB.)
+    assert!(
+        ram["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s[0] == "(reserved: device-os)" && s[1].as_u64() > Some(0)),
+        "{ram}"
+    );
     screenshot(&chromium, &page, "check.png", 2300);
     Ok(())
 }

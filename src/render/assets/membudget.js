@@ -101,23 +101,48 @@
     if (extra) app.append(extra);
   }
 
-  // Reserved parts of a region by name: the sized stack, heap arenas, others' reservations.
-  function reservedParts(report, region) {
-    var parts = [];
+  // rollup::Owner::key: the row key of an owner's reserved bytes.
+  function ownerKey(o) {
+    return o.kind === 'stack' ? '(reserved: stack)'
+      : o.kind === 'heap' ? '(reserved: heap ' + o.name + ')' : '(reserved: ' + o.name + ')';
+  }
+
+  // Bytes of [lo, hi) that the (possibly overlapping) ranges cover.
+  function overlapLen(ranges, lo, hi) {
+    var c = ranges.map(function (r) { return [Math.max(r[0], lo), Math.min(r[1], hi)]; })
+      .filter(function (r) { return r[1] > r[0]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var total = 0, reach = lo;
+    c.forEach(function (r) {
+      var a = Math.max(r[0], reach);
+      if (r[1] > a) { total += r[1] - a; reach = r[1]; }
+    });
+    return total;
+  }
+
+  // rollup::reserved_parts: the reserved ranges of a region (the sized stack, heap arenas,
+  // reservations, in that order), each with its bytes outside `covered` and outside the
+  // owners before it, so that overlaps count once, as the region's `reserved` does.
+  function reservedParts(report, region, covered) {
+    covered = covered ? covered.slice() : [];
+    var end = region.origin + region.length;
+    var owners = [];
     var s = report.stack;
-    if (s && s.sized && s.region === region.name && s.size > 0) {
-      parts.push({ kind: 'stack', name: 'stack', bytes: s.size });
-    }
-    report.heap.forEach(function (a) {
-      if (a.region === region.name) parts.push({ kind: 'heap', name: 'heap ' + a.name, bytes: a.size });
-    });
+    if (s && s.sized) owners.push({ kind: 'stack', name: 'stack', lo: s.bottom, hi: s.top });
+    report.heap.forEach(function (a) { owners.push({ kind: 'heap', name: a.name, lo: a.addr, hi: a.addr + a.size }); });
     report.reservations.forEach(function (r) {
-      if (r.region === region.name) parts.push({ kind: 'external', name: 'reserved: ' + r.name, bytes: r.length });
+      owners.push({ kind: 'external', name: r.name, lo: r.origin, hi: r.origin + r.length });
     });
-    // The region's `reserved` counts overlaps once: scale the named parts to it.
-    var sum = parts.reduce(function (a, p) { return a + p.bytes; }, 0);
-    var scale = sum > region.reserved && sum > 0 ? region.reserved / sum : 1;
-    parts.forEach(function (p) { p.width = p.bytes * scale; });
+    var parts = [];
+    owners.forEach(function (o) {
+      var lo = Math.max(o.lo, region.origin), hi = Math.min(o.hi, end);
+      if (hi <= lo) return;
+      o.origin = lo; o.length = hi - lo;
+      o.bytes = o.length - overlapLen(covered, lo, hi);
+      o.key = ownerKey(o);
+      parts.push(o);
+      covered.push([lo, hi]);
+    });
     return parts;
   }
 
@@ -125,7 +150,9 @@
     var bar = h('div', { class: 'bar' });
     var len = r.length || 1;
     var segs = [{ kind: 'used', name: 'used', bytes: r.used, width: r.used }]
-      .concat(reservedParts(report, r));
+      .concat(reservedParts(report, r).map(function (p) {
+        return { kind: p.kind, name: p.key.slice(1, -1), bytes: p.bytes, width: p.bytes };
+      }));
     segs.forEach(function (s) {
       if (s.width <= 0) return;
       var k = r.by_kind;
@@ -233,7 +260,6 @@
   // region's cells add up to its used + reserved and a section's to its `--by section` row.
 
   var OUTSIDE = '(outside every region)';
-  var RESERVED = '(reserved: stack/heap outside sections)';
 
   function buildTree(report) {
     var root = node(report.file, 'root', null);
@@ -305,9 +331,24 @@
         addIn(sec.load_region, sec.size);
       }
     });
+    // rollup::labelled_bytes: what is left of used + reserved is reserved bytes outside
+    // the sections, named by owner.
     report.regions.forEach(function (r) {
       var rest = Math.max(0, r.used + r.reserved - (inSections[r.name] || 0));
-      if (rest > 0) leaf(regionNode(r.name), RESERVED, 'reserved', rest, null);
+      if (rest <= 0) return;
+      var covered = [];
+      report.sections.forEach(function (sec) {
+        if (['tls', 'placeholder', 'other'].indexOf(sec.kind) >= 0) return;
+        if (sec.region === r.name) covered.push([sec.addr, sec.addr + Math.max(0, sec.size - sec.overflow)]);
+        if (sec.load_region === r.name) covered.push([sec.load_addr, sec.load_addr + sec.size]);
+      });
+      reservedParts(report, r, covered).forEach(function (p) {
+        var bytes = Math.min(p.bytes, rest);
+        if (bytes <= 0) return;
+        var n = leaf(regionNode(r.name), p.key, 'reserved', bytes, null);
+        n.reserved = p;
+        rest -= bytes;
+      });
     });
     finish(root);
     return root;
@@ -331,8 +372,10 @@
     return c;
   }
   function leaf(parent, name, kind, bytes, sym) {
-    parent.children.push({ id: nextId++, name: name, kind: kind, parent: parent, value: bytes, nsym: 0,
-      map: null, children: null, sym: sym });
+    var n = { id: nextId++, name: name, kind: kind, parent: parent, value: bytes, nsym: 0,
+      map: null, children: null, sym: sym };
+    parent.children.push(n);
+    return n;
   }
   // Sums, symbol counts, and children largest first (then by name: deterministic).
   function finish(n) {
@@ -496,6 +539,10 @@
       row('crate', s.crate);
       row('file', s.file ? s.file + (s.line ? ':' + s.line : '') : null);
       row('aliases', s.aliases ? s.aliases.join(', ') : null);
+    } else if (n.reserved) {
+      var p = n.reserved;
+      row('held by', p.kind === 'stack' ? 'the stack' : p.kind === 'heap' ? 'heap arena ' + p.name : 'reservation ' + p.name);
+      row('range', hex(p.origin) + '..' + hex(p.origin + p.length) + ' (' + sized(p.length) + ')');
     } else if (n.nsym) {
       row('symbols', n.nsym);
     }
