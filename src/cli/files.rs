@@ -268,7 +268,10 @@ pub fn load_side(
 ) -> Result<Snapshot, Error> {
     const WANT: &str = "not an ELF file, a membudget JSON report or a budget file";
     if path.is_dir() {
-        return Err(Error::Usage(format!("{}: a directory, {WANT}", path.display())));
+        return Err(Error::Usage(format!(
+            "{}: a directory, {WANT}",
+            path.display()
+        )));
     }
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     if bytes.starts_with(b"\x7fELF") {
@@ -342,7 +345,10 @@ fn json_value(path: &Path, bytes: &[u8]) -> Option<Result<serde_json::Value, Err
     Some(serde_json::from_slice(bytes).map_err(|e| {
         let msg = json_message(path, &e);
         let at = format!("{}:{}:{}: ", path.display(), e.line(), e.column());
-        Error::Usage(format!("{at}invalid JSON: {}", msg.strip_prefix(&at).unwrap_or(&msg)))
+        Error::Usage(format!(
+            "{at}invalid JSON: {}",
+            msg.strip_prefix(&at).unwrap_or(&msg)
+        ))
     }))
 }
 

@@ -448,8 +448,10 @@
     if (n.kind === 'reserved') return 'reserved-' + n.reserved.kind;
     if (n.kind === 'unattributed') return 'unattributed';
     if (n.kind === 'others') {
+      // Grouped small items: their common hue, else their section's kind.
       var k = n.children.map(hueOf);
-      return k.every(function (x) { return x === k[0]; }) ? k[0] : 'mixed';
+      if (k.every(function (x) { return x === k[0]; })) return k[0];
+      return n.parent.kind === 'root' || n.parent.kind === 'region' ? 'mixed' : hueOf(n.parent);
     }
     for (var x = n; x; x = x.parent) {
       if (x.kind === 'section') return HUE['kind-' + x.sectionKind] ? 'kind-' + x.sectionKind : 'mixed';
