@@ -521,10 +521,25 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
                 }
             ),
         ),
+        // What is unresolved is the point of the finding: the first few are named.
         Finding::StackIncomplete { unresolved } => (
             "stack (worst case)".into(),
             "complete or annotated".into(),
-            format!("{} unresolved", unresolved.len()),
+            format!(
+                "{} unresolved: {}{}",
+                unresolved.len(),
+                unresolved
+                    .iter()
+                    .take(LISTED)
+                    .map(super::stack::unknown_sentence)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if unresolved.len() > LISTED {
+                    format!("; and {} more", unresolved.len() - LISTED)
+                } else {
+                    String::new()
+                }
+            ),
         ),
         Finding::ThreadStack {
             thread,
