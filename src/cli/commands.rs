@@ -70,7 +70,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
     }
     // The stack need is a bonus in a report: images the analysis does not support have none.
-    report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
+    if membudget::stack::may_apply(&image) {
+        report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
+    }
     let view = View {
         top: args.top,
         by: args.by,
