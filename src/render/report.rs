@@ -77,12 +77,12 @@ fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<(
     .right(&[2, 3, 4, 5, 6])
     .code(&[0, 7])
     .fit(&[
-        Fit::Drop(7),
         Fit::Compact(5),
         Fit::Compact(3),
         Fit::Compact(4),
-        Fit::Compact(2),
         Fit::Drop(1),
+        Fit::Drop(7),
+        Fit::Compact(2),
         Fit::Shrink(0),
     ]);
     for r in &report.regions {
