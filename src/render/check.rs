@@ -162,10 +162,13 @@ fn findings(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// A new symbol past its allowance: name, bytes, bytes over, bytes allowed.
+type NewSymbol<'a> = (&'a str, u64, u64, u64);
+
 /// New symbols past their allowance, one row per section: how many, their bytes, the
 /// largest few by name.
 fn new_symbol_rows(new: &[&Finding]) -> Vec<Vec<String>> {
-    let mut sections: Vec<(&str, Vec<(&str, u64, u64, u64)>)> = Vec::new();
+    let mut sections: Vec<(&str, Vec<NewSymbol>)> = Vec::new();
     for f in new {
         if let Finding::SymbolGrowth {
             symbol,
