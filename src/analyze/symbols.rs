@@ -54,7 +54,13 @@ pub(crate) fn attribute_symbols(
 }
 
 /// Sort key of a symbol: bytes and size (largest first), name rank, address, then its index.
-type SortKey = (Reverse<u64>, Reverse<u64>, u32, u64, u32);
+type SortKey = (
+    std::cmp::Reverse<u64>,
+    std::cmp::Reverse<u64>,
+    u32,
+    u64,
+    u32,
+);
 
 /// Sorts by attributed bytes (descending), size (descending), name, address, raw name.
 /// Unstable sort is deterministic too, and the key is total but for exact duplicates, which
