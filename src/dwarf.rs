@@ -538,8 +538,8 @@ fn read_unit<'a>(
         .then(|| rust_unit_crate(&name))
         .flatten();
     let path = join_path(files.comp_dir.as_deref(), None, &name);
-    let root = match (&krate, path.rsplit_once("/@/")) {
-        (Some(_), Some((root, _))) => root.to_string(),
+    let root = match path.rsplit_once("/@/") {
+        Some((root, _)) if language == gimli::DW_LANG_Rust.0 => root.to_string(),
         _ => path.clone(),
     };
 
@@ -1066,10 +1066,15 @@ fn is_static_location(input: &R<'_>, at: usize, form: gimli::DwForm) -> bool {
 }
 
 /// rustc names a unit `ROOT_FILE/@/CRATE.HASH-cgu.N` (older: `CRATE.HASH-cgu.N` alone).
+/// Incremental builds name it `ROOT_FILE/@/` and a random base-36 token instead, which
+/// names no crate.
 fn rust_unit_crate(name: &str) -> Option<String> {
     let cgu = name.rsplit_once("/@/").map_or(name, |(_, c)| c);
-    let krate = cgu.split(['.', '-']).next()?;
-    (!krate.is_empty() && !krate.contains('/')).then(|| krate.to_string())
+    let (krate, rest) = cgu.split_once('.')?;
+    let ok = !krate.is_empty()
+        && krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && rest.contains("-cgu.");
+    ok.then(|| krate.to_string())
 }
 
 /// A unit's line-program file table, resolved to paths on demand.
@@ -1198,6 +1203,11 @@ mod tests {
         );
         assert_eq!(rust_unit_crate("foo.1a2b-cgu.3").as_deref(), Some("foo"));
         assert_eq!(rust_unit_crate("src/lib.rs").as_deref(), None);
+        // Incremental builds: a random token, no crate.
+        assert_eq!(
+            rust_unit_crate("src/main.rs/@/0mlrazvysn6xfbmmpt5el6qf4").as_deref(),
+            None
+        );
     }
 
     #[test]

@@ -197,7 +197,18 @@ impl<'a> Attributor<'a> {
 
     /// How a unit is shown in the `cu` column.
     fn unit_shown(&self, unit: &dwarf::CompUnit) -> String {
-        match (&unit.krate, unit.path.rsplit_once("/@/")) {
+        self.unit_shown_as(unit, unit.krate.as_deref())
+    }
+
+    /// [`Attributor::unit_shown`] with the unit's crate as inferred.
+    fn unit_shown_as(&self, unit: &dwarf::CompUnit, krate: Option<&str>) -> String {
+        if unit.is_rust() && krate.is_none() {
+            // An incremental build's unit (`ROOT/@/<random token>`) whose crate is unknown.
+            if let Some((root, _)) = unit.path.rsplit_once("/@/") {
+                return format!("{}/@/", self.paths.show(root, unit.comp_dir.as_deref()));
+            }
+        }
+        match (krate, unit.path.rsplit_once("/@/")) {
             // rustc's `ROOT/@/CRATE.HASH-cgu.N`: the hash and codegen-unit number change
             // from build to build, so the unit is shown as `ROOT/@/CRATE`.
             (Some(krate), Some((root, _))) => {
@@ -272,7 +283,13 @@ impl<'a> Attributor<'a> {
                 ((f, dir), self.paths.show(path, comp_dir(dir)))
             })
             .collect();
-        let cus: Vec<String> = d.units.par_iter().map(|u| self.unit_shown(u)).collect();
+        let unit_crates = infer_unit_crates(d, symbols, &found);
+        let cus: Vec<String> = d
+            .units
+            .par_iter()
+            .zip(&unit_crates)
+            .map(|(u, k)| self.unit_shown_as(u, k.as_deref()))
+            .collect();
         symbols.par_iter_mut().zip(found).for_each(|(s, found)| {
             let mut o = Origin {
                 krate: s.krate.take(),
@@ -291,7 +308,7 @@ impl<'a> Attributor<'a> {
                 if let Some(u) = unit {
                     o.cu = Some(cus[u].clone());
                     if o.krate.is_none() {
-                        o.krate = d.units[u].krate.clone();
+                        o.krate = unit_crates[u].clone();
                     }
                 }
             }
@@ -433,6 +450,48 @@ pub struct SymbolParts<'a> {
     pub section: Option<&'a str>,
     /// Crate of its demangled Rust path.
     pub path_crate: Option<&'a str>,
+}
+
+/// Each unit's crate: from its name (`ROOT/@/CRATE.HASH-cgu.N`), else, for the units of an
+/// incremental build (named by a random token), the crate that most of the symbols of the
+/// units sharing its root file and compilation directory name in their demangled paths,
+/// leaving out the crates that have units of their own (their generics are instantiated
+/// in every crate's units). Ties go to the first name in order, so the result is stable.
+fn infer_unit_crates(
+    d: &Dwarf,
+    symbols: &[SymbolUsage],
+    found: &[Option<(dwarf::FileId, Option<u32>, u32)>],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = d.units.iter().map(|u| u.krate.clone()).collect();
+    if !d.units.iter().any(|u| u.is_rust() && u.krate.is_none()) {
+        return out;
+    }
+    let named: std::collections::HashSet<&str> =
+        d.units.iter().filter_map(|u| u.krate.as_deref()).collect();
+    let group = |u: &dwarf::CompUnit| (u.comp_dir.clone(), u.root.clone());
+    let mut votes: BTreeMap<(Option<String>, String), BTreeMap<&str, usize>> = BTreeMap::new();
+    for (s, f) in symbols.iter().zip(found) {
+        let Some(u) = f.and_then(|(_, u, _)| u) else {
+            continue;
+        };
+        let unit = &d.units[u as usize];
+        let Some(k) = s.krate.as_deref() else {
+            continue;
+        };
+        if unit.is_rust() && unit.krate.is_none() && !named.contains(k) {
+            *votes.entry(group(unit)).or_default().entry(k).or_default() += 1;
+        }
+    }
+    for (u, k) in d.units.iter().zip(out.iter_mut()) {
+        if k.is_none() && u.is_rust() {
+            *k = votes.get(&group(u)).and_then(|v| {
+                v.iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                    .map(|(k, _)| k.to_string())
+            });
+        }
+    }
+    out
 }
 
 impl<'a> SymbolParts<'a> {
