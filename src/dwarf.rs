@@ -119,9 +119,10 @@ pub enum Source {
     /// No DIE, but the symbol's `STT_FILE` names a compile unit (rustc names both after
     /// the codegen unit): the unit's primary file.
     SymbolTableUnit,
-    /// No DIE: the symbol table's `STT_FILE` entry (local symbols only).
+    /// No DIE, no unit range: the symbol table's `STT_FILE` entry.
     SymbolTable,
-    /// No DIE and no `STT_FILE`: the unit whose address ranges cover the symbol.
+    /// No DIE and no `STT_FILE` naming a unit: the unit whose address ranges cover the
+    /// symbol.
     UnitRange,
 }
 
@@ -221,7 +222,10 @@ impl Dwarf {
         }
         let unit_id = self.unit_at(addr);
         let unit = unit_id.map(|u| &self.units[u as usize]);
-        if let Some(f) = stt_file {
+        // A unit whose ranges cover the symbol knows its source better than an `STT_FILE`
+        // that names no unit (an object's base name, e.g. `lib_a-memcpy.o` for newlib's
+        // assembler `memcpy`, which a global gets from its ARM mapping symbol).
+        if let (Some(f), None) = (stt_file, unit) {
             return Some(Found {
                 file: Some(f),
                 line: 0,
@@ -362,9 +366,10 @@ fn read_inner(data: &[u8]) -> Result<Dwarf, String> {
             }
         }
     }
+    let all_headers = headers.clone();
     let results: Vec<Result<UnitResult, gimli::Error>> = headers
         .into_par_iter()
-        .map(|h| read_unit(&dwarf, h, &aranges))
+        .map(|h| read_unit(&dwarf, h, &all_headers, &aranges))
         .collect();
 
     let mut out = Dwarf::default();
@@ -454,8 +459,11 @@ struct Die<'a> {
     decl_line: Option<u64>,
     name: Option<AttributeValue<R<'a>>>,
     linkage_name: Option<AttributeValue<R<'a>>>,
-    /// `DW_AT_specification` or `DW_AT_abstract_origin` within this unit.
-    origin: Option<gimli::UnitOffset>,
+    /// `DW_AT_specification` or `DW_AT_abstract_origin`.
+    origin: Option<OriginRef>,
+    /// The declaration file, as a path, when it was inherited from a DIE of another unit
+    /// (whose file numbers mean nothing in this one).
+    decl_path: Option<String>,
     declaration: bool,
     ranges: Option<AttributeValue<R<'a>>>,
 }
@@ -493,14 +501,34 @@ fn collect_attr<'a>(
         DW_AT_name => die.name = Some(attr.value()),
         DW_AT_linkage_name | DW_AT_MIPS_linkage_name => die.linkage_name = Some(attr.value()),
         DW_AT_specification | DW_AT_abstract_origin => {
-            if let AttributeValue::UnitRef(o) = attr.value() {
-                die.origin = Some(o);
-            }
+            die.origin = match attr.value() {
+                AttributeValue::UnitRef(o) => Some(OriginRef::Unit(o)),
+                // DW_FORM_ref_addr: another unit's DIE (GCC's LTO output, C++).
+                AttributeValue::DebugInfoRef(o) => Some(OriginRef::Section(o)),
+                _ => die.origin,
+            };
         }
         DW_AT_declaration => die.declaration = true,
         DW_AT_ranges => die.ranges = Some(attr.value()),
         _ => {}
     }
+}
+
+/// Where a `DW_AT_specification` / `DW_AT_abstract_origin` points.
+#[derive(Debug, Clone, Copy)]
+enum OriginRef {
+    /// In the same unit as the DIE that refers.
+    Unit(gimli::UnitOffset),
+    /// Anywhere in `.debug_info` (`DW_FORM_ref_addr`).
+    Section(gimli::DebugInfoOffset),
+}
+
+/// Every unit header, to follow `DW_FORM_ref_addr` into other units; the units reached are
+/// parsed once per reading unit.
+struct Far<'d, 'a> {
+    dwarf: &'d gimli::Dwarf<R<'a>>,
+    headers: &'d [gimli::UnitHeader<R<'a>>],
+    units: HashMap<usize, gimli::Unit<R<'a>>>,
 }
 
 /// Enclosing subprogram while walking the tree: its depth and file, so that a static
@@ -513,6 +541,7 @@ struct Scope {
 fn read_unit<'a>(
     dwarf: &gimli::Dwarf<R<'a>>,
     header: gimli::UnitHeader<R<'a>>,
+    headers: &[gimli::UnitHeader<R<'a>>],
     aranges: &HashMap<usize, Vec<(u64, u64)>>,
 ) -> Result<UnitResult, gimli::Error> {
     let offset = header.offset().0;
@@ -560,6 +589,11 @@ fn read_unit<'a>(
     }
 
     let mut entries = Vec::new();
+    let mut far = Far {
+        dwarf,
+        headers,
+        units: HashMap::new(),
+    };
     let mut walk = Walk::new(&unit)?;
     let mut scopes: Vec<Scope> = Vec::new();
     while let Some((depth, kind, mut die, has_children)) = walk.next_candidate(uref)? {
@@ -580,11 +614,12 @@ fn read_unit<'a>(
             }
             continue;
         };
-        let resolved = resolve_origin(uref, &mut die);
-        let file = die
-            .decl_file
-            .and_then(|f| files.get(f))
-            .or_else(|| scopes.last().and_then(|s| s.file));
+        let resolved = resolve_origin(uref, &mut far, &mut die);
+        let file = match die.decl_path.take() {
+            Some(p) => Some(files.intern(p)),
+            None => die.decl_file.and_then(|f| files.get(f)),
+        }
+        .or_else(|| scopes.last().and_then(|s| s.file));
         if kind == EntryKind::Function && has_children {
             scopes.push(Scope { depth, file });
         }
@@ -658,24 +693,67 @@ struct Names {
 
 /// Fill in what a concrete DIE inherits from its `DW_AT_specification` /
 /// `DW_AT_abstract_origin` chain (decl file and line, names).
-fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Names {
+fn resolve_origin<'a>(
+    home: gimli::UnitRef<'_, R<'a>>,
+    far: &mut Far<'_, 'a>,
+    die: &mut Die<'a>,
+) -> Names {
     let mut names = Names {
-        name: name_key(unit, die.name),
-        linkage: name_key(unit, die.linkage_name),
+        name: name_key(home, die.name),
+        linkage: name_key(home, die.linkage_name),
     };
+    let home_offset = home.header.debug_info_offset().map(|o| o.0);
+    // The unit the chain is in: None for `home`, else an index into `far.headers`.
+    let mut at: Option<usize> = None;
     let mut next = die.origin;
     // A short chain (concrete -> abstract -> declaration); the bound guards against cycles.
     for _ in 0..4 {
-        let Some(offset) = next else { break };
+        let Some(target) = next else { break };
+        let offset = match target {
+            OriginRef::Unit(o) => o,
+            OriginRef::Section(o) => {
+                let i = far
+                    .headers
+                    .partition_point(|h| h.debug_info_offset().is_some_and(|x| x.0 <= o.0));
+                let Some(h) = i.checked_sub(1).map(|i| &far.headers[i]) else {
+                    break;
+                };
+                let Some(unit_offset) = o.to_unit_offset(h) else {
+                    break;
+                };
+                at = (h.debug_info_offset().map(|x| x.0) != home_offset).then_some(i - 1);
+                unit_offset
+            }
+        };
+        if let Some(i) = at {
+            if !far.units.contains_key(&i) {
+                let Ok(u) = gimli::Unit::new(far.dwarf, far.headers[i]) else {
+                    break;
+                };
+                far.units.insert(i, u);
+            }
+        }
+        let unit = match at {
+            Some(i) => far.units[&i].unit_ref(far.dwarf),
+            None => home,
+        };
         let Ok(entry) = unit.entry(offset) else { break };
         let mut origin = Die::default();
         for attr in entry.attrs() {
             collect_attr(unit, &mut origin, *attr);
         }
-        if die.decl_file.is_none() {
+        let inherit_file = die.decl_file.is_none() && die.decl_path.is_none();
+        if inherit_file {
             // decl_line goes with decl_file: GCC omits both on the concrete DIE when they
             // equal the declaration's, and only the line when just the file is the same.
-            die.decl_file = origin.decl_file;
+            match at {
+                None => die.decl_file = origin.decl_file,
+                Some(_) => {
+                    die.decl_path = origin
+                        .decl_file
+                        .and_then(|f| FileTable::new(unit).resolve(f));
+                }
+            }
             if die.decl_line.is_none() {
                 die.decl_line = origin.decl_line;
             }
@@ -1094,6 +1172,12 @@ impl<'u, 'a> FileTable<'u, 'a> {
             cache: HashMap::new(),
             paths: Vec::new(),
         }
+    }
+
+    /// A path from elsewhere (another unit's file table).
+    fn intern(&mut self, path: String) -> u32 {
+        self.paths.push(path);
+        (self.paths.len() - 1) as u32
     }
 
     fn get(&mut self, index: u64) -> Option<u32> {

@@ -29,6 +29,7 @@ trials![
     map_objects_and_archives,
     malformed_map_is_one_line_with_file_and_line,
     dwarf_versions_endianness_and_compression,
+    cross_unit_references_of_lto,
     broken_debug_info_degrades_to_a_note,
     rollups_of_every_view_add_up_and_json_carries_the_fields,
     plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic,
@@ -742,6 +743,62 @@ fn dwarf_versions_endianness_and_compression() {
             "{name}"
         );
     }
+}
+
+/// GCC's LTO output describes each function in an `<artificial>` unit whose DIEs point at
+/// their declarations in the source units with `DW_FORM_ref_addr`: the declaration file
+/// and line are those of the source unit, resolved through its own file table.
+fn cross_unit_references_of_lto() {
+    if !tool_exists("arm-none-eabi-gcc") {
+        skip("arm-none-eabi-gcc not installed: LTO cross-unit references");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.c"), dir.path().join("b.c"));
+    std::fs::write(
+        &a,
+        VARIANT_SOURCE.replace("void _start(void) { for (;;) get(); }\n", ""),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "int get(void);\nvoid _start(void) { for (;;) get(); }\n",
+    )
+    .unwrap();
+    let elf_path = dir.path().join("lto.elf");
+    let status = Command::new("arm-none-eabi-gcc")
+        .args([
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-O2",
+            "-g",
+            "-flto",
+            "-nostdlib",
+            "-o",
+        ])
+        .arg(&elf_path)
+        .arg(&a)
+        .arg(&b)
+        .status()
+        .unwrap();
+    assert!(status.success(), "gcc -flto failed");
+    let (image, dw) = load(&elf_path);
+    let mut seen = BTreeMap::new();
+    for sym in image
+        .symbols
+        .iter()
+        .filter(|s| s.size > 0 && s.section.is_some())
+    {
+        let f = dw
+            .lookup_symbol(sym)
+            .unwrap_or_else(|| panic!("{} not found", sym.raw));
+        assert_eq!(f.source, Source::Die, "{}", sym.raw);
+        seen.insert(sym.raw.clone(), (f.file.map(normal), f.line));
+    }
+    let file = |p: &Path| Some(normal(&p.display().to_string()));
+    assert_eq!(seen["_start"], (file(&b), 2));
+    assert_eq!(seen["hidden"], (file(&a), 2));
+    assert_eq!(seen["calls.0"], (file(&a), 3));
 }
 
 fn broken_debug_info_degrades_to_a_note() {
