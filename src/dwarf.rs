@@ -1046,7 +1046,7 @@ impl<'u, 'a> Walk<'u, 'a> {
                 .get(code)
                 .ok_or(gimli::Error::InvalidAbbreviationCode(code))?;
             let mut raw = gimli::EntriesRaw::new(
-                self.input.clone(),
+                self.input,
                 self.unit.encoding(),
                 &self.unit.abbreviations,
                 gimli::UnitOffset(at),
@@ -1108,7 +1108,7 @@ fn run_steps<'a>(
             }
             Step::Other(spec) => {
                 let mut raw = gimli::EntriesRaw::new(
-                    input.clone(),
+                    *input,
                     unit.encoding(),
                     &unit.abbreviations,
                     gimli::UnitOffset(0),
@@ -1124,7 +1124,7 @@ fn run_steps<'a>(
 /// Whether a `DW_AT_location` of `form` at byte `at` of `input` starts with an address
 /// operator (the only locations [`die_address`] accepts); location lists never do.
 fn is_static_location(input: &R<'_>, at: usize, form: gimli::DwForm) -> bool {
-    let mut r = input.clone();
+    let mut r = *input;
     if r.skip(at).is_err() {
         return false;
     }
