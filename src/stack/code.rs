@@ -243,6 +243,11 @@ impl<'a> Code<'a> {
         self.bytes_at(addr, 1).map(|b| b[0])
     }
 
+    /// Whether the image has ARM mapping symbols (`$t`/`$a`/`$d`).
+    pub fn has_mapping(&self) -> bool {
+        !self.mapping.is_empty()
+    }
+
     /// Whether `addr` holds code according to the mapping symbols (true when there are
     /// none: then nothing marks literal pools).
     pub fn is_code(&self, addr: u64) -> bool {

@@ -363,8 +363,15 @@ pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
     } else {
         ""
     };
+    let case_helpers = image
+        .symbols
+        .iter()
+        .filter(|s| s.kind == SymbolKind::Func)
+        .filter_map(|s| Some((s.addr, arm::CaseHelper::from_name(&s.raw)?)))
+        .collect();
     Ok(Box::new(arm::Thumb {
         arch: format!("{arch}{fpu}"),
+        case_helpers,
     }))
 }
 

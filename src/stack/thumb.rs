@@ -372,7 +372,9 @@ fn decode32(pc: u64, h1: u32, h2: u32) -> Op {
             } else if bits(h1, 10, 8) == 0b010 || bits(h1, 10, 8) == 0b011 {
                 // data processing (register), multiply, long multiply, divide
                 let mut writes = reg_mask(bits(h2, 11, 8));
-                if bits(h1, 10, 7) == 0b0111 {
+                // Long multiplies also write RdLo (15:12); sdiv/udiv (op1 001/011) share the
+                // group with 0b1111 there, which is no register written (not PC).
+                if bits(h1, 10, 7) == 0b0111 && !matches!(bits(h1, 6, 4), 0b001 | 0b011) {
                     writes |= reg_mask(bits(h2, 15, 12));
                 }
                 writes_to_op(writes, false)
@@ -854,6 +856,16 @@ mod tests {
         assert_eq!(d16(0xbf08), Op::It(1)); // it eq
         assert_eq!(d16(0xbf0c), Op::It(2)); // ite eq
         assert_eq!(d16(0xde00), Op::Undefined); // udf #0
+    }
+
+    #[test]
+    fn divides_write_rd_only() {
+        // udiv r3, r0, r2 / sdiv r1, r3, r2: 0b1111 in 15:12 is no write to PC.
+        let other = |writes| Op::Other { writes, fp: false };
+        assert_eq!(d32(0xfbb0, 0xf3f2), other(1 << 3));
+        assert_eq!(d32(0xfb93, 0xf1f2), other(1 << 1));
+        // umull r0, r1, r2, r3 writes both halves.
+        assert_eq!(d32(0xfba2, 0x0103), other(0b11));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::support::{root, trials, Skip, BIN};
 trials![
     tracker_on_hand_written_sequences,
     frames_match_gcc_stack_usage,
+    thumb1_switch_tables_are_followed,
     decoder_agrees_with_objdump,
     every_cortex_m_elf_is_analysed_and_others_are_refused,
     garbage_code_never_panics,
@@ -161,10 +162,11 @@ fn read_su(path: &Path) -> Vec<(String, u32, bool)> {
 }
 
 fn frames_match_gcc_stack_usage() {
-    for m in ["m4", "m0"] {
+    // m4: ARMv7E-M -O2; m0: ARMv6-M -O2; m0s: ARMv6-M -Os; m23: ARMv8-M baseline -Os.
+    for m in ["m4", "m0", "m0s", "m23"] {
         let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
         let su = read_su(&repo(&format!("fixtures/stack-c/app-{m}.su")));
-        assert!(su.len() >= 14, "{m}: .su has {} functions", su.len());
+        assert!(su.len() >= 20, "{m}: .su has {} functions", su.len());
         let mut wrong = Vec::new();
         for (name, bytes, dynamic) in &su {
             // GCC compiled it, the linker dropped it (--gc-sections: memset is unused).
@@ -218,6 +220,38 @@ fn frames_match_gcc_stack_usage() {
             assert!(kinds.contains(&&k), "{m}: {k:?} missing from {kinds:?}");
         }
         assert_eq!(reset.worst_case, func(&r, "Reset_Handler").worst_case);
+    }
+}
+
+/// ARMv6-M and ARMv8-M baseline at -Os switch through libgcc's `__gnu_thumb1_case_*`:
+/// `bl` to the helper, then a byte/halfword table that the helper uses to return into the
+/// case. The table is no code, its entries are the function's branches, and the call does
+/// not return after itself: each switch's worst case is the deepest case, from frames that
+/// agree with `-fstack-usage` (checked above).
+fn thumb1_switch_tables_are_followed() {
+    for (m, helpers) in [("m0s", &["uqi", "uhi", "sqi"][..]), ("m23", &["uqi", "uhi", "sqi"])] {
+        let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
+        for h in helpers {
+            let name = format!("__gnu_thumb1_case_{h}");
+            assert!(func(&r, &name).frame > 0, "{m}: {name}");
+        }
+        let frame = |n: &str| func(&r, n).frame as u64;
+        let deep = frame("deep") + frame("work");
+        assert_eq!(func(&r, "deep").worst_case, deep, "{m}");
+        // Case 1 of sw_small and case 3 of sw_long reach deep(); sw_loop only work().
+        for (sw, callee) in [("sw_small", deep), ("sw_long", deep), ("sw_loop", frame("work"))] {
+            let f = func(&r, sw);
+            assert_eq!(f.worst_case, f.frame as u64 + callee, "{m} {sw}");
+            assert!(f.complete, "{m} {sw}");
+            let stray: Vec<_> = r.unknowns.iter().filter(|u| u.function == sw).collect();
+            assert!(stray.is_empty(), "{m} {sw}: {stray:?}");
+        }
+        let path: Vec<&str> = r
+            .roots
+            .iter()
+            .flat_map(|x| x.path.iter().map(|p| p.function.as_str()))
+            .collect();
+        assert!(!path.iter().any(|p| p.starts_with("sw_") && p.contains('+')), "{path:?}");
     }
 }
 
