@@ -122,7 +122,8 @@ fn stack_root_changes(d: &Delta, md: bool, out: &mut dyn Write) -> io::Result<()
             r.new
                 .map(|b| format!("{b} B"))
                 .unwrap_or_else(|| "-".into()),
-            signed(r.delta),
+            // Exact bytes, like the two columns before it: stack is counted in bytes.
+            format!("{:+} B", r.delta),
         ]);
     }
     print_table(out, &t)?;

@@ -25,6 +25,7 @@ trials![
     stale_or_malformed_annotations_are_bad_input,
     check_gates_the_worst_case_against_the_stack,
     worst_case_per_root_is_in_the_baseline_with_a_tolerance,
+    diff_shows_per_root_stack_deltas,
     corrupt_elves_never_panic
 ];
 
@@ -229,7 +230,10 @@ fn frames_match_gcc_stack_usage() {
 /// not return after itself: each switch's worst case is the deepest case, from frames that
 /// agree with `-fstack-usage` (checked above).
 fn thumb1_switch_tables_are_followed() {
-    for (m, helpers) in [("m0s", &["uqi", "uhi", "sqi"][..]), ("m23", &["uqi", "uhi", "sqi"])] {
+    for (m, helpers) in [
+        ("m0s", &["uqi", "uhi", "sqi"][..]),
+        ("m23", &["uqi", "uhi", "sqi"]),
+    ] {
         let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
         for h in helpers {
             let name = format!("__gnu_thumb1_case_{h}");
@@ -239,7 +243,11 @@ fn thumb1_switch_tables_are_followed() {
         let deep = frame("deep") + frame("work");
         assert_eq!(func(&r, "deep").worst_case, deep, "{m}");
         // Case 1 of sw_small and case 3 of sw_long reach deep(); sw_loop only work().
-        for (sw, callee) in [("sw_small", deep), ("sw_long", deep), ("sw_loop", frame("work"))] {
+        for (sw, callee) in [
+            ("sw_small", deep),
+            ("sw_long", deep),
+            ("sw_loop", frame("work")),
+        ] {
             let f = func(&r, sw);
             assert_eq!(f.worst_case, f.frame as u64 + callee, "{m} {sw}");
             assert!(f.complete, "{m} {sw}");
@@ -251,7 +259,10 @@ fn thumb1_switch_tables_are_followed() {
             .iter()
             .flat_map(|x| x.path.iter().map(|p| p.function.as_str()))
             .collect();
-        assert!(!path.iter().any(|p| p.starts_with("sw_") && p.contains('+')), "{path:?}");
+        assert!(
+            !path.iter().any(|p| p.starts_with("sw_") && p.contains('+')),
+            "{path:?}"
+        );
     }
 }
 
@@ -828,6 +839,144 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let (_, md) = check(&b, "markdown");
     assert!(md.contains("Worst-case stack"), "{md}");
     assert!(md.contains("+1024"), "{md}");
+}
+
+/// Run the binary; stdout on success.
+fn mb(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Each root's worst case, from `membudget stack --format json`.
+fn root_worst_cases(elf: &Path) -> Vec<(String, u64)> {
+    let json = mb(&[
+        "stack".as_ref(),
+        elf.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["worst_case"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `diff` shows each root whose worst case changed (before, after, delta) in the table, the
+/// Markdown and the JSON, for two ELFs, two JSON reports, and a baseline against an ELF.
+fn diff_shows_per_root_stack_deltas() {
+    let (a, b) = (
+        repo("fixtures/qemu-an386.elf"),
+        repo("fixtures/qemu-an386-oz.elf"),
+    );
+    let (old, new) = (root_worst_cases(&a), root_worst_cases(&b));
+    let mut expected: Vec<(String, u64, u64)> = new
+        .iter()
+        .filter_map(|(n, w)| {
+            let o = old.iter().find(|(m, _)| m == n)?.1;
+            (o != *w).then(|| (n.clone(), o, *w))
+        })
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the two builds differ in stack: {old:?} {new:?}"
+    );
+    let check = |old_side: &Path, new_side: &Path, expected: &[(String, u64, u64)]| {
+        let args = |f: &'static str| -> Vec<&std::ffi::OsStr> {
+            vec![
+                "diff".as_ref(),
+                old_side.as_os_str(),
+                new_side.as_os_str(),
+                "--format".as_ref(),
+                f.as_ref(),
+            ]
+        };
+        let json: serde_json::Value = serde_json::from_str(&mb(&args("json"))).unwrap();
+        let rows = json["stack_roots"]
+            .as_array()
+            .expect("stack_roots in the diff JSON");
+        let table = mb(&args("table"));
+        let md = mb(&args("markdown"));
+        assert!(md.contains("#### Worst-case stack"), "{md}");
+        for (name, o, n) in expected {
+            let delta = *n as i64 - *o as i64;
+            let row = rows
+                .iter()
+                .find(|r| r["name"] == name.as_str())
+                .expect(name);
+            assert_eq!(
+                (row["old"].as_u64(), row["new"].as_u64()),
+                (Some(*o), Some(*n))
+            );
+            assert_eq!(row["delta"].as_i64(), Some(delta), "{name}");
+            let line = format!("| `{name}` | {o} B | {n} B |");
+            let md_line = md
+                .lines()
+                .find(|l| l.replace(' ', "").starts_with(&line.replace(' ', "")));
+            assert!(
+                md_line.is_some_and(|l| l.contains(&format!("{delta:+} B"))),
+                "{name}: {md}"
+            );
+            assert!(
+                table
+                    .lines()
+                    .any(|l| l.contains(name.as_str()) && l.contains(&format!("{o} B"))),
+                "{table}"
+            );
+        }
+    };
+    check(&a, &b, &expected);
+
+    // The same from two `report --format json` files.
+    let dir = tempfile::tempdir().unwrap();
+    let (ra, rb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (elf, out) in [(&a, &ra), (&b, &rb)] {
+        let json = mb(&[
+            "report".as_ref(),
+            elf.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ]);
+        std::fs::write(out, json).unwrap();
+    }
+    check(&ra, &rb, &expected);
+
+    // A baseline blessed with the stack analysis on, then edited as if the build before
+    // needed 2 KiB less on its reset path: `diff BUDGET ELF` shows the +2048.
+    let budget = seqs_budget(dir.path(), r#"{"analysis": {}}"#, "");
+    let seqs = repo("tests/data/stack/seqs.elf");
+    mb(&[
+        "bless".as_ref(),
+        "--budget".as_ref(),
+        budget.as_os_str(),
+        seqs.as_os_str(),
+    ]);
+    let baseline_path = dir.path().join("seqs.baseline.json");
+    let mut base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline_path).unwrap()).unwrap();
+    let roots = base
+        .pointer_mut("/baseline/stack_roots")
+        .expect("stack roots in the baseline");
+    let reset = roots
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["name"] == "Reset_Handler")
+        .unwrap();
+    let now = reset["worst_case"].as_u64().unwrap();
+    assert!(now > 2048, "{now}");
+    reset["worst_case"] = (now - 2048).into();
+    std::fs::write(&baseline_path, serde_json::to_string_pretty(&base).unwrap()).unwrap();
+    expected = vec![("Reset_Handler".into(), now - 2048, now)];
+    check(&budget, &seqs, &expected);
 }
 
 fn corrupt_elves_never_panic() {
