@@ -262,11 +262,12 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
         Some(path) => Some(load_budget(path, &script)?),
         None => None,
     };
-    let annotations = budget
+    let mut annotations = budget
         .as_ref()
         .and_then(|b| b.human.stack.as_ref())
         .and_then(|s| s.analysis.clone())
         .unwrap_or_default();
+    annotations.resolve_indirect |= args.resolve_indirect;
     let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output)?;
     Ok(EXIT_OK)

@@ -57,6 +57,12 @@ enum Val {
     Const(u32),
     /// `entry SP - depth`: a frame pointer or a copy of SP.
     Sp(i64),
+    /// Loaded from offset `off` of a pointer not known statically (a vtable slot, a
+    /// field); `via_pointer`: that pointer was itself loaded from memory (a vtable pointer).
+    Loaded {
+        off: u32,
+        via_pointer: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,7 +295,7 @@ impl Tracker<'_, '_> {
                 let v = match v {
                     Val::Const(c) => Val::Const(c.wrapping_add(imm as u32)),
                     Val::Sp(d) => Val::Sp(d - imm as i64),
-                    Val::Unknown => Val::Unknown,
+                    Val::Unknown | Val::Loaded { .. } => Val::Unknown,
                 };
                 match rd {
                     SP => match v {
@@ -306,11 +312,31 @@ impl Tracker<'_, '_> {
                     Val::Const(c) => Val::Const((c & 0xffff) | (high as u32) << 16),
                     _ => Val::Unknown,
                 };
+                if let Val::Const(c) = v {
+                    // movw/movt pairs take the address of functions too.
+                    self.facts.constants.push(c);
+                }
                 st.set(rd, v);
             }
             Op::LoadLiteral { rd, addr } => {
                 let v = self.code.data32(addr).map_or(Val::Unknown, Val::Const);
                 st.set(rd, v);
+            }
+            Op::LoadWord { rt, rn, imm } => {
+                let v = match st.get(rn) {
+                    // A load from the frame (a spilled register) is anything.
+                    Val::Sp(_) => Val::Unknown,
+                    Val::Const(c) => self
+                        .code
+                        .data32(c.wrapping_add(imm) as u64)
+                        .filter(|_| self.code.is_read_only(c.wrapping_add(imm) as u64))
+                        .map_or(Val::Unknown, Val::Const),
+                    base => Val::Loaded {
+                        off: imm,
+                        via_pointer: matches!(base, Val::Loaded { .. }),
+                    },
+                };
+                st.set(rt, v);
             }
             Op::Call { target, arm } => {
                 if arm {
@@ -329,7 +355,12 @@ impl Tracker<'_, '_> {
             Op::CallReg(rm) => {
                 match st.get(rm) {
                     Val::Const(c) => self.call(pc, (c & !1) as u64, st.depth, false),
-                    _ => self.unknown(pc, UnknownKind::IndirectCall, st.depth),
+                    v => {
+                        if let Val::Loaded { off, via_pointer } = v {
+                            self.facts.slots.push((pc, off, via_pointer));
+                        }
+                        self.unknown(pc, UnknownKind::IndirectCall, st.depth)
+                    }
                 }
                 st.clobber(0x100f);
             }
@@ -383,7 +414,13 @@ impl Tracker<'_, '_> {
     fn branch_to(&mut self, pc: u64, v: Val, st: &State) -> bool {
         match v {
             Val::Const(c) => self.jump(pc, (c & !1) as u64, st),
-            _ => self.unknown(pc, UnknownKind::IndirectJump, st.depth),
+            v => {
+                if let Val::Loaded { off, via_pointer } = v {
+                    // A tail call through a table of pointers.
+                    self.facts.slots.push((pc, off, via_pointer));
+                }
+                self.unknown(pc, UnknownKind::IndirectJump, st.depth)
+            }
         }
         false
     }

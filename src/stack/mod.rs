@@ -27,6 +27,7 @@ pub mod annotate;
 pub mod arm;
 mod cfi;
 pub mod code;
+mod indirect;
 mod roots;
 pub mod thumb;
 
@@ -52,6 +53,13 @@ pub struct FunctionFacts {
     pub unknowns: Vec<(u64, UnknownKind, u32)>,
     /// The function executes floating-point instructions.
     pub uses_fp: bool,
+    /// Indirect calls and jumps through a register loaded from `[rX, #offset]`:
+    /// (site, offset, whether `rX` was itself loaded from memory), the vtable slot when
+    /// `rX` holds a vtable.
+    pub slots: Vec<(u64, u32, bool)>,
+    /// Constants the code builds with `movw`/`movt` (function addresses among them are
+    /// address-taken).
+    pub constants: Vec<u32>,
 }
 
 /// A call (or tail call) out of a function.
@@ -803,6 +811,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
     fn annotate(&mut self) -> Result<(), Error> {
         self.annotate_frames()?;
         self.annotate_indirect()?;
+        if self.ann.resolve_indirect {
+            self.resolve_indirect();
+        }
         self.annotate_no_calls()
     }
 
@@ -899,6 +910,77 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// The opt-in heuristic (see [`indirect`]): every indirect call the budget left
+    /// unannotated gets the functions in the vtable slot it loads, or else every
+    /// address-taken function, as call edges at its depth; each site becomes an assumption.
+    fn resolve_indirect(&mut self) {
+        let is_function = |a: u64| {
+            self.by_entry
+                .get(&a)
+                .is_some_and(|&n| self.nodes[n].func.is_some_and(|f| self.funcs[f].addr == a))
+        };
+        let constants: Vec<u32> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.facts.constants.iter().copied())
+            .collect();
+        let found = indirect::scan(self.image, self.code, &is_function, &constants);
+        let taken: Vec<usize> = found
+            .address_taken
+            .iter()
+            .map(|a| self.by_entry[a])
+            .collect();
+        for n in 0..self.nodes.len() {
+            let sites: Vec<Unknown> = self.nodes[n]
+                .unknowns
+                .iter()
+                .filter(|u| {
+                    let slot = self.nodes[n].facts.slots.iter().any(|s| s.0 == u.address);
+                    u.kind == UnknownKind::IndirectCall
+                        || (u.kind == UnknownKind::IndirectJump && slot)
+                })
+                .cloned()
+                .collect();
+            for u in &sites {
+                let load = self.nodes[n].facts.slots.iter().find(|s| s.0 == u.address);
+                let slot = load.map(|s| s.1);
+                // `ldr rX, [rY]` with rY computed (`&table[i]`) is no vtable slot 0: narrow
+                // only past the first word, or when rY was loaded (a vtable pointer).
+                let in_slot = load
+                    .filter(|s| s.1 > 0 || s.2)
+                    .and_then(|s| found.slots.get(&s.1));
+                let (how, targets): (&str, Vec<usize>) = match in_slot {
+                    Some(fs) => ("vtable_slot", fs.iter().map(|a| self.by_entry[a]).collect()),
+                    None => ("address_taken", taken.clone()),
+                };
+                if targets.is_empty() {
+                    continue; // nothing to resolve to: it stays unknown
+                }
+                for &t in &targets {
+                    let target = self.nodes[t].entry;
+                    self.nodes[n].facts.calls.push(CallSite {
+                        site: u.address,
+                        target,
+                        depth: u.depth,
+                        tail: u.kind == UnknownKind::IndirectJump,
+                    });
+                    self.nodes[n].callees.push(Some(t));
+                }
+                self.nodes[n].unknowns.retain(|x| x != u);
+                self.assumptions.push(Assumption::ResolvedIndirect {
+                    function: self.nodes[n].name.clone(),
+                    address: u.address,
+                    how: how.into(),
+                    slot,
+                    targets: targets
+                        .iter()
+                        .map(|&t| self.nodes[t].name.clone())
+                        .collect(),
+                });
+            }
+        }
     }
 
     fn annotate_no_calls(&mut self) -> Result<(), Error> {

@@ -36,6 +36,10 @@ pub enum Op {
     /// `rd = literal at address` (ldr rd, [pc, #imm]): read from the image.
     #[allow(missing_docs)]
     LoadLiteral { rd: u8, addr: u64 },
+    /// `ldr rt, [rn, #imm]` (a word, no writeback): `rt` holds what is stored at offset
+    /// `imm` of whatever `rn` points to (a vtable slot, a field).
+    #[allow(missing_docs)]
+    LoadWord { rt: u8, rn: u8, imm: u32 },
     /// `bl`/`blx` with an immediate target.
     #[allow(missing_docs)]
     Call { target: u64, arm: bool },
@@ -216,6 +220,12 @@ fn decode16(pc: u64, i: u32) -> Op {
             }
         }
         // load/store immediate (word, byte, halfword)
+        // ldr rt, [rn, #imm5 * 4]: the slot offset of a call through a table of pointers
+        0b01101 => Op::LoadWord {
+            rt: bits(i, 2, 0) as u8,
+            rn: bits(i, 5, 3) as u8,
+            imm: bits(i, 10, 6) * 4,
+        },
         0b01100..=0b10001 => Op::Other {
             writes: if bit(i, 11) == 1 { low3(2) } else { 0 },
             fp: false,
@@ -743,6 +753,14 @@ fn load_single(pc: u64, h1: u32, h2: u32) -> Op {
             return Op::SpUnknown;
         }
         return sp_writeback(delta, true, reg_mask(rt));
+    }
+    if size == 0b10 && bit(h1, 7) == 1 && rt != PC as u32 && rt != SP as u32 {
+        // ldr.w rt, [rn, #imm12]
+        return Op::LoadWord {
+            rt: rt as u8,
+            rn: rn as u8,
+            imm: bits(h2, 11, 0),
+        };
     }
     let mut writes = reg_mask(rt);
     if wback {

@@ -26,6 +26,8 @@ trials![
     check_gates_the_worst_case_against_the_stack,
     worst_case_per_root_is_in_the_baseline_with_a_tolerance,
     diff_shows_per_root_stack_deltas,
+    resolve_indirect_is_opt_in_and_holds_on_target,
+    resolve_indirect_narrows_cpp_virtual_calls_to_vtable_slots,
     corrupt_elves_never_panic
 ];
 
@@ -977,6 +979,186 @@ fn diff_shows_per_root_stack_deltas() {
     std::fs::write(&baseline_path, serde_json::to_string_pretty(&base).unwrap()).unwrap();
     expected = vec![("Reset_Handler".into(), now - 2048, now)];
     check(&budget, &seqs, &expected);
+}
+
+/// `membudget stack ELF [--budget B] [--resolve-indirect] --format json`, parsed.
+fn stack_json(elf: &Path, budget: Option<&Path>, resolve: bool) -> serde_json::Value {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["stack".as_ref(), elf.as_os_str()];
+    if let Some(b) = budget {
+        args.extend([std::ffi::OsStr::new("--budget"), b.as_os_str()]);
+    }
+    if resolve {
+        args.push("--resolve-indirect".as_ref());
+    }
+    args.extend([
+        std::ffi::OsStr::new("--format"),
+        std::ffi::OsStr::new("json"),
+    ]);
+    serde_json::from_str(&mb(&args)).unwrap()
+}
+
+/// The heuristic's resolutions of the sites in `function`.
+fn resolutions<'a>(v: &'a serde_json::Value, function: &str) -> Vec<&'a serde_json::Value> {
+    v["assumptions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["kind"] == "resolved_indirect" && x["function"] == function)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn json_function<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .expect(name)
+}
+
+/// The opt-in mode on the firmware's function-pointer dispatch, in every build measured on
+/// QEMU: off, the site is an unknown; on, it resolves to a candidate set holding the three
+/// real targets, stays listed as an assumption, and every thread scenario's bound still
+/// holds what QEMU measured (the budget keeps only its recursion depth, no targets).
+fn resolve_indirect_is_opt_in_and_holds_on_target() -> Result<(), Skip> {
+    let dir = match std::env::var_os("MEMBUDGET_FIRMWARE_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => repo("fixtures"),
+    };
+    let dir_budget = tempfile::tempdir().unwrap();
+    let mut budget: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("firmware/stack.budget.json")).unwrap())
+            .unwrap();
+    let analysis = &mut budget["budget"]["stack"]["analysis"];
+    analysis.as_object_mut().unwrap().remove("indirect_calls");
+    analysis["resolve_indirect"] = true.into();
+    let budget_path = dir_budget.path().join("heuristic.budget.json");
+    std::fs::write(&budget_path, budget.to_string()).unwrap();
+    let dispatch = "membudget_firmware::scenarios::fn_pointer_dispatch";
+    let mut checked = 0;
+    let mut measured: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    measured.retain(|p| p.to_string_lossy().ends_with(".measured.json"));
+    measured.sort();
+    for m in measured {
+        let elf = PathBuf::from(m.to_string_lossy().replace(".measured.json", ".elf"));
+        let scenarios: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&m).unwrap()).unwrap();
+        let Some(scenarios) = scenarios["stack_scenarios"]
+            .as_array()
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let label = elf.file_name().unwrap().to_string_lossy().into_owned();
+        let off = stack_json(&elf, None, false);
+        assert!(
+            resolutions(&off, dispatch).is_empty(),
+            "{label}: opt-in only"
+        );
+        assert!(
+            off["unknowns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["function"] == dispatch && u["kind"] == "indirect_call"),
+            "{label}: the dispatch is an unknown without the mode"
+        );
+        let on = stack_json(&elf, Some(&budget_path), false);
+        let sites = resolutions(&on, dispatch);
+        assert!(!sites.is_empty(), "{label}: dispatch not resolved");
+        for site in &sites {
+            let targets: Vec<&str> = site["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            for op in ["op_small", "op_mid", "op_big"] {
+                let want = format!("membudget_firmware::scenarios::{op}");
+                assert!(
+                    targets.contains(&want.as_str()),
+                    "{label}: {want} not in {targets:?}"
+                );
+            }
+            assert!(
+                ["address_taken", "vtable_slot"].contains(&site["how"].as_str().unwrap()),
+                "{site}"
+            );
+        }
+        // The same through the command-line flag.
+        assert_eq!(
+            resolutions(&stack_json(&elf, None, true), dispatch).len(),
+            sites.len(),
+            "{label}"
+        );
+        for s in scenarios.iter().filter(|s| s["interrupt"].is_null()) {
+            let entry = s["entry"].as_str().unwrap();
+            let bound = json_function(&on, entry)["worst_case"].as_u64().unwrap();
+            let high = s["high_water"].as_u64().unwrap();
+            assert!(
+                bound >= high,
+                "{label} {entry}: bound {bound} < measured {high}"
+            );
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        return Err(Skip(format!(
+            "no measured firmware builds in {}",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The C++ fixture's virtual calls (`shape->draw()`, `shape->area()` in main): off, two
+/// unknowns; on, each resolves to one slot of the vtables, whose candidates are overrides
+/// of one and the same virtual function.
+fn resolve_indirect_narrows_cpp_virtual_calls_to_vtable_slots() {
+    let elf = repo("fixtures/cpp-m4.elf");
+    let off = stack_json(&elf, None, false);
+    let unknown_in_main = off["unknowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["function"] == "main" && u["kind"] == "indirect_call")
+        .count();
+    assert!(unknown_in_main >= 2, "{off}");
+    let on = stack_json(&elf, None, true);
+    let sites = resolutions(&on, "main");
+    assert_eq!(sites.len(), unknown_in_main);
+    for site in sites {
+        assert_eq!(site["how"], "vtable_slot", "{site}");
+        assert!(site["slot"].is_u64(), "{site}");
+        let targets: Vec<&str> = site["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(targets.len() >= 2, "{targets:?}");
+        let method = |t: &str| t.rsplit("::").next().unwrap().to_string();
+        assert!(
+            targets.iter().all(|t| method(t) == method(targets[0])),
+            "{targets:?}"
+        );
+    }
+    // No unknown left in main, and the report says the bound rests on the heuristic.
+    assert!(!on["unknowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["function"] == "main" && u["kind"] == "indirect_call"));
+    let text = mb(&[
+        "stack".as_ref(),
+        elf.as_os_str(),
+        "--resolve-indirect".as_ref(),
+    ]);
+    assert!(text.contains("opt-in heuristic"), "{text}");
 }
 
 fn corrupt_elves_never_panic() {
