@@ -10,6 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 CORPUS=${1:-${MEMBUDGET_CORPUS:-$ROOT/../shared/corpus}}
 OUT=fuzz/corpus
+TARGETS="elf_report linker_script budget_check report_diff map_file dwarf_attr stack"
 
 seed() { # target file...
     t=$1; shift
@@ -21,7 +22,7 @@ seed() { # target file...
     done
 }
 
-for t in elf_report linker_script budget_check report_diff; do
+for t in $TARGETS; do
     [ -d "fuzz/seeds/$t" ] && seed "$t" fuzz/seeds/"$t"/*
 done
 
@@ -63,6 +64,37 @@ if [ -x target/release/membudget ] || [ -x target/debug/membudget ]; then
 fi
 seed report_diff golden/*.baseline.json
 
-for t in elf_report linker_script budget_check report_diff; do
+# Linker maps (map_file fuzzes a map against fixtures/cpp-m4.elf, whose map comes first).
+seed map_file fixtures/*.map tests/data/*/*.map
+[ -d "$CORPUS" ] && seed map_file "$CORPUS"/*.map
+
+# ELFs with DWARF, small enough for -max_len: the stack-analysis fixtures (built with -g),
+# the C++ fixture, and the corpus ELFs that carry .debug_info (the big ones seed their
+# first bytes only).
+seed dwarf_attr fixtures/stack-c/*.elf fixtures/cpp-m4.elf
+if [ -d "$CORPUS" ]; then
+    for f in "$CORPUS"/*.elf; do
+        readelf -S "$f" 2>/dev/null | grep -q '\.debug_info' && seed dwarf_attr "$f"
+    done
+fi
+
+# Code for the stack analysis: the stack fixtures, the QEMU firmware and the Cortex-M ELFs of
+# the corpus, with their debug info stripped (it is most of their bytes; .debug_frame goes
+# too, so the stack fixtures, which keep it, seed the CFI cross-check).
+seed stack fixtures/stack-c/*.elf tests/data/stack/*.elf fuzz/seeds/elf_report/*.elf
+OBJCOPY=$(command -v arm-none-eabi-objcopy || command -v objcopy || true)
+if [ -n "$OBJCOPY" ]; then
+    tmp=$(mktemp -d)
+    for f in fixtures/qemu-an386.elf fixtures/qemu-an505.elf fixtures/qemu-an505-oz.elf \
+             "$CORPUS"/*.elf; do
+        [ -f "$f" ] || continue
+        readelf -h "$f" 2>/dev/null | grep -q 'Machine:.*ARM' || continue
+        "$OBJCOPY" --strip-debug "$f" "$tmp/$(basename "$f")" 2>/dev/null || continue
+        seed stack "$tmp/$(basename "$f")"
+    done
+    rm -rf "$tmp"
+fi
+
+for t in $TARGETS; do
     printf '%-14s %s seeds\n' "$t" "$(ls "$OUT/$t" 2>/dev/null | wc -l)"
 done

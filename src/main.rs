@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 
 use membudget::error::{Error, EXIT_BAD_INPUT};
@@ -13,6 +14,12 @@ fn main() -> ExitCode {
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        // No subcommand: the short help, on stderr with exit 2 (clap's own convention for
+        // a command that needs one), not its first line dressed as an error.
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(EXIT_BAD_INPUT as u8);
+        }
         Err(e) => {
             // One line, like every other error; `--help` has the rest.
             let text = e.render().to_string();

@@ -234,6 +234,13 @@ pub struct SymbolUsage {
     /// Other names at the same address with the same size.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// Position of its section in [`Report::sections`]. Section names are not unique (a
+    /// relocatable object's COMDAT `.text`s, unnamed sections), so rollups need this to
+    /// put a symbol's bytes in the right section. Not serialised: a report read back from
+    /// JSON resolves the section by name and address (`analyze::rollup::section_of`).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub section_pos: Option<usize>,
 }
 
 /// The stack as linker symbols or a `.stack` section declare it.

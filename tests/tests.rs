@@ -27,6 +27,9 @@
 //! - `stack_on_target`: the static stack bound against the stack scenarios measured on QEMU.
 //! - `gate`: issue 8's verdicts against real tools (GNU ld's overflow, avr-size -C,
 //!   esp-idf-size's rules), `diff BUDGET ELF`, load images, `init`, bad-input messages.
+//! - `output`: issue 8's readable output: tables that fit 80 and 120 columns, the failures
+//!   table, exact bytes, Markdown escaping and GitHub's size limit, colour, formats per
+//!   command.
 
 #[path = "tests/attribution.rs"]
 mod attribution;
@@ -46,6 +49,8 @@ mod html;
 mod linker;
 #[path = "tests/on_target.rs"]
 mod on_target;
+#[path = "tests/output.rs"]
+mod output;
 #[path = "tests/pipeline.rs"]
 mod pipeline;
 #[path = "tests/snapshots.rs"]
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
     trials.extend(on_target::trials());
     trials.extend(stack_on_target::trials());
     trials.extend(gate::trials());
+    trials.extend(output::trials());
     trials.push(support::trial("harness::one_binary", one_binary));
     let conclusion = libtest_mimic::run(&args, trials);
     support::skip::print_summary();

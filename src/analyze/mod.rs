@@ -150,18 +150,16 @@ fn check_totals(report: &Report) -> Result<(), Error> {
             )));
         }
     }
-    let mut per_section: BTreeMap<&str, u128> = BTreeMap::new();
+    // Per section position, not name: names repeat (unnamed sections, COMDAT groups).
+    let mut per_section: BTreeMap<usize, u128> = BTreeMap::new();
     for s in &report.symbols {
-        *per_section.entry(s.section.as_str()).or_default() += wide(s.bytes);
+        if let Some(pos) = rollup::section_of(report, s) {
+            *per_section.entry(pos).or_default() += wide(s.bytes);
+        }
     }
-    for s in &report.sections {
-        let sym = per_section.get(s.name.as_str()).copied().unwrap_or(0);
-        if sym + wide(s.unattributed) != wide(s.size)
-            && !report
-                .sections
-                .iter()
-                .any(|o| o.name == s.name && !std::ptr::eq(o, s))
-        {
+    for (pos, s) in report.sections.iter().enumerate() {
+        let sym = per_section.get(&pos).copied().unwrap_or(0);
+        if sym + wide(s.unattributed) != wide(s.size) {
             return Err(Error::Internal(format!(
                 "section {}: symbols {} + unattributed {} != size {}",
                 s.name, sym, s.unattributed, s.size

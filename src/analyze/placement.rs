@@ -231,7 +231,9 @@ pub(crate) fn place_sections(
             name: s.name.clone(),
             kind: s.kind,
             addr: s.addr,
-            load_addr: s.load_addr,
+            // A NOBITS section has no bytes to load: whatever physical address its
+            // segment gives it, it has no load address of its own.
+            load_addr: if s.is_nobits() { s.addr } else { s.load_addr },
             size: s.size,
             region: run.map(|r| regions[r].name.clone()),
             load_region: load.map(|r| regions[r].name.clone()),

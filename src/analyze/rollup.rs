@@ -96,164 +96,216 @@ pub const NO_ARCHIVE: &str = "(object files, no archive)";
 /// Row key of stack and heap reservations outside every section.
 pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
 
-/// Bytes of a symbol inside its run region and past the region's end. A symbol's
-/// exclusive bytes are the tail of its range (earlier symbols took the overlap), so the
-/// split is exact.
-pub fn split_at_region_end(
-    section_end: u64,
-    region_end: Option<u64>,
-    addr: u64,
-    size: u64,
-    bytes: u64,
-) -> (u64, u64) {
-    let end = addr.saturating_add(size).min(section_end);
-    let start = end.saturating_sub(bytes);
-    match region_end {
-        Some(limit) if end > limit => {
-            let outside = end - start.max(limit);
-            (bytes - outside, outside)
-        }
-        _ => (bytes, 0),
-    }
-}
-
-/// Every occupied byte of every region as labelled rows: symbols (clipped at the region
-/// end; bytes past it are listed with no region), unattributed remainders, load images
-/// under their load region, and reservations that lie outside all sections. The rows of
-/// a region add up to its `used + reserved`.
+/// Every occupied byte of every region as labelled rows: symbols, unattributed
+/// remainders, load images under their load region, and reservations that lie outside
+/// all sections. Bytes past a region's end (and sections in no region) are listed with no
+/// region. Where sections (or load images) overlap, the overlap goes to the first in
+/// address order, as a region's `used` counts it once; so the rows of a region add up to
+/// its `used + reserved`.
 pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<'_>, u64)) {
-    // Sections by name; duplicate names (relocatable objects) fall back to the first.
-    let mut sections: BTreeMap<&str, &SectionUsage> = BTreeMap::new();
-    for s in &report.sections {
-        sections.entry(s.name.as_str()).or_insert(s);
-    }
-    let symbol_in = symbol_bytes(report, &sections, &mut emit);
-    let in_sections = section_remainders(report, &sections, &symbol_in, &mut emit);
-    for r in &report.regions {
-        let sec_bytes = in_sections.get(r.name.as_str()).copied().unwrap_or(0);
-        let rest = (r.used + r.reserved).saturating_sub(sec_bytes);
-        if rest > 0 {
-            emit(Some(&r.name), Label::Reserved, rest);
-        }
-    }
-}
-
-/// Emit every symbol's bytes (inside its region, past its end, and in its load region);
-/// returns per section the symbol bytes inside and past the region end.
-fn symbol_bytes<'a>(
-    report: &'a Report,
-    sections: &BTreeMap<&str, &'a SectionUsage>,
-    emit: &mut impl FnMut(Option<&str>, Label<'_>, u64),
-) -> BTreeMap<&'a str, (u64, u64)> {
-    let region_end = |name: &Option<String>| {
-        name.as_deref()
-            .and_then(|n| report.regions.iter().find(|r| r.name == n))
-            .map(|r| r.origin.saturating_add(r.length))
-    };
-    let mut symbol_in: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut syms: Vec<Vec<&SymbolUsage>> = vec![Vec::new(); report.sections.len()];
     for sym in &report.symbols {
-        let Some(sec) = sections.get(sym.section.as_str()) else {
-            continue;
-        };
-        let (inside, outside) = split_at_region_end(
-            sec.addr.saturating_add(sec.size),
-            region_end(&sym.region),
-            sym.addr,
-            sym.size,
-            sym.bytes,
-        );
-        let e = symbol_in.entry(sec.name.as_str()).or_default();
-        e.0 += inside;
-        e.1 += outside;
-        if inside > 0 {
-            emit(sym.region.as_deref(), Label::Symbol(sym), inside);
-        }
-        if outside > 0 {
-            emit(None, Label::Symbol(sym), outside);
-        }
-        if let Some(l) = &sym.load_region {
-            emit(Some(l), Label::Symbol(sym), sym.bytes);
+        if let Some(pos) = section_of(report, sym) {
+            syms[pos].push(sym);
         }
     }
-    symbol_in
-}
-
-/// Emit what no symbol covers in each section (and its load image); returns the section
-/// bytes per region.
-fn section_remainders<'a>(
-    report: &'a Report,
-    sections: &BTreeMap<&str, &'a SectionUsage>,
-    symbol_in: &BTreeMap<&str, (u64, u64)>,
-    emit: &mut impl FnMut(Option<&str>, Label<'_>, u64),
-) -> BTreeMap<&'a str, u64> {
-    let mut in_sections: BTreeMap<&str, u64> = BTreeMap::new();
-    for sec in report
-        .sections
+    let region_pos: BTreeMap<&str, usize> = report
+        .regions
         .iter()
-        .filter(|s| s.kind.occupies_memory() && s.size > 0)
-    {
-        let (sym_in, sym_out) = symbol_in
-            .get(sec.name.as_str())
-            .copied()
-            .unwrap_or_default();
-        if sections
-            .get(sec.name.as_str())
-            .is_some_and(|first| !std::ptr::eq(*first, sec))
-        {
-            // A second section of the same name: its symbols were counted under the first.
-            emit(
-                sec.region.as_deref(),
-                Label::Unattributed(sec),
-                sec.size.saturating_sub(sec.overflow),
-            );
-            if let Some(r) = &sec.region {
-                let e = in_sections.entry(r).or_default();
-                *e = e.saturating_add(sec.size.saturating_sub(sec.overflow));
-            }
-            continue;
+        .enumerate()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    let mut covered = vec![0u64; report.regions.len()];
+    for piece in pieces(report, &region_pos) {
+        let sec = &report.sections[piece.section];
+        let region = piece.region.map(|r| report.regions[r].name.as_str());
+        let at = Placed {
+            sec,
+            syms: &syms[piece.section],
+            region,
+        };
+        let (lo, hi) = piece.range;
+        if let Some(r) = piece.region {
+            covered[r] = covered[r].saturating_add(hi - lo);
         }
-        if sec.gaps.is_empty() {
-            let inside = sec.size.saturating_sub(sec.overflow).saturating_sub(sym_in);
-            let outside = sec.overflow.saturating_sub(sym_out);
-            if inside > 0 {
-                emit(sec.region.as_deref(), Label::Unattributed(sec), inside);
-            }
-            if outside > 0 {
-                emit(None, Label::Unattributed(sec), outside);
-            }
-        } else {
-            emit_gaps(sec, emit);
-        }
-        if let Some(r) = &sec.region {
-            let e = in_sections.entry(r).or_default();
-            *e = e.saturating_add(sec.size.saturating_sub(sec.overflow));
-        }
-        if let Some(l) = &sec.load_region {
-            if sec.gaps.is_empty() && sec.unattributed > 0 {
-                emit(Some(l), Label::Unattributed(sec), sec.unattributed);
-            }
-            for g in &sec.gaps {
-                emit(Some(l), Label::Gap(sec, g), g.size);
-            }
-            let e = in_sections.entry(l).or_default();
-            *e = e.saturating_add(sec.size);
+        at.emit(lo, hi, &mut emit);
+    }
+    for (r, reg) in report.regions.iter().enumerate() {
+        let rest = (reg.used + reg.reserved).saturating_sub(covered[r]);
+        if rest > 0 {
+            emit(Some(&reg.name), Label::Reserved, rest);
         }
     }
-    in_sections
 }
 
-/// Emit the gaps of a section (bytes no symbol covers, split by DWARF unit and map input
-/// section), inside its region and past its end.
-fn emit_gaps(sec: &SectionUsage, emit: &mut impl FnMut(Option<&str>, Label<'_>, u64)) {
-    let region_end = sec.addr.saturating_add(sec.size - sec.overflow);
-    for g in &sec.gaps {
-        let end = g.addr.saturating_add(g.size);
-        let inside = end.min(region_end).saturating_sub(g.addr);
-        if inside > 0 {
-            emit(sec.region.as_deref(), Label::Gap(sec, g), inside);
+/// Position in `report.sections` of the section a symbol's bytes are in. Names are not
+/// unique (unnamed sections, a relocatable object's COMDAT groups), so an analysed report
+/// says which one; a report read back from JSON does not, and then the section is the
+/// first of that name that holds the symbol's bytes, else the first of that name.
+pub fn section_of(report: &Report, sym: &SymbolUsage) -> Option<usize> {
+    if let Some(pos) = sym.section_pos {
+        if report
+            .sections
+            .get(pos)
+            .is_some_and(|s| s.name == sym.section)
+        {
+            return Some(pos);
         }
-        if g.size > inside {
-            emit(None, Label::Gap(sec, g), g.size - inside);
+    }
+    let named = || {
+        report
+            .sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.name == sym.section)
+    };
+    named()
+        .find(|(_, s)| {
+            let (lo, hi) = symbol_run(s, sym);
+            sym.addr < s.addr.saturating_add(s.size)
+                && sym.addr.saturating_add(sym.size) > s.addr
+                && hi - lo == sym.bytes
+        })
+        .or_else(|| named().next())
+        .map(|(i, _)| i)
+}
+
+/// A symbol's attributed bytes as offsets into its section: the tail of its range (earlier
+/// symbols took any overlap), clipped at the section's end.
+fn symbol_run(sec: &SectionUsage, sym: &SymbolUsage) -> (u64, u64) {
+    let end = sym
+        .addr
+        .saturating_add(sym.size)
+        .min(sec.addr.saturating_add(sec.size));
+    let start = end.saturating_sub(sym.bytes).max(sec.addr);
+    (start - sec.addr, end.max(start) - sec.addr)
+}
+
+/// A run of a section's bytes, as offsets into the section, to be listed under `region`
+/// (`None`: past a region's end, or in no region).
+struct Piece {
+    section: usize,
+    region: Option<usize>,
+    load: bool,
+    range: (u64, u64),
+}
+
+/// Every section's bytes split into runs: in its run region, past that region's end, and
+/// (for sections copied from elsewhere) its load image in its load region. Within a
+/// region, bytes that an earlier piece (in address order) already holds are left out.
+fn pieces(report: &Report, region_pos: &BTreeMap<&str, usize>) -> Vec<Piece> {
+    // (region, address of the first byte, piece); the address orders the overlaps.
+    let mut placed: Vec<(usize, u64, Piece)> = Vec::new();
+    let mut out = Vec::new();
+    for (pos, sec) in report.sections.iter().enumerate() {
+        if !sec.kind.occupies_memory() || sec.size == 0 {
+            continue;
+        }
+        let runs = [
+            (&sec.region, sec.addr, false),
+            (&sec.load_region, sec.load_addr, true),
+        ];
+        for (region, base, load) in runs {
+            if load && region.is_none() {
+                // An unmapped load image: warned about, in no row.
+                continue;
+            }
+            let r = region.as_deref().and_then(|n| region_pos.get(n).copied());
+            let Some(r) = r else {
+                out.push(Piece {
+                    section: pos,
+                    region: None,
+                    load,
+                    range: (0, sec.size),
+                });
+                continue;
+            };
+            let reg = &report.regions[r];
+            // Offsets of the region's bounds into the section.
+            let lo = reg.origin.saturating_sub(base).min(sec.size);
+            let hi = reg
+                .origin
+                .saturating_add(reg.length)
+                .saturating_sub(base)
+                .clamp(lo, sec.size);
+            if hi > lo {
+                let piece = Piece {
+                    section: pos,
+                    region: Some(r),
+                    load,
+                    range: (lo, hi),
+                };
+                placed.push((r, base.saturating_add(lo), piece));
+            }
+            for range in [(0, lo), (hi, sec.size)] {
+                if range.1 > range.0 {
+                    out.push(Piece {
+                        section: pos,
+                        region: None,
+                        load,
+                        range,
+                    });
+                }
+            }
+        }
+    }
+    placed.sort_by_key(|(r, addr, p)| (*r, *addr, p.section, p.load));
+    let mut reach: Option<(usize, u64)> = None;
+    for (r, addr, mut p) in placed {
+        let len = p.range.1 - p.range.0;
+        let held = match reach {
+            Some((rr, end)) if rr == r => end.saturating_sub(addr).min(len),
+            _ => 0,
+        };
+        let end = addr.saturating_add(len);
+        reach = Some((
+            r,
+            reach
+                .filter(|(rr, _)| *rr == r)
+                .map_or(end, |(_, e)| e.max(end)),
+        ));
+        p.range.0 += held;
+        if p.range.1 > p.range.0 {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A section's symbols, for listing a piece of it under one region.
+struct Placed<'a> {
+    sec: &'a SectionUsage,
+    syms: &'a [&'a SymbolUsage],
+    region: Option<&'a str>,
+}
+
+impl Placed<'_> {
+    /// Emit the section's bytes at offsets `lo..hi`: the symbols' bytes there, then the
+    /// rest (as its gaps, when DWARF or a map split it, else as one remainder).
+    fn emit(&self, lo: u64, hi: u64, emit: &mut impl FnMut(Option<&str>, Label<'_>, u64)) {
+        let clip = |a: u64, b: u64| b.min(hi).saturating_sub(a.max(lo));
+        let mut symbol_bytes = 0u64;
+        for sym in self.syms {
+            let (a, b) = symbol_run(self.sec, sym);
+            let n = clip(a, b);
+            if n > 0 {
+                symbol_bytes += n;
+                emit(self.region, Label::Symbol(sym), n);
+            }
+        }
+        if self.sec.gaps.is_empty() {
+            let rest = (hi - lo).saturating_sub(symbol_bytes);
+            if rest > 0 {
+                emit(self.region, Label::Unattributed(self.sec), rest);
+            }
+            return;
+        }
+        for g in &self.sec.gaps {
+            let a = g.addr.saturating_sub(self.sec.addr);
+            let n = clip(a, a.saturating_add(g.size));
+            if n > 0 {
+                emit(self.region, Label::Gap(self.sec, g), n);
+            }
         }
     }
 }

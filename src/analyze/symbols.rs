@@ -37,6 +37,7 @@ pub(crate) fn attribute_symbols(
         };
         let placed = Placed {
             section: sec,
+            pos,
             region: lookup
                 .find(sec.addr, sec.size)
                 .map(|r| regions[r].name.clone()),
@@ -54,24 +55,53 @@ pub(crate) fn attribute_symbols(
 
 /// Sorts by attributed bytes (descending), size (descending), name, address, raw name.
 /// Unstable sort is deterministic too, and the key is total but for exact duplicates, which
-/// render identically. Sorting indices on every core and moving each symbol once is
-/// several times faster than sorting the (large) symbols themselves on big images.
+/// render identically. Names are compared once per distinct name (a large Rust image has
+/// three symbols per demangled name, and tens of thousands of ties on bytes and size, whose
+/// long, often equal names made `memcmp` the top of the profile): each gets its rank, and
+/// the symbols are sorted on integer keys held in one array, then moved once.
 fn largest_first(symbols: Vec<SymbolUsage>) -> Vec<SymbolUsage> {
     use rayon::prelude::*;
-    let mut order: Vec<usize> = (0..symbols.len()).collect();
-    order.par_sort_unstable_by(|&i, &j| {
-        let (a, b) = (&symbols[i], &symbols[j]);
-        b.bytes
-            .cmp(&a.bytes)
-            .then(b.size.cmp(&a.size))
-            .then(a.name.cmp(&b.name))
-            .then(a.addr.cmp(&b.addr))
-            .then(a.raw.cmp(&b.raw))
+    use std::cmp::Reverse;
+    let mut ids: foldhash::HashMap<&str, u32> = Default::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    let name_id: Vec<u32> = symbols
+        .iter()
+        .map(|s| {
+            *ids.entry(s.name.as_str()).or_insert_with(|| {
+                distinct.push(&s.name);
+                (distinct.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut by_name: Vec<u32> = (0..distinct.len() as u32).collect();
+    by_name.par_sort_unstable_by(|&a, &b| distinct[a as usize].cmp(distinct[b as usize]));
+    let mut rank = vec![0u32; distinct.len()];
+    for (r, &d) in by_name.iter().enumerate() {
+        rank[d as usize] = r as u32;
+    }
+    let mut keys: Vec<(Reverse<u64>, Reverse<u64>, u32, u64, u32)> = symbols
+        .iter()
+        .zip(&name_id)
+        .enumerate()
+        .map(|(i, (s, &n))| {
+            (
+                Reverse(s.bytes),
+                Reverse(s.size),
+                rank[n as usize],
+                s.addr,
+                i as u32,
+            )
+        })
+        .collect();
+    keys.par_sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2, a.3)
+            .cmp(&(b.0, b.1, b.2, b.3))
+            .then_with(|| symbols[a.4 as usize].raw.cmp(&symbols[b.4 as usize].raw))
     });
+    drop((ids, distinct));
     let mut slots: Vec<Option<SymbolUsage>> = symbols.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .map(|i| slots[i].take().expect("each index once"))
+    keys.into_iter()
+        .map(|k| slots[k.4 as usize].take().expect("each index once"))
         .collect()
 }
 
@@ -164,6 +194,8 @@ fn codegen_unit_crate(file: &str) -> Option<String> {
 /// A section with the names of its run and load regions.
 struct Placed<'a> {
     section: &'a Section,
+    /// Its position in the report's sections.
+    pos: usize,
     region: Option<String>,
     load_region: Option<String>,
 }
@@ -236,6 +268,7 @@ fn attribute_section(
             archive: None,
             object: None,
             aliases: Vec::new(),
+            section_pos: Some(placed.pos),
         });
         last = Some(out.len() - 1);
     }

@@ -156,6 +156,7 @@ mod tests {
             archive: None,
             object: None,
             aliases: vec![],
+            section_pos: None,
         }
     }
 

@@ -70,7 +70,9 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
     }
     // The stack need is a bonus in a report: images the analysis does not support have none.
-    report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
+    if membudget::stack::may_apply(&image) {
+        report.stack_need = membudget::stack::analyze_path(path).ok().map(|s| s.need());
+    }
     let view = View {
         top: args.top,
         by: args.by,
@@ -135,10 +137,19 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
         snap.groups = budget::eval::group_totals(&budget, &report);
         let written = write_baseline(&budget, &snap)?;
         eprintln!(
-            "membudget: {} set: baseline of {} {}",
+            "membudget: {} set: {} {}{}",
             super::UPDATE_ENV,
-            args.budget.display(),
-            if written { "updated" } else { "unchanged" }
+            written.path.display(),
+            if written.changed {
+                "updated"
+            } else {
+                "unchanged"
+            },
+            if written.migrated {
+                format!(", {} migrated to version 2", args.budget.display())
+            } else {
+                String::new()
+            }
         );
         budget = load_budget(&args.budget, &script)?;
     }
@@ -173,16 +184,29 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let written = write_baseline(&budget, &snap)?;
     writeln!(
         out,
-        "{} {}: {} regions, {} sections, {} symbols of {} bytes or more, from {}",
-        if written { "blessed" } else { "unchanged" },
-        args.budget.display(),
-        snap.regions.len(),
-        snap.sections.len(),
-        snap.symbols.len(),
+        "{} {}: {}, {}, {} of {} bytes or more, from {}",
+        if written.changed {
+            "wrote"
+        } else {
+            "unchanged"
+        },
+        written.path.display(),
+        render::table::count(snap.regions.len(), "region"),
+        render::table::count(snap.sections.len(), "section"),
+        render::table::count(snap.symbols.len(), "symbol"),
         snap.symbol_threshold,
         snap.file
     )
     .map_err(output)?;
+    if written.migrated {
+        writeln!(
+            out,
+            "migrated {} to version 2: `schema` updated and its `baseline` moved to {}; the rest of the file is as it was",
+            args.budget.display(),
+            written.path.display()
+        )
+        .map_err(output)?;
+    }
     let result = budget::evaluate(&load_budget(&args.budget, &script)?, &report);
     if !result.failures.is_empty() {
         writeln!(

@@ -115,10 +115,19 @@ pub fn budget_regions(budget: &BudgetFile) -> BudgetRegions {
     }
 }
 
+/// What [`write_baseline`] did.
+pub struct BaselineWritten {
+    /// The baseline file.
+    pub path: std::path::PathBuf,
+    /// Whether its contents changed.
+    pub changed: bool,
+    /// Whether the budget file was migrated from version 1 (its baseline moved out).
+    pub migrated: bool,
+}
+
 /// Write the baseline beside the budget file (plain serde, atomically); a version-1 budget
-/// file is migrated to version 2 (its embedded baseline dropped). Returns false when
-/// nothing changed.
-pub fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<bool, Error> {
+/// file is migrated to version 2 (its embedded baseline dropped), and only then rewritten.
+pub fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<BaselineWritten, Error> {
     let path = baseline_path(&budget.path);
     let doc = BaselineFile {
         schema: BASELINE_SCHEMA.to_string(),
@@ -129,24 +138,35 @@ pub fn write_baseline(budget: &BudgetFile, snap: &Snapshot) -> Result<bool, Erro
     if !same {
         write_atomically(&path, text.as_bytes())?;
     }
-    if budget.version == 1 {
+    let migrate = budget.version == 1;
+    if migrate {
         write_atomically(&budget.path, migrated(budget)?.as_bytes())?;
-        return Ok(true);
     }
-    Ok(!same)
+    Ok(BaselineWritten {
+        path,
+        changed: !same,
+        migrated: migrate,
+    })
 }
 
-/// A version-1 budget file as version 2: the same members in the same order, `schema`
-/// bumped and `baseline` dropped. serde_json (with `preserve_order`) rewrites it, so the
-/// layout becomes serde's; the values do not change.
+/// A version-1 budget file as version 2: `schema` bumped and `baseline` dropped, edited in
+/// the concrete syntax tree so that the rest of the file (its layout, order and comments)
+/// stays the user's.
 fn migrated(budget: &BudgetFile) -> Result<String, Error> {
-    let mut value: serde_json::Value = serde_json::from_str(&budget.text)
-        .map_err(|e| Error::Internal(format!("{}: {e}", budget.path.display())))?;
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("schema".into(), BUDGET_SCHEMA.into());
-        obj.shift_remove("baseline");
+    use jsonc_parser::cst::{CstInputValue, CstRootNode};
+    let internal = |e: String| Error::Internal(format!("{}: {e}", budget.path.display()));
+    let root = CstRootNode::parse(&budget.text, &jsonc_parser::ParseOptions::default())
+        .map_err(|e| internal(e.to_string()))?;
+    let obj = root
+        .object_value()
+        .ok_or_else(|| internal("not a JSON object".into()))?;
+    if let Some(schema) = obj.get("schema") {
+        schema.set_value(CstInputValue::String(BUDGET_SCHEMA.into()));
     }
-    pretty_json(&value)
+    if let Some(baseline) = obj.get("baseline") {
+        baseline.remove();
+    }
+    Ok(root.to_string())
 }
 
 /// Write `value` as pretty JSON, atomically.

@@ -33,6 +33,46 @@ const UPDATE_ENV: &str = "UPDATE_GOLDENS";
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour and bold in terminal tables: `auto` when stdout is a terminal, unless
+    /// `NO_COLOR` is set (to anything) or `TERM=dumb`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour, and how wide the terminal tables may be: the terminal's width when
+/// stdout is one, else `COLUMNS`, else no limit (a file or a CI log).
+fn terminal(color: ColorWhen) -> (Option<usize>, bool) {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal();
+    let color = match color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        // `NO_COLOR`: any non-empty value (no-color.org); `TERM=dumb`: no escapes at all.
+        ColorWhen::Auto => {
+            tty && !anstyle_query::no_color()
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    let from_tty = tty
+        .then(|| crossterm::terminal::size().ok())
+        .flatten()
+        .map(|(w, _)| w as usize)
+        .filter(|&w| w > 0);
+    let from_env = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w > 0)
+    };
+    (from_tty.or_else(from_env), color)
 }
 
 #[derive(Subcommand)]
@@ -301,8 +341,17 @@ pub(crate) struct DashboardArgs {
 
 /// Run the parsed command, writing its output to `out`; returns the exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<i32, Error> {
+    let (width, color) = terminal(cli.color);
+    membudget::render::table::set_terminal(width, color);
     match cli.command {
-        Command::Report(args) if args.chip.as_deref() == Some("list") => commands::chips(out),
+        Command::Report(args) if args.chip.as_deref() == Some("list") => {
+            if args.format != Format::Table {
+                return Err(Error::Usage(
+                    "`report --chip list` prints a table only: drop --format".into(),
+                ));
+            }
+            commands::chips(out)
+        }
         Command::Report(args) => commands::report(&args, out),
         Command::Check(args) => {
             let update = std::env::var_os(UPDATE_ENV).is_some_and(|v| !v.is_empty() && v != "0");

@@ -14,7 +14,8 @@ use crate::report::Warning;
 
 use super::diff::render_changes;
 use super::table::{
-    bar, bytes, cell, code, human, opt_signed, plural, print_table, signed_bytes, table, title,
+    bar, bytes, cell, count, md_code, opt_bytes, opt_signed, paint, percent, prose, signed_bytes,
+    title, Fit, Grid,
 };
 use super::{write_json, Format};
 
@@ -30,7 +31,15 @@ pub fn render_check(
     if format == Format::Json {
         return write_json(&JsonCheck::new(r), out);
     }
-    let md = format == Format::Markdown;
+    if format == Format::Markdown {
+        let most = r.changes.as_ref().map_or(0, |d| d.symbols.count());
+        return super::markdown_within_limit(top, most, out, |top, buf| draw(r, true, top, buf));
+    }
+    draw(r, false, top, out)
+}
+
+/// The table or Markdown view.
+fn draw(r: &CheckResult, md: bool, top: usize, out: &mut dyn Write) -> io::Result<()> {
     verdict(r, md, out)?;
     findings(r, md, out)?;
     regions(r, md, out)?;
@@ -45,7 +54,7 @@ pub fn render_check(
     if !r.notes.is_empty() {
         title(out, 4, "Notes", md)?;
         for n in &r.notes {
-            writeln!(out, "- {n}")?;
+            prose(out, &format!("- {}", cell(&n.to_string(), md)), md)?;
         }
     }
     Ok(())
@@ -53,22 +62,27 @@ pub fn render_check(
 
 /// The one-line verdict.
 fn verdict(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
-    let verdict = match r.status {
-        Status::Pass => "within budget".to_string(),
-        Status::Warn => format!(
-            "within budget, {} warning{}",
-            r.warnings.len(),
-            plural(r.warnings.len())
+    use anstyle::{AnsiColor, Style};
+    let (verdict, style) = match r.status {
+        Status::Pass => (
+            "within budget".to_string(),
+            Style::new().fg_color(Some(AnsiColor::Green.into())),
         ),
-        Status::Fail => format!(
-            "OVER BUDGET: {} failure{}{}",
-            r.failures.len(),
-            plural(r.failures.len()),
-            if r.warnings.is_empty() {
-                String::new()
-            } else {
-                format!(", {} warning{}", r.warnings.len(), plural(r.warnings.len()))
-            }
+        Status::Warn => (
+            format!("within budget, {}", count(r.warnings.len(), "warning")),
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        ),
+        Status::Fail => (
+            format!(
+                "OVER BUDGET: {}{}",
+                count(r.failures.len(), "failure"),
+                if r.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", count(r.warnings.len(), "warning"))
+                }
+            ),
+            Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
         ),
     };
     if md {
@@ -77,67 +91,169 @@ fn verdict(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
             Status::Warn => ":warning:",
             Status::Fail => ":x:",
         };
-        writeln!(out, "### {icon} membudget: `{}` {verdict}", r.file)?;
-        writeln!(out, "\nBudget `{}`.", r.budget)?;
+        writeln!(out, "### {icon} membudget: {} {verdict}", md_code(&r.file))?;
+        writeln!(out, "\nBudget {}.", md_code(&r.budget))?;
     } else {
-        writeln!(out, "{}: {verdict} (budget {})", r.file, r.budget)?;
+        let line = format!(
+            "{}: {} (budget {})",
+            r.file,
+            paint(&verdict, style),
+            r.budget
+        );
+        prose(out, &line, false)?;
     }
     Ok(())
 }
 
-/// Failures, then warnings.
+/// Where a finding goes in the tables: region and reservation failures first (they are
+/// what breaks a device), then the stack, groups and single symbols, new symbols last.
+fn rank(f: &Finding) -> u8 {
+    match f {
+        Finding::NoBaseline { .. }
+        | Finding::Reservation { .. }
+        | Finding::Overflow { .. }
+        | Finding::Unmapped { .. }
+        | Finding::RegionLimit { .. }
+        | Finding::RegionGrowth { .. } => 0,
+        Finding::StackMissing { .. }
+        | Finding::StackInReservation { .. }
+        | Finding::Stack { .. }
+        | Finding::StackNeed { .. }
+        | Finding::StackIncomplete { .. }
+        | Finding::ThreadStack { .. }
+        | Finding::StackGrowth { .. } => 1,
+        Finding::GroupEmpty { .. }
+        | Finding::GroupLimit { .. }
+        | Finding::GroupRegion { .. }
+        | Finding::GroupGrowth { .. } => 2,
+        Finding::SymbolGrowth {
+            new_symbol: true, ..
+        } => 4,
+        Finding::SymbolGrowth { .. } | Finding::Moved { .. } => 3,
+    }
+}
+
+/// Names listed in a grouped row before "and N more".
+const LISTED: usize = 3;
+
+/// Failures, then warnings: one row per finding, new symbols one row per section.
 fn findings(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
     for (name, list) in [("Failures", &r.failures), ("Warnings", &r.warnings)] {
         if list.is_empty() {
             continue;
         }
         title(out, 4, name, md)?;
-        let mut t = table(md, &["what", "limit", "actual", "over by", "detail"], &[3]);
-        for f in list.iter() {
-            let v = FindingView::new(f);
-            t.add_row(vec![
-                cell(&v.what, md),
-                cell(&v.limit, md),
-                cell(&v.actual, md),
-                v.over_by.map(human).unwrap_or_default(),
-                cell(&v.message, md),
-            ]);
+        let mut t = Grid::new(md, &["what", "limit", "actual", "over by"])
+            .right(&[3])
+            .fit(&[Fit::Compact(3), Fit::Wrap]);
+        let mut sorted: Vec<&Finding> = list.iter().collect();
+        sorted.sort_by_key(|f| rank(f));
+        let (single, new): (Vec<&Finding>, Vec<&Finding>) =
+            sorted.into_iter().partition(|f| rank(f) < 4);
+        for f in single {
+            let (what, limit, actual) = what_limit_actual(f);
+            t.add_row(vec![what, limit, actual, opt_bytes(f.over_by())]);
         }
-        print_table(out, &t)?;
+        for row in new_symbol_rows(&new) {
+            t.add_row(row);
+        }
+        t.write(out)?;
     }
     Ok(())
+}
+
+/// New symbols past their allowance, one row per section: how many, their bytes, the
+/// largest few by name.
+fn new_symbol_rows(new: &[&Finding]) -> Vec<Vec<String>> {
+    let mut sections: Vec<(&str, Vec<(&str, u64, u64, u64)>)> = Vec::new();
+    for f in new {
+        if let Finding::SymbolGrowth {
+            symbol,
+            section,
+            tolerance,
+            new,
+            over,
+            ..
+        } = f
+        {
+            let entry = (symbol.as_str(), *new, *over, tolerance.allowed);
+            match sections.iter_mut().find(|(s, _)| s == section) {
+                Some((_, list)) => list.push(entry),
+                None => sections.push((section, vec![entry])),
+            }
+        }
+    }
+    sections
+        .into_iter()
+        .map(|(section, mut list)| {
+            list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let total: u64 = list.iter().map(|e| e.1).sum();
+            let over: u64 = list.iter().map(|e| e.2).sum();
+            let allowed = list.iter().map(|e| e.3).max().unwrap_or(0);
+            let mut names: Vec<String> = list
+                .iter()
+                .take(LISTED)
+                .map(|e| format!("{} {}", e.0, bytes(e.1)))
+                .collect();
+            if list.len() > LISTED {
+                names.push(format!("and {} more", list.len() - LISTED));
+            }
+            let what = if list.len() == 1 {
+                format!("new symbol in {section}")
+            } else {
+                format!("{} new symbols in {section}", list.len())
+            };
+            vec![
+                what,
+                format!("+{allowed} B each"),
+                format!("{}: {}", bytes(total), names.join(", ")),
+                bytes(over),
+            ]
+        })
+        .collect()
 }
 
 /// Regions with their limits and change since the baseline.
 fn regions(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
     title(out, 4, "Regions", md)?;
-    let mut t = table(
+    let mut t = Grid::new(
         md,
         &[
-            "region", "used", "reserved", "free", "size", "%", "usage", "limit", "change",
+            "region", "used", "reserved", "free", "size", "%", "usage", "warn at", "fail at",
+            "change",
         ],
-        &[1, 2, 3, 4, 5, 8],
-    );
+    )
+    .right(&[1, 2, 3, 4, 5, 7, 8, 9])
+    .code(&[0, 6])
+    .fit(&[
+        Fit::Drop(6),
+        Fit::Compact(4),
+        Fit::Compact(3),
+        Fit::Compact(2),
+        Fit::Compact(1),
+        Fit::Compact(7),
+        Fit::Compact(8),
+        Fit::Compact(9),
+        Fit::Drop(4),
+        Fit::Drop(7),
+        Fit::Drop(2),
+        Fit::Shrink(0),
+    ]);
     for g in &r.regions {
-        let limit = match (g.warn_at, g.fail_at) {
-            (Some(w), Some(f)) => format!("warn {} / fail {}", human(w), human(f)),
-            (Some(w), None) => format!("warn {}", human(w)),
-            (None, Some(f)) => format!("fail {}", human(f)),
-            (None, None) => String::new(),
-        };
         t.add_row(vec![
-            cell(&g.name, md),
-            human(g.used),
-            human(g.reserved),
-            human(g.free),
-            human(g.length),
-            format!("{:.1}", g.percent_used),
-            code(&bar(g.used, g.reserved, g.length, BAR_WIDTH), md),
-            limit,
+            g.name.clone(),
+            bytes(g.used),
+            bytes(g.reserved),
+            bytes(g.free),
+            bytes(g.length),
+            percent(g.percent_used),
+            bar(g.used, g.reserved, g.length, BAR_WIDTH),
+            opt_bytes(g.warn_at),
+            opt_bytes(g.fail_at),
             opt_signed(g.delta),
         ]);
     }
-    print_table(out, &t)?;
+    t.write(out)?;
     if md {
         writeln!(
             out,
@@ -149,79 +265,73 @@ fn regions(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
 
 /// The stack row and one row per group.
 fn stack_and_groups(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
-    if r.stack.is_some() || !r.groups.is_empty() {
-        title(out, 4, "Stack and groups", md)?;
-        let mut t = table(md, &["what", "bytes", "limit", "where", "change"], &[1, 4]);
-        if let Some(s) = &r.stack {
-            let limit = [
-                s.fail_below.map(|v| format!("fail below {}", human(v))),
-                s.warn_below.map(|v| format!("warn below {}", human(v))),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" / ");
-            t.add_row(vec![
-                if s.sized {
-                    "stack".to_string()
-                } else {
-                    "stack (room to grow)".to_string()
-                },
-                human(s.size),
-                limit,
-                s.region.clone().unwrap_or_default(),
-                opt_signed(s.delta),
-            ]);
-            if let Some(need) = s.need {
-                let complete = s.need_complete.unwrap_or(true);
-                t.add_row(vec![
-                    "stack needed (worst case)".to_string(),
-                    format!("{}{}", if complete { "" } else { "at least " }, human(need)),
-                    match s.margin {
-                        Some(m) if m > 0 => format!("fits with a {} margin", human(m)),
-                        _ => "fits".to_string(),
-                    },
-                    s.region.clone().unwrap_or_default(),
-                    String::new(),
-                ]);
-            }
-        }
-        for g in &r.groups {
-            let mut limit = Vec::new();
-            if let Some(f) = g.fail_at {
-                limit.push(format!("fail {}", human(f)));
-            }
-            if let Some(w) = g.warn_at {
-                limit.push(format!("warn {}", human(w)));
-            }
-            if let Some(rs) = &g.regions {
-                limit.push(format!("only {}", rs.join(", ")));
-            }
-            let placed = g
-                .placed
-                .iter()
-                .map(|(r, b)| format!("{r} {}", human(*b)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            t.add_row(vec![
-                cell(
-                    &format!(
-                        "group \"{}\" ({} symbol{})",
-                        g.name,
-                        g.symbols,
-                        plural(g.symbols)
-                    ),
-                    md,
-                ),
-                human(g.bytes),
-                limit.join(" / "),
-                placed,
-                opt_signed(g.delta),
-            ]);
-        }
-        print_table(out, &t)?;
+    if r.stack.is_none() && r.groups.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    title(out, 4, "Stack and groups", md)?;
+    let mut t = Grid::new(md, &["what", "bytes", "limit", "where", "change"])
+        .right(&[1, 4])
+        .fit(&[Fit::Compact(1), Fit::Compact(4), Fit::Wrap]);
+    if let Some(s) = &r.stack {
+        let limit = [
+            s.fail_below.map(|v| format!("fail below {v} B")),
+            s.warn_below.map(|v| format!("warn below {v} B")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" / ");
+        t.add_row(vec![
+            if s.sized {
+                "stack".to_string()
+            } else {
+                "stack (room to grow)".to_string()
+            },
+            bytes(s.size),
+            limit,
+            s.region.clone().unwrap_or_default(),
+            opt_signed(s.delta),
+        ]);
+        if let Some(need) = s.need {
+            let complete = s.need_complete.unwrap_or(true);
+            t.add_row(vec![
+                "stack needed (worst case)".to_string(),
+                format!("{}{}", if complete { "" } else { "at least " }, bytes(need)),
+                match s.margin {
+                    Some(m) if m > 0 => format!("fits with a {m} B margin"),
+                    _ => "fits".to_string(),
+                },
+                s.region.clone().unwrap_or_default(),
+                String::new(),
+            ]);
+        }
+    }
+    for g in &r.groups {
+        let mut limit = Vec::new();
+        if let Some(f) = g.fail_at {
+            limit.push(format!("fail {f} B"));
+        }
+        if let Some(w) = g.warn_at {
+            limit.push(format!("warn {w} B"));
+        }
+        if let Some(rs) = &g.regions {
+            limit.push(format!("only {}", rs.join(", ")));
+        }
+        let placed = g
+            .placed
+            .iter()
+            .map(|(r, b)| format!("{r} {b} B"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.add_row(vec![
+            format!("group \"{}\" ({})", g.name, count(g.symbols, "symbol")),
+            bytes(g.bytes),
+            limit.join(" / "),
+            placed,
+            opt_signed(g.delta),
+        ]);
+    }
+    t.write(out)
 }
 
 /// The check result as JSON (`schema/check.schema.json`): findings with their sentences.
@@ -375,7 +485,7 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
         } => (
             format!("region {region}"),
             region_limit(limit, *at),
-            format!("{} ({percent_used:.2}%)", bytes(*occupied)),
+            format!("{} ({}%)", bytes(*occupied), percent(*percent_used)),
         ),
         Finding::StackMissing { minimum } => (
             "stack".into(),
@@ -440,7 +550,7 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
         } => (
             format!("group \"{group}\""),
             bytes(*limit),
-            format!("{} in {symbols} symbols", bytes(*b)),
+            format!("{} in {}", bytes(*b), count(*symbols, "symbol")),
         ),
         Finding::GroupRegion {
             group,
@@ -542,7 +652,8 @@ fn sentence(f: &Finding) -> String {
         }
         Finding::Unmapped { section } => format!("section {section} is outside every region"),
         Finding::RegionLimit { region, level, limit, at, occupied, percent_used } => format!(
-            "region {region} uses {occupied} bytes ({percent_used:.2}%), over its {} {} by {} bytes",
+            "region {region} uses {occupied} bytes ({}%), over its {} {} by {} bytes",
+            percent(*percent_used),
             word(*level),
             region_limit(limit, *at),
             occupied - at
@@ -580,7 +691,8 @@ fn sentence(f: &Finding) -> String {
         ),
         Finding::GroupEmpty { group } => format!("group \"{group}\" matches no symbol (renamed?)"),
         Finding::GroupLimit { group, level, limit, bytes, symbols } => format!(
-            "group \"{group}\" has {bytes} bytes in {symbols} symbols, over its {} {limit} by {} bytes",
+            "group \"{group}\" has {bytes} bytes in {}, over its {} {limit} by {} bytes",
+            count(*symbols, "symbol"),
             word(*level),
             bytes - limit
         ),

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::diff::{Delta, Placement, SymbolChange};
 
-use super::table::{cell, code, human, plural, print_table, signed, table, title};
+use super::table::{bytes, count, opt_bytes, prose, signed, title, Fit, Grid, ABSENT};
 use super::{write_json, Format};
 
 /// Version of the JSON diff layout (`schema/diff.schema.json`).
@@ -34,29 +34,52 @@ pub fn render_diff(d: &Delta, format: Format, top: usize, out: &mut dyn Write) -
             out,
         );
     }
-    let md = format == Format::Markdown;
+    if format == Format::Markdown {
+        let most = d.symbols.count();
+        return super::markdown_within_limit(top, most, out, |top, buf| draw(d, true, top, buf));
+    }
+    draw(d, false, top, out)
+}
+
+/// The table or Markdown view.
+fn draw(d: &Delta, md: bool, top: usize, out: &mut dyn Write) -> io::Result<()> {
     if md {
-        writeln!(out, "### membudget diff: `{}` -> `{}`", d.old, d.new)?;
+        writeln!(
+            out,
+            "### membudget diff: {} -> {}",
+            super::table::md_code(&d.old),
+            super::table::md_code(&d.new)
+        )?;
     } else {
-        writeln!(out, "{} -> {}", d.old, d.new)?;
+        prose(out, &format!("{} -> {}", d.old, d.new), false)?;
     }
     title(out, 4, "Regions", md)?;
-    let mut t = table(
+    let mut t = Grid::new(
         md,
         &["region", "before", "after", "change", "free after", "size"],
-        &[1, 2, 3, 4, 5],
-    );
+    )
+    .right(&[1, 2, 3, 4, 5])
+    .code(&[0])
+    .fit(&[
+        Fit::Drop(5),
+        Fit::Compact(4),
+        Fit::Compact(1),
+        Fit::Compact(2),
+        Fit::Drop(4),
+        Fit::Compact(3),
+        Fit::Shrink(0),
+    ]);
     for r in &d.regions {
         t.add_row(vec![
-            cell(&r.name, md),
-            r.old.map(human).unwrap_or_else(|| "-".into()),
-            r.new.map(human).unwrap_or_else(|| "-".into()),
+            r.name.clone(),
+            opt_bytes(r.old),
+            opt_bytes(r.new),
             signed(r.delta),
-            r.new_free.map(human).unwrap_or_default(),
-            human(r.length),
+            opt_bytes(r.new_free),
+            bytes(r.length),
         ]);
     }
-    print_table(out, &t)?;
+    t.write(out)?;
     render_changes(d, top, md, "", out)
 }
 
@@ -87,12 +110,10 @@ pub(super) fn render_changes(
     if md {
         writeln!(
             out,
-            "\n<details><summary>{}: {} section{}, {} symbol{}</summary>",
+            "\n<details><summary>{}: {}, {}</summary>",
             heading("Changes"),
-            d.sections.len(),
-            plural(d.sections.len()),
-            d.symbols.count(),
-            plural(d.symbols.count())
+            count(d.sections.len(), "section"),
+            count(d.symbols.count(), "symbol"),
         )?;
     }
     if !d.sections.is_empty() {
@@ -112,31 +133,33 @@ pub(super) fn render_changes(
 /// Roots whose worst-case stack changed (shown outside the collapsed details: a PR that
 /// adds stack should be seen).
 fn stack_root_changes(d: &Delta, md: bool, out: &mut dyn Write) -> io::Result<()> {
-    let mut t = table(md, &["root", "before", "after", "change"], &[1, 2, 3]);
+    let mut t = Grid::new(md, &["root", "before", "after", "change"])
+        .right(&[1, 2, 3])
+        .code(&[0])
+        .fit(&[Fit::Compact(1), Fit::Compact(2), Fit::Shrink(0)]);
     for r in &d.stack_roots {
         t.add_row(vec![
-            code(&r.name, md),
-            r.old
-                .map(|b| format!("{b} B"))
-                .unwrap_or_else(|| "-".into()),
-            r.new
-                .map(|b| format!("{b} B"))
-                .unwrap_or_else(|| "-".into()),
-            // Exact bytes, like the two columns before it: stack is counted in bytes.
-            format!("{:+} B", r.delta),
+            r.name.clone(),
+            opt_bytes(r.old),
+            opt_bytes(r.new),
+            signed(r.delta),
         ]);
     }
-    print_table(out, &t)?;
-    Ok(())
+    t.write(out)
 }
 
 /// Sections that changed size or region.
 fn section_changes(d: &Delta, md: bool, out: &mut dyn Write) -> io::Result<()> {
-    let mut t = table(
-        md,
-        &["section", "region", "before", "after", "change"],
-        &[2, 3, 4],
-    );
+    let mut t = Grid::new(md, &["section", "region", "before", "after", "change"])
+        .right(&[2, 3, 4])
+        .code(&[0])
+        .fit(&[
+            Fit::Compact(2),
+            Fit::Compact(3),
+            Fit::Compact(4),
+            Fit::Shrink(1),
+            Fit::Shrink(0),
+        ]);
     for s in &d.sections {
         let region = match (&s.old_region, &s.new_region) {
             (Some(a), Some(b)) if a != b => format!("{a} -> {b}"),
@@ -145,24 +168,33 @@ fn section_changes(d: &Delta, md: bool, out: &mut dyn Write) -> io::Result<()> {
             (None, None) => String::new(),
         };
         t.add_row(vec![
-            code(&s.name, md),
+            s.name.clone(),
             region,
-            s.old.map(human).unwrap_or_else(|| "-".into()),
-            s.new.map(human).unwrap_or_else(|| "-".into()),
+            opt_bytes(s.old),
+            opt_bytes(s.new),
             signed(s.delta),
         ]);
     }
-    print_table(out, &t)?;
-    Ok(())
+    t.write(out)
 }
 
 /// Symbol changes by kind, `top` per kind (0: all).
 fn symbol_changes(d: &Delta, top: usize, md: bool, out: &mut dyn Write) -> io::Result<()> {
-    let mut t = table(
+    let mut t = Grid::new(
         md,
-        &["change", "symbol", "where", "before", "after", "delta"],
-        &[3, 4, 5],
-    );
+        &["what", "symbol", "where", "before", "after", "change"],
+    )
+    .right(&[3, 4, 5])
+    .code(&[1])
+    .fit(&[
+        Fit::Compact(3),
+        Fit::Compact(4),
+        Fit::Compact(5),
+        Fit::Drop(3),
+        Fit::Shrink(1),
+        Fit::Shrink(2),
+        Fit::Drop(4),
+    ]);
     let groups: [(&str, &Vec<SymbolChange>); 5] = [
         ("moved", &d.symbols.moved),
         ("grown", &d.symbols.grown),
@@ -181,7 +213,7 @@ fn symbol_changes(d: &Delta, top: usize, md: bool, out: &mut dyn Write) -> io::R
         for c in &list[..shown] {
             let place = |p: &Option<Placement>| {
                 p.as_ref()
-                    .map(|p| format!("{} {}", p.region.as_deref().unwrap_or("-"), p.section))
+                    .map(|p| format!("{} {}", p.region.as_deref().unwrap_or(ABSENT), p.section))
                     .unwrap_or_default()
             };
             let location = match (&c.old, &c.new) {
@@ -193,26 +225,24 @@ fn symbol_changes(d: &Delta, top: usize, md: bool, out: &mut dyn Write) -> io::R
             };
             t.add_row(vec![
                 kind.to_string(),
-                code(&c.name, md),
-                cell(&location, md),
-                c.old
-                    .as_ref()
-                    .map(|p| human(p.bytes))
-                    .unwrap_or_else(|| "-".into()),
-                c.new
-                    .as_ref()
-                    .map(|p| human(p.bytes))
-                    .unwrap_or_else(|| "-".into()),
+                c.name.clone(),
+                location,
+                opt_bytes(c.old.as_ref().map(|p| p.bytes)),
+                opt_bytes(c.new.as_ref().map(|p| p.bytes)),
                 signed(c.delta),
             ]);
         }
     }
-    print_table(out, &t)?;
+    t.write(out)?;
     if hidden > 0 {
-        writeln!(
+        writeln!(out)?;
+        prose(
             out,
-            "\n{hidden} smaller change{} not shown (--top 0 shows all).",
-            plural(hidden)
+            &format!(
+                "{} not shown (--top 0 shows all).",
+                count(hidden, "smaller change")
+            ),
+            md,
         )?;
     }
     Ok(())

@@ -100,12 +100,74 @@ pub fn render_report(
         }
         Format::Csv => csv::write(report, rollup.as_ref(), out),
         Format::Table => report::write(report, rollup.as_ref(), view, false, out),
-        Format::Markdown => report::write(report, rollup.as_ref(), view, true, out),
+        Format::Markdown => {
+            let most = report.symbols.len();
+            markdown_within_limit(view.top, most, out, |top, buf| {
+                let view = View { top, ..*view };
+                report::write(report, rollup.as_ref(), &view, true, buf)
+            })
+        }
         Format::Html => {
             let doc = JsonReport { report, rollup };
             html::write_page(html::Page::Report, &[html::block("report", &doc)], out)
         }
     }
+}
+
+/// GitHub's limit on a comment (and a job summary's step), in characters; a Markdown view
+/// stays under it in bytes, which are never fewer.
+pub const MARKDOWN_LIMIT: usize = 65_536;
+
+/// Room kept for the note that says what was cut.
+const CUT_NOTE_ROOM: usize = 512;
+
+/// Write a Markdown view drawn by `draw(top, buf)` (`top` rows per list, 0 for all) within
+/// [`MARKDOWN_LIMIT`]. Too long, it is drawn again with ever fewer rows per list (`most`:
+/// the longest list), so the long tails go first and the verdict, the failures and the
+/// regions stay; if even that is too long, the end is cut at a line. A note says what was
+/// cut.
+pub(crate) fn markdown_within_limit(
+    top: usize,
+    most: usize,
+    out: &mut dyn Write,
+    draw: impl Fn(usize, &mut Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let limit = MARKDOWN_LIMIT - CUT_NOTE_ROOM;
+    let mut buf = Vec::new();
+    draw(top, &mut buf)?;
+    if buf.len() <= MARKDOWN_LIMIT {
+        return out.write_all(&buf);
+    }
+    let mut rows = if top == 0 { most } else { top.min(most) };
+    while rows > 1 {
+        rows /= 2;
+        buf.clear();
+        draw(rows, &mut buf)?;
+        if buf.len() <= limit {
+            out.write_all(&buf)?;
+            return writeln!(
+                out,
+                "\n_Cut to fit GitHub's {MARKDOWN_LIMIT}-character limit: the {rows} largest of each list are shown; `--format json` has everything._"
+            );
+        }
+    }
+    // Still too long with one row per list: keep the beginning, whole lines.
+    let text = String::from_utf8_lossy(&buf);
+    let mut end = limit.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    let kept = &text[..end];
+    out.write_all(kept.as_bytes())?;
+    if kept.matches("<details>").count() > kept.matches("</details>").count() {
+        writeln!(out, "\n</details>")?;
+    }
+    writeln!(
+        out,
+        "\n_Cut here to fit GitHub's {MARKDOWN_LIMIT}-character limit ({} more lines); `--format json` has everything._",
+        text[end..].lines().count()
+    )
 }
 
 /// Pretty JSON with a trailing newline; byte-identical for equal values.

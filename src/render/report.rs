@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use crate::analyze::rollup::Rollup;
 use crate::report::Report;
 
-use super::table::{bar, header, hex, human, new_table, right, title};
+use super::table::{
+    bar, bytes, cell, hex, human, md_code, percent, prose, title, Fit, Grid, ABSENT,
+};
 use super::View;
 
 /// The whole report as tables, in reading order.
@@ -26,42 +28,63 @@ pub fn write(
     warnings(report, markdown, out)
 }
 
+/// Where the regions came from, as a phrase: `regions from the linker script memory.x`.
+fn regions_phrase(kind: &str, name: Option<&str>) -> String {
+    let what = match kind {
+        "inferred" => return "regions inferred from the ELF's load segments".into(),
+        "linker-script" => "the linker script",
+        "linker-map" => "the linker map",
+        "budget" => "the budget",
+        "chip" => "the chip preset",
+        "device-note" => "the AVR device note for",
+        other => other,
+    };
+    match name {
+        Some(n) => format!("regions from {what} {n}"),
+        None => format!("regions from {what}"),
+    }
+}
+
 /// The file and what its regions came from.
 fn heading(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
     let e = &report.elf;
-    let source = match &report.regions_source.name {
-        Some(n) => format!("{} {n}", report.regions_source.kind),
-        None => report.regions_source.kind.clone(),
-    };
+    let source = regions_phrase(
+        &report.regions_source.kind,
+        report.regions_source.name.as_deref(),
+    );
+    let elf = format!(
+        "ELF{} {}-endian {} {}",
+        e.class, e.endian, e.machine, e.file_type
+    );
     if markdown {
-        writeln!(out, "## membudget: `{}`\n", report.file)?;
-        writeln!(
-            out,
-            "ELF{} {}-endian {} {}, regions from {source}",
-            e.class, e.endian, e.machine, e.file_type
-        )?;
+        writeln!(out, "## membudget: {}\n", md_code(&report.file))?;
+        writeln!(out, "{elf}, {}", cell(&source, true))?;
     } else {
-        writeln!(
-            out,
-            "{}: ELF{} {}-endian {} {}, regions from {source}",
-            report.file, e.class, e.endian, e.machine, e.file_type
-        )?;
+        prose(out, &format!("{}: {elf}, {source}", report.file), false)?;
     }
     Ok(())
 }
 
 /// One row per region, then a sentence per region with a stack or heap.
 fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
-    // Regions.
     title(out, 3, "Regions", markdown)?;
-    let mut t = new_table(markdown);
-    header(
-        &mut t,
-        &[
-            "region", "origin", "length", "used", "reserved", "free", "%", "usage",
-        ],
+    let mut t = Grid::new(
         markdown,
-    );
+        &[
+            "region", "origin", "used", "reserved", "free", "size", "%", "usage",
+        ],
+    )
+    .right(&[2, 3, 4, 5, 6])
+    .code(&[0, 7])
+    .fit(&[
+        Fit::Drop(7),
+        Fit::Compact(5),
+        Fit::Compact(3),
+        Fit::Compact(4),
+        Fit::Compact(2),
+        Fit::Drop(1),
+        Fit::Shrink(0),
+    ]);
     for r in &report.regions {
         let mut reserved = String::new();
         if r.reserved > 0 {
@@ -75,25 +98,35 @@ fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<(
             if r.external > 0 {
                 parts.push(format!("other {}", r.external));
             }
-            reserved = format!("{} ({})", r.reserved, parts.join(", "));
+            reserved = format!("{} B ({})", r.reserved, parts.join(", "));
         }
         let mut name = r.name.clone();
         if r.overflow > 0 {
-            name.push_str(&format!(" OVERFLOW +{}", r.overflow));
+            name.push_str(&format!(" OVERFLOW +{} B", r.overflow));
         }
+        // An inferred region is as long as what is in it: it has no free space or
+        // percentage to show, and would look full.
+        let (free, pct, usage) = if r.inferred {
+            (ABSENT.to_string(), ABSENT.to_string(), ABSENT.to_string())
+        } else {
+            (
+                bytes(r.free),
+                percent(r.percent_used),
+                bar(r.used, r.reserved, r.length, 20),
+            )
+        };
         t.add_row(vec![
             name,
             hex(r.origin),
-            format!("{} ({})", r.length, human(r.length)),
-            format!("{} ({})", r.used, human(r.used)),
+            bytes(r.used),
             reserved,
-            format!("{} ({})", r.free, human(r.free)),
-            format!("{:.2}", r.percent_used),
-            bar(r.used, r.reserved, r.length, 20),
+            free,
+            bytes(r.length),
+            pct,
+            usage,
         ]);
     }
-    right(&mut t, &[2, 3, 4, 5, 6]);
-    writeln!(out, "{t}")?;
+    t.write(out)?;
     // One plain sentence per region that has a stack or heap, so nobody has to add up
     // the columns to see how the RAM is split.
     if markdown && report.regions.iter().any(|r| r.reserved > 0) {
@@ -110,17 +143,23 @@ fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<(
         if r.external > 0 {
             parts.push(format!("reserved for others {}", human(r.external)));
         }
-        parts.push(format!("free {}", human(r.free)));
+        if !r.inferred {
+            parts.push(format!("free {}", human(r.free)));
+        }
         if markdown {
-            writeln!(out, "- **{}**: {}", r.name, parts.join(", "))?;
+            writeln!(out, "- **{}**: {}", cell(&r.name, true), parts.join(", "))?;
         } else {
-            writeln!(out, "{}: {}", r.name, parts.join(", "))?;
+            prose(out, &format!("{}: {}", r.name, parts.join(", ")), false)?;
         }
     }
     if report.regions.iter().any(|r| r.inferred) {
-        writeln!(
+        if markdown {
+            writeln!(out)?;
+        }
+        prose(
             out,
-            "regions inferred from the ELF's load segments: lengths are what the image occupies, not capacities (give --memory or --chip)"
+            "regions inferred from the ELF's load segments: a size is the extent of what the image puts there, not the memory's capacity, so there is no free space to show (give --memory or --chip)",
+            markdown,
         )?;
     }
     Ok(())
@@ -128,15 +167,15 @@ fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<(
 
 /// Where the stack and the heap arenas are.
 fn stack_and_heap(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
-    // Stack and heap.
     if report.stack.is_some() || !report.heap.is_empty() {
         title(out, 3, "Stack and heap", markdown)?;
-        let mut t = new_table(markdown);
-        header(
-            &mut t,
-            &["what", "region", "from", "to", "size", "source"],
+        let mut t = Grid::new(
             markdown,
-        );
+            &["what", "region", "from", "to", "size", "source"],
+        )
+        .right(&[4])
+        .code(&[5])
+        .fit(&[Fit::Drop(5), Fit::Compact(4), Fit::Shrink(0), Fit::Drop(3)]);
         if let Some(s) = &report.stack {
             let what = if s.sized {
                 "stack (reserved)"
@@ -148,7 +187,7 @@ fn stack_and_heap(report: &Report, markdown: bool, out: &mut dyn Write) -> io::R
                 s.region.clone().unwrap_or_default(),
                 hex(s.bottom),
                 hex(s.top),
-                format!("{} ({})", s.size, human(s.size)),
+                bytes(s.size),
                 s.source.clone(),
             ]);
         }
@@ -158,70 +197,71 @@ fn stack_and_heap(report: &Report, markdown: bool, out: &mut dyn Write) -> io::R
                 h.region.clone().unwrap_or_default(),
                 hex(h.addr),
                 hex(h.addr.saturating_add(h.size)),
-                format!("{} ({})", h.size, human(h.size)),
+                bytes(h.size),
                 h.source.clone(),
             ]);
         }
-        right(&mut t, &[4]);
-        writeln!(out, "{t}")?;
+        t.write(out)?;
     }
     if let Some(need) = &report.stack_need {
         let bound = super::stack::bound(need.total, need.complete);
-        match &report.stack {
-            Some(s) => writeln!(
-                out,
+        let line = match &report.stack {
+            Some(s) => format!(
                 "stack: needs {bound} of {} B available (worst case from the machine code; `membudget stack` shows the path)",
                 s.size
-            )?,
-            None => writeln!(
-                out,
+            ),
+            None => format!(
                 "stack: needs {bound} (worst case from the machine code); no stack size found"
-            )?,
-        }
+            ),
+        };
+        prose(out, &line, markdown)?;
     }
     Ok(())
 }
 
 /// Reservations and what overlaps them.
 fn reservations(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
-    if !report.reservations.is_empty() {
-        title(out, 3, "Reservations", markdown)?;
-        let mut t = new_table(markdown);
-        header(
-            &mut t,
-            &["reservation", "region", "from", "to", "overlap", "sections"],
-            markdown,
-        );
-        for r in &report.reservations {
-            t.add_row(vec![
-                r.name.clone(),
-                r.region.clone().unwrap_or_default(),
-                hex(r.origin),
-                hex(r.origin.saturating_add(r.length)),
-                if r.overlap > 0 {
-                    format!("{} OVERLAP", r.overlap)
-                } else {
-                    "0".into()
-                },
-                r.sections
-                    .iter()
-                    .map(|o| format!("{} ({})", o.section, o.bytes))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ]);
-        }
-        writeln!(out, "{t}")?;
+    if report.reservations.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    title(out, 3, "Reservations", markdown)?;
+    let mut t = Grid::new(
+        markdown,
+        &["reservation", "region", "from", "to", "overlap", "sections"],
+    )
+    .right(&[4])
+    .fit(&[
+        Fit::Compact(4),
+        Fit::Shrink(5),
+        Fit::Shrink(0),
+        Fit::Drop(3),
+    ]);
+    for r in &report.reservations {
+        t.add_row(vec![
+            r.name.clone(),
+            r.region.clone().unwrap_or_default(),
+            hex(r.origin),
+            hex(r.origin.saturating_add(r.length)),
+            if r.overlap > 0 {
+                format!("OVERLAP {}", bytes(r.overlap))
+            } else {
+                "0 B".into()
+            },
+            r.sections
+                .iter()
+                .map(|o| format!("{} ({} B)", o.section, o.bytes))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    t.write(out)
 }
 
 /// Sections in region order, then address order.
 fn sections(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
-    // Sections.
     title(out, 3, "Sections", markdown)?;
-    let mut t = new_table(markdown);
-    header(
-        &mut t,
+    let mut t = Grid::new(
+        markdown,
         &[
             "region",
             "section",
@@ -231,8 +271,17 @@ fn sections(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<
             "size",
             "unattributed",
         ],
-        markdown,
-    );
+    )
+    .right(&[5, 6])
+    .code(&[1])
+    .fit(&[
+        Fit::Compact(5),
+        Fit::Compact(0),
+        Fit::Drop(2),
+        Fit::Drop(6),
+        Fit::Shrink(1),
+        Fit::Shrink(0),
+    ]);
     let mut secs: Vec<_> = report
         .sections
         .iter()
@@ -253,6 +302,8 @@ fn sections(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<
         let region = match (&s.region, &s.load_region) {
             (Some(r), Some(l)) => format!("{r} (image in {l})"),
             (Some(r), None) => r.clone(),
+            // An empty section occupies nothing, so it is in no region and outside none.
+            (None, _) if s.size == 0 => ABSENT.into(),
             (None, _) => "(outside every region)".into(),
         };
         t.add_row(vec![
@@ -265,22 +316,22 @@ fn sections(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<
             } else {
                 String::new()
             },
-            s.size.to_string(),
+            bytes(s.size),
             s.unattributed.to_string(),
         ]);
     }
-    right(&mut t, &[5, 6]);
-    writeln!(out, "{t}")?;
-    Ok(())
+    t.write(out)
 }
 
 /// The largest symbols of each region (`view.top` of them).
 fn symbols(report: &Report, view: &View, markdown: bool, out: &mut dyn Write) -> io::Result<()> {
     // Symbols per region.
     if !report.elf.has_symbols {
-        writeln!(
+        writeln!(out)?;
+        prose(
             out,
-            "\nno symbol table: the ELF is stripped, so there is no per-symbol breakdown"
+            "no symbol table: the ELF is stripped, so there is no per-symbol breakdown",
+            markdown,
         )?;
     } else {
         for r in &report.regions {
@@ -304,28 +355,20 @@ fn symbols(report: &Report, view: &View, markdown: bool, out: &mut dyn Write) ->
                 view.top.min(syms.len())
             };
             let label = if shown < syms.len() {
-                format!(
-                    "Largest symbols in {} ({} of {})",
-                    r.name,
-                    shown,
-                    syms.len()
-                )
+                format!("Largest symbols in {} ({shown} of {})", r.name, syms.len())
             } else {
                 format!("Symbols in {} ({})", r.name, syms.len())
             };
             title(out, 3, &label, markdown)?;
-            let mut t = new_table(markdown);
-            header(&mut t, &["size", "section", "address", "symbol"], markdown);
+            let mut t = Grid::new(markdown, &["size", "section", "address", "symbol"])
+                .right(&[0])
+                .code(&[1, 3])
+                .fit(&[Fit::Compact(0), Fit::Compact(1), Fit::Shrink(3)]);
             for s in syms.iter().take(shown) {
                 let size = if s.bytes != s.size {
-                    format!("{} (of {})", s.bytes, s.size)
+                    format!("{} B (of {})", s.bytes, s.size)
                 } else {
-                    s.size.to_string()
-                };
-                let name = if markdown {
-                    format!("`{}`", s.name.replace('`', "'"))
-                } else {
-                    s.name.clone()
+                    format!("{} B", s.size)
                 };
                 let (section, addr) = match s.load_addr {
                     Some(a) if s.region.as_deref() != here => {
@@ -333,10 +376,9 @@ fn symbols(report: &Report, view: &View, markdown: bool, out: &mut dyn Write) ->
                     }
                     _ => (s.section.clone(), s.addr),
                 };
-                t.add_row(vec![size, section, hex(addr), name]);
+                t.add_row(vec![size, section, hex(addr), s.name.clone()]);
             }
-            right(&mut t, &[0]);
-            writeln!(out, "{t}")?;
+            t.write(out)?;
         }
     }
     Ok(())
@@ -351,20 +393,21 @@ fn rollup_rows(
 ) -> io::Result<()> {
     if let Some(r) = report_rollup {
         title(out, 3, &format!("By {:?}", r.by).to_lowercase(), markdown)?;
-        let mut t = new_table(markdown);
-        header(&mut t, &["region", "bytes", "symbols", "key"], markdown);
+        let mut t = Grid::new(markdown, &["region", "bytes", "symbols", "key"])
+            .right(&[1, 2])
+            .code(&[3])
+            .fit(&[Fit::Compact(1), Fit::Shrink(3), Fit::Shrink(0)]);
         for row in &r.rows {
             t.add_row(vec![
                 row.region
                     .clone()
                     .unwrap_or_else(|| "(outside every region)".into()),
-                row.bytes.to_string(),
+                bytes(row.bytes),
                 row.symbols.to_string(),
                 row.key.clone(),
             ]);
         }
-        right(&mut t, &[1, 2]);
-        writeln!(out, "{t}")?;
+        t.write(out)?;
     }
     Ok(())
 }
@@ -374,7 +417,11 @@ fn warnings(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<
     if !report.warnings.is_empty() {
         title(out, 3, "Warnings", markdown)?;
         for w in &report.warnings {
-            writeln!(out, "- {w}")?;
+            prose(
+                out,
+                &format!("- {}", cell(&w.to_string(), markdown)),
+                markdown,
+            )?;
         }
     }
     Ok(())

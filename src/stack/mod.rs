@@ -321,6 +321,13 @@ pub fn analyze_bytes_with(
     Analysis::new(&image, &code, isa.as_ref(), ann).run()
 }
 
+/// Whether the analysis may apply to this image at all (its machine is one `select_isa`
+/// knows): `report` adds the stack need as a bonus, and skips reading the file a second
+/// time for images that can never have one.
+pub fn may_apply(image: &Image) -> bool {
+    image.machine == object::elf::EM_ARM.0
+}
+
 /// The ISA module for this image, or why there is none.
 pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
     let unsupported = |what: String| Error::BadElf {

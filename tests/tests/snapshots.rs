@@ -6,12 +6,13 @@
 //! `INSTA_UPDATE=always cargo test --release -- snapshots`, then `git diff tests/snapshots`.
 //! With `CI=true` insta never writes a snapshot, so a missing or stale one fails.
 //!
-//! Tables are drawn without a width limit and `COLUMNS` is pinned by [`run`], so nothing
-//! depends on the terminal the tests run in.
+//! Tables are drawn without a width limit (`COLUMNS` empty, stdout not a terminal), as in a
+//! file or a CI log, and once more at 80 columns (`NAME_table_80.snap`), so nothing depends on
+//! the terminal the tests run in.
 
 use libtest_mimic::Trial;
 
-use crate::support::{root, run, trial};
+use crate::support::{root, run_env, trial};
 
 /// One command, snapshotted in each of `formats` (`NAME_FORMAT.snap`).
 struct Case {
@@ -62,24 +63,36 @@ const CASES: &[Case] = &[
 ];
 
 pub fn trials() -> Vec<Trial> {
-    CASES
+    let mut trials: Vec<Trial> = CASES
         .iter()
         .flat_map(|case| {
             case.formats.iter().map(move |&format| {
                 let name = format!("{}_{format}", case.name);
                 trial(format!("snapshots::{name}"), move || {
-                    snapshot(&name, case, format)
+                    snapshot(&name, case, format, "")
                 })
             })
         })
-        .collect()
+        .collect();
+    // What a standard terminal shows: the same tables narrowed to 80 columns.
+    for case in CASES.iter().filter(|c| c.name != "report_by_crate") {
+        let name = format!("{}_table_80", case.name);
+        trials.push(trial(format!("snapshots::{name}"), move || {
+            snapshot(&name, case, "table", "80")
+        }));
+    }
+    trials
 }
 
-fn snapshot(name: &str, case: &Case, format: &str) {
+fn snapshot(name: &str, case: &Case, format: &str, columns: &str) {
     let mut args: Vec<&str> = case.command.split(' ').collect();
     args.extend(["--format", format]);
-    let r = run(&args);
-    let command = format!("membudget {}", args.join(" "));
+    let r = run_env(&root(), &args, &[("COLUMNS", columns)]);
+    let command = if columns.is_empty() {
+        format!("membudget {}", args.join(" "))
+    } else {
+        format!("COLUMNS={columns} membudget {}", args.join(" "))
+    };
     assert_eq!(r.code, case.code, "{command}: exit code\n{}", r.stderr);
     assert_eq!(r.stderr, "", "{command}: nothing on stderr");
     let mut settings = insta::Settings::clone_current();
