@@ -100,7 +100,9 @@ pub struct ThreadDecl {
 }
 
 /// An annotation the analysis used, for the report (so a reader sees every assumption).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Assumption {
     /// An indirect call calls only these functions.

@@ -124,9 +124,10 @@ pub struct Unknown {
 }
 
 /// `membudget stack --format json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StackReport {
     /// `membudget.stack/1`.
+    #[schemars(extend("const" = "membudget.stack/1"))]
     pub schema: String,
     /// ELF file name (no directories).
     pub file: String,
@@ -149,7 +150,7 @@ pub struct StackReport {
     pub cfi: CfiCheck,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One function's stack use.
 pub struct Function {
     /// Demangled name.
@@ -192,7 +193,7 @@ pub enum RootKind {
     Thread,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// An entry point and its worst case.
 pub struct Root {
     /// Demangled name of the handler or entry.
@@ -217,7 +218,7 @@ pub struct Root {
     pub stack_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One function on a worst path.
 pub struct PathStep {
     /// Demangled name (`name+0xN` when entered in the middle).
@@ -232,7 +233,7 @@ pub struct PathStep {
 }
 
 /// The main stack: the thread's worst path plus handlers preempting it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MainStack {
     /// `every_handler_once`: each distinct handler preempts once, at the deepest point,
     /// and they nest (sound without priority information); `priority_groups`: the same,
@@ -256,7 +257,7 @@ pub struct MainStack {
     pub complete: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One handler's contribution to the main stack.
 pub struct HandlerCost {
     /// Handler name.
@@ -268,7 +269,7 @@ pub struct HandlerCost {
 }
 
 /// How decoded frames compare with DWARF CFI.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CfiCheck {
     /// Functions with both a decoded frame and an FDE.
     pub compared: usize,

@@ -1149,6 +1149,15 @@ fn resolve_indirect_narrows_cpp_virtual_calls_to_vtable_slots() {
             "{targets:?}"
         );
     }
+    // The document follows schema/stack.schema.json, with and without the heuristic.
+    let validator = crate::support::validator("stack");
+    for (label, v) in [("off", &off), ("on", &on)] {
+        let errors: Vec<String> = validator
+            .iter_errors(v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{label}: {errors:#?}");
+    }
     // No unknown left in main, and the report says the bound rests on the heuristic.
     assert!(!on["unknowns"]
         .as_array()
