@@ -19,7 +19,10 @@ B="$ROOT/target/release/membudget"
 "$B" check fixtures/p2-overflow.elf --budget golden/p2.budget.json --format html > "$OUT/check.html" || true
 n=101
 for elf in p2 p2-moved p2-overflow; do
-    "$B" report "fixtures/$elf.elf" --budget golden/p2.budget.json --format json \
+    # Three builds of one firmware: one ELF name (the dashboard refuses unrelated firmware).
+    mkdir -p "$OUT/elf-$n"
+    cp "fixtures/$elf.elf" "$OUT/elf-$n/p2.elf"
+    "$B" report "$OUT/elf-$n/p2.elf" --budget golden/p2.budget.json --format json \
         --label "build=$n" --label "date=2026-11-$((n - 81))" --label "branch=main" > "$OUT/builds/$n.json"
     n=$((n + 1))
 done

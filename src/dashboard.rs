@@ -27,6 +27,56 @@ pub struct Dashboard {
     pub steps: Vec<Step>,
     /// The latest build's report (the treemap is drawn from it).
     pub latest: Report,
+    /// The firmware the builds are of, by ELF file name and region names, in order of
+    /// first appearance: more than one means the reports are of unrelated images.
+    pub firmware: Vec<Firmware>,
+}
+
+/// One firmware among the builds: what tells builds of unrelated images apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Firmware {
+    /// ELF file name.
+    pub file: String,
+    /// Region names, in the report's order.
+    pub regions: Vec<String>,
+    /// Indices of its builds in [`Dashboard::builds`].
+    pub builds: Vec<usize>,
+}
+
+/// The firmware of each build: builds of one firmware share the ELF file name and the
+/// region names (region sizes may change from build to build).
+fn firmware(reports: &[Report]) -> Vec<Firmware> {
+    let mut out: Vec<Firmware> = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        let regions: Vec<String> = r.regions.iter().map(|g| g.name.clone()).collect();
+        match out
+            .iter_mut()
+            .find(|f| f.file == r.file && f.regions == regions)
+        {
+            Some(f) => f.builds.push(i),
+            None => out.push(Firmware {
+                file: r.file.clone(),
+                regions,
+                builds: vec![i],
+            }),
+        }
+    }
+    out
+}
+
+/// A budget's region limits, in bytes of `report`'s regions, exactly as `check` computes
+/// them.
+pub fn region_limits(budget: &BudgetFile, report: &Report) -> Vec<Limit> {
+    budget::evaluate(budget, report)
+        .regions
+        .into_iter()
+        .filter(|r| r.warn_at.is_some() || r.fail_at.is_some())
+        .map(|r| Limit {
+            region: r.name,
+            warn_at: r.warn_at,
+            fail_at: r.fail_at,
+        })
+        .collect()
 }
 
 /// One build: its provenance and region totals.
@@ -101,21 +151,11 @@ pub fn build(
             }
         })
         .collect();
+    let firmware = firmware(&reports);
     let latest = reports.pop()?;
-    // The limits exactly as `check` computes them, for the latest build.
+    // The limits for the latest build.
     let limits = budget
-        .map(|b| {
-            budget::evaluate(b, &latest)
-                .regions
-                .into_iter()
-                .filter(|r| r.warn_at.is_some() || r.fail_at.is_some())
-                .map(|r| Limit {
-                    region: r.name,
-                    warn_at: r.warn_at,
-                    fail_at: r.fail_at,
-                })
-                .collect()
-        })
+        .map(|b| region_limits(b, &latest))
         .unwrap_or_default();
     Some(Dashboard {
         schema: DASHBOARD_SCHEMA,
@@ -123,6 +163,7 @@ pub fn build(
         limits,
         steps,
         latest,
+        firmware,
     })
 }
 

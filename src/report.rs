@@ -127,7 +127,10 @@ pub struct RegionUsage {
     /// Bytes occupied by sections and load images (statics, code, constants), not
     /// counting stack and heap reservations.
     pub used: u64,
-    /// `used` per kind of content.
+    /// Bytes of the sections and load images placed in the region, per kind of content.
+    /// Not a split of `used`: a heap arena or stack that is a static in a section counts
+    /// here and in `reserved` (`used` leaves it out), and overlapping sections count
+    /// twice, so the total is at least `used`.
     pub by_kind: ByKind,
     /// Stack reserved in this region (a sized stack; see `Report::stack`).
     pub stack: u64,

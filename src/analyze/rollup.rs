@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::report::{Report, SectionUsage, SymbolUsage};
+use crate::report::{RegionUsage, Report, SectionUsage, SymbolUsage};
 
 use super::attribution::{dir_key, Gap, Origin, FILL};
 
@@ -93,8 +93,100 @@ pub const NO_MAP: &str = "(not in the linker map)";
 /// Archive row key of objects linked directly (not from a library).
 pub const NO_ARCHIVE: &str = "(object files, no archive)";
 
-/// Row key of stack and heap reservations outside every section.
-pub const RESERVED: &str = "(reserved: stack/heap outside sections)";
+/// Who holds reserved bytes: the sized stack, a heap arena, or a reservation of the
+/// budget or chip preset (someone else's memory, such as Device OS's RAM on a P2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// The sized stack.
+    Stack,
+    /// A heap arena, by name.
+    Heap(&'a str),
+    /// A reservation, by name.
+    Reservation(&'a str),
+}
+
+impl Owner<'_> {
+    /// The rollup row key of the owner's bytes outside every section.
+    pub fn key(&self) -> String {
+        match self {
+            Owner::Stack => "(reserved: stack)".to_string(),
+            Owner::Heap(name) => format!("(reserved: heap {name})"),
+            Owner::Reservation(name) => format!("(reserved: {name})"),
+        }
+    }
+}
+
+/// Reserved bytes of one owner in one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservedPart<'a> {
+    /// Who holds them.
+    pub owner: Owner<'a>,
+    /// First address of the owner's range in the region.
+    pub origin: u64,
+    /// Its length in the region.
+    pub length: u64,
+}
+
+/// The reserved ranges of a region (stack, heap arenas, reservations, in that order) and
+/// the bytes of each not already counted: outside `covered` (the region's section ranges,
+/// or none) and outside the owners before it, so overlaps count once, as the region's
+/// `reserved` does.
+pub fn reserved_parts<'a>(
+    report: &'a Report,
+    region: &RegionUsage,
+    mut covered: Vec<(u64, u64)>,
+) -> Vec<(ReservedPart<'a>, u64)> {
+    let end = region.origin.saturating_add(region.length);
+    let mut owners: Vec<(Owner, u64, u64)> = Vec::new();
+    if let Some(s) = report.stack.as_ref().filter(|s| s.sized) {
+        owners.push((Owner::Stack, s.bottom, s.top));
+    }
+    for h in &report.heap {
+        owners.push((Owner::Heap(&h.name), h.addr, h.addr.saturating_add(h.size)));
+    }
+    for r in &report.reservations {
+        owners.push((
+            Owner::Reservation(&r.name),
+            r.origin,
+            r.origin.saturating_add(r.length),
+        ));
+    }
+    let mut out = Vec::new();
+    for (owner, lo, hi) in owners {
+        let (lo, hi) = (lo.max(region.origin), hi.min(end));
+        if hi <= lo {
+            continue;
+        }
+        let bytes = (hi - lo) - overlap_len(&covered, lo, hi);
+        let part = ReservedPart {
+            owner,
+            origin: lo,
+            length: hi - lo,
+        };
+        out.push((part, bytes));
+        covered.push((lo, hi));
+    }
+    out
+}
+
+/// Bytes of `[lo, hi)` that the (possibly overlapping) ranges cover.
+fn overlap_len(ranges: &[(u64, u64)], lo: u64, hi: u64) -> u64 {
+    let mut clipped: Vec<(u64, u64)> = ranges
+        .iter()
+        .map(|&(a, b)| (a.max(lo), b.min(hi)))
+        .filter(|(a, b)| b > a)
+        .collect();
+    clipped.sort_unstable();
+    let (mut total, mut reach) = (0, lo);
+    for (a, b) in clipped {
+        let a = a.max(reach);
+        if b > a {
+            total += b - a;
+            reach = b;
+        }
+    }
+    total
+}
 
 /// Every occupied byte of every region as labelled rows: symbols, unattributed
 /// remainders, load images under their load region, and reservations that lie outside
@@ -116,6 +208,8 @@ pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<
         .map(|(i, r)| (r.name.as_str(), i))
         .collect();
     let mut covered = vec![0u64; report.regions.len()];
+    // Address ranges of the pieces per region, to find the reserved bytes outside them.
+    let mut ranges: Vec<Vec<(u64, u64)>> = vec![Vec::new(); report.regions.len()];
     for piece in pieces(report, &region_pos) {
         let sec = &report.sections[piece.section];
         let region = piece.region.map(|r| report.regions[r].name.as_str());
@@ -127,13 +221,21 @@ pub fn labelled_bytes(report: &Report, mut emit: impl FnMut(Option<&str>, Label<
         let (lo, hi) = piece.range;
         if let Some(r) = piece.region {
             covered[r] = covered[r].saturating_add(hi - lo);
+            let base = if piece.load { sec.load_addr } else { sec.addr };
+            ranges[r].push((base.saturating_add(lo), base.saturating_add(hi)));
         }
         at.emit(lo, hi, &mut emit);
     }
     for (r, reg) in report.regions.iter().enumerate() {
-        let rest = (reg.used + reg.reserved).saturating_sub(covered[r]);
-        if rest > 0 {
-            emit(Some(&reg.name), Label::Reserved, rest);
+        let mut rest = (reg.used + reg.reserved).saturating_sub(covered[r]);
+        // `rest` is the reserved bytes outside the sections: name each owner's share,
+        // capped so that the rows still add up whatever the input.
+        for (part, bytes) in reserved_parts(report, reg, std::mem::take(&mut ranges[r])) {
+            let bytes = bytes.min(rest);
+            if bytes > 0 {
+                emit(Some(&reg.name), Label::Reserved(part), bytes);
+                rest -= bytes;
+            }
         }
     }
 }
@@ -318,8 +420,8 @@ pub enum Label<'a> {
     Unattributed(&'a SectionUsage),
     /// Bytes of a section that no symbol covers, with what DWARF or the map says they are.
     Gap(&'a SectionUsage, &'a Gap),
-    /// Reserved bytes outside every section.
-    Reserved,
+    /// Reserved bytes outside every section, with who holds them.
+    Reserved(ReservedPart<'a>),
 }
 
 /// Group the report's bytes by `by`; the rows of a region add up to its `used + reserved`.
@@ -349,13 +451,15 @@ pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
                     })
                     .count();
                 add(Some(&r.name), r.name.clone(), r.used, n);
-                if r.reserved > 0 {
-                    add(
-                        Some(&r.name),
-                        format!("{} (reserved: stack/heap/others)", r.name),
-                        r.reserved,
-                        0,
-                    );
+                for (part, bytes) in reserved_parts(report, r, Vec::new()) {
+                    if bytes > 0 {
+                        add(
+                            Some(&r.name),
+                            format!("{} {}", r.name, part.owner.key()),
+                            bytes,
+                            0,
+                        );
+                    }
                 }
             }
         }
@@ -398,7 +502,7 @@ fn section_key(region: Option<&str>, label: &Label) -> String {
             format!("{} (load image)", s.name)
         }
         Label::Unattributed(s) | Label::Gap(s, _) => s.name.clone(),
-        Label::Reserved => RESERVED.to_string(),
+        Label::Reserved(p) => p.owner.key(),
     }
 }
 
@@ -433,7 +537,7 @@ fn symbol_key(by: By, depth: usize, label: &Label) -> (String, usize) {
             0,
         ),
         Label::Unattributed(s) => (format!("{UNATTRIBUTED} {}", s.name), 0),
-        Label::Reserved => (RESERVED.to_string(), 0),
+        Label::Reserved(p) => (p.owner.key(), 0),
     }
 }
 

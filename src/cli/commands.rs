@@ -16,7 +16,7 @@ use membudget::memory::source::{self, MemoryMap};
 use membudget::render::{self, Format, View};
 use membudget::report::Report;
 
-use super::files::{self, budget_regions, load_budget, write_baseline};
+use super::files::{self, budget_regions, load_budget, load_budget_for, write_baseline};
 use super::{BlessArgs, CheckArgs, DashboardArgs, DiffArgs, InitArgs, ReportArgs, StackArgs};
 
 fn output(e: io::Error) -> Error {
@@ -37,7 +37,7 @@ fn memory_map(
     chip: Option<&str>,
 ) -> Result<MemoryMap, Error> {
     let budget = match budget {
-        Some(path) => Some(budget_regions(&load_budget(path, script)?)),
+        Some(path) => Some(budget_regions(&load_budget_for(path, script, memory)?)),
         None => None,
     };
     source::resolve(memory, script, budget.as_ref(), chip)
@@ -45,10 +45,16 @@ fn memory_map(
 
 /// `membudget report`.
 pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
-    let map = memory_map(
-        args.memory.as_deref(),
-        &args.script.options(),
-        args.budget.as_deref(),
+    let script = args.script.options();
+    let memory = args.memory.as_deref();
+    let budget = match &args.budget {
+        Some(path) => Some(load_budget_for(path, &script, memory)?),
+        None => None,
+    };
+    let map = source::resolve(
+        memory,
+        &script,
+        budget.as_ref().map(budget_regions).as_ref(),
         args.chip.as_deref(),
     )?;
     let Some(path) = &args.elf else {
@@ -78,7 +84,15 @@ pub fn report(args: &ReportArgs, out: &mut dyn Write) -> Result<i32, Error> {
         by: args.by,
         depth: args.sources.depth,
     };
-    render::render_report(&report, &view, args.format, out).map_err(output)?;
+    match &budget {
+        // The page draws the budget's limits on the region bars, as the check page does.
+        Some(b) if args.format == Format::Html => {
+            let limits = membudget::dashboard::region_limits(b, &report);
+            render::render_report_html(&report, &view, &limits, out)
+        }
+        _ => render::render_report(&report, &view, args.format, out),
+    }
+    .map_err(output)?;
     // Freeing tens of thousands of strings just before exit is wasted time.
     std::mem::forget(report);
     std::mem::forget(image);
@@ -124,7 +138,8 @@ fn analyze_for(
 /// `membudget check`; with `update`, bless the baseline first.
 pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32, Error> {
     let script = args.script.options();
-    let mut budget = load_budget(&args.budget, &script)?;
+    let memory = args.memory.as_deref();
+    let mut budget = load_budget_for(&args.budget, &script, memory)?;
     let report = analyze_for(
         &args.elf,
         &budget,
@@ -151,7 +166,7 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
                 String::new()
             }
         );
-        budget = load_budget(&args.budget, &script)?;
+        budget = load_budget_for(&args.budget, &script, memory)?;
     }
     let result = budget::evaluate(&budget, &report);
     let verdict = result.exit_code(args.deny_warnings);
@@ -171,7 +186,8 @@ pub fn check(args: &CheckArgs, update: bool, out: &mut dyn Write) -> Result<i32,
 /// succeeds.
 pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let script = args.script.options();
-    let budget = load_budget(&args.budget, &script)?;
+    let memory = args.memory.as_deref();
+    let budget = load_budget_for(&args.budget, &script, memory)?;
     let report = analyze_for(
         &args.elf,
         &budget,
@@ -207,7 +223,7 @@ pub fn bless(args: &BlessArgs, out: &mut dyn Write) -> Result<i32, Error> {
         )
         .map_err(output)?;
     }
-    let result = budget::evaluate(&load_budget(&args.budget, &script)?, &report);
+    let result = budget::evaluate(&load_budget_for(&args.budget, &script, memory)?, &report);
     if !result.failures.is_empty() {
         writeln!(
             out,
@@ -263,7 +279,8 @@ pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
         Some(path) => Some(load_budget(path, &args.script.options())?),
         None => None,
     };
-    let reports = files::report_files(&args.reports)?
+    let paths = files::report_files(&args.reports)?;
+    let reports = paths
         .iter()
         .map(|p| files::read_report(p))
         .collect::<Result<Vec<_>, _>>()?;
@@ -273,6 +290,34 @@ pub fn dashboard(args: &DashboardArgs) -> Result<i32, Error> {
                 "dashboard: no report files (give REPORT.json files or a directory of them)".into(),
             )
         })?;
+    if dash.firmware.len() > 1 {
+        let kinds = dash
+            .firmware
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} [{}] in {} build{}",
+                    f.file,
+                    f.regions.join(", "),
+                    f.builds.len(),
+                    render::table::plural(f.builds.len())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !args.allow_mixed {
+            return Err(Error::Usage(format!(
+                "dashboard: the reports are of {} different firmware ({kinds}): give one \
+                 firmware's reports, or --allow-mixed to chart them together",
+                dash.firmware.len()
+            )));
+        }
+        eprintln!(
+            "membudget: warning: dashboard of {} different firmware ({kinds}): --allow-mixed \
+             charts them on one axis",
+            dash.firmware.len()
+        );
+    }
     let mut page = Vec::new();
     render::html::write_dashboard(&dash, &mut page).map_err(output)?;
     files::write_page(&args.out, &page)?;

@@ -88,9 +88,23 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// Read and validate a budget file; its `linker_script` is read relative to it, with
 /// `script`'s `--defsym`s.
 pub fn load_budget(path: &Path, options: &linker::ScriptOptions) -> Result<BudgetFile, Error> {
+    load_budget_for(path, options, None)
+}
+
+/// [`load_budget`] for a command given `--memory`: that script's regions replace the
+/// budget's, so the budget's own `linker_script` is not read (it may not even exist where
+/// the command runs); its region references are checked against the regions in use.
+pub fn load_budget_for(
+    path: &Path,
+    options: &linker::ScriptOptions,
+    memory: Option<&Path>,
+) -> Result<BudgetFile, Error> {
     let text = std::fs::read_to_string(path).map_err(io_error(path))?;
     let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let read_script = |script: &str| -> Result<Script, Error> {
+        if memory.is_some() {
+            return Ok(Script::Regions(Vec::new()));
+        }
         let script_path = dir.join(script);
         if !script_path.is_file() {
             return Ok(Script::NotFound(script_path.display().to_string()));
@@ -275,6 +289,13 @@ pub fn load_side(
     threshold: u64,
     stack: Option<&membudget::stack::annotate::Annotations>,
 ) -> Result<Snapshot, Error> {
+    const WANT: &str = "not an ELF file, a membudget JSON report or a budget file";
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: a directory, {WANT}",
+            path.display()
+        )));
+    }
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     if bytes.starts_with(b"\x7fELF") {
         let image = elf::load_path(path)?;
@@ -290,15 +311,8 @@ pub fn load_side(
         };
         return Ok(Snapshot::from_report(&report, threshold));
     }
-    let not_ours = || {
-        Error::Usage(format!(
-            "{}: not an ELF file, a membudget JSON report or a budget file",
-            path.display()
-        ))
-    };
-    let text = String::from_utf8(bytes).map_err(|_| not_ours())?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
+    let not_ours = || Error::Usage(format!("{}: {WANT}", path.display()));
+    let value = json_value(path, &bytes).ok_or_else(not_ours)??;
     let schema = value
         .get("schema")
         .and_then(|s| s.as_str())
@@ -352,11 +366,40 @@ pub fn report_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
+/// A file's JSON value: `None` when it does not look like JSON at all (binary, text, an
+/// empty file), so that the caller can say what it wanted instead of a parser position;
+/// a parse error with its position for what starts like a JSON object.
+fn json_value(path: &Path, bytes: &[u8]) -> Option<Result<serde_json::Value, Error>> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' {
+        return None;
+    }
+    Some(serde_json::from_slice(bytes).map_err(|e| {
+        let msg = json_message(path, &e);
+        let at = format!("{}:{}:{}: ", path.display(), e.line(), e.column());
+        Error::Usage(format!(
+            "{at}invalid JSON: {}",
+            msg.strip_prefix(&at).unwrap_or(&msg)
+        ))
+    }))
+}
+
 /// A JSON report (`report --format json`), read back through the report types.
 pub fn read_report(path: &Path) -> Result<Report, Error> {
-    let text = std::fs::read_to_string(path).map_err(io_error(path))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| Error::Usage(json_message(path, &e)))?;
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    if bytes.starts_with(b"\x7fELF") {
+        return Err(Error::Usage(format!(
+            "{0}: an ELF file, not a membudget JSON report (make one with: membudget report \
+             {0} --format json --label date=... > build.json)",
+            path.display()
+        )));
+    }
+    let value = json_value(path, &bytes).ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: not a membudget JSON report (membudget report ELF --format json writes one)",
+            path.display()
+        ))
+    })??;
     if value.get("schema").and_then(|s| s.as_str()) != Some(REPORT_SCHEMA) {
         return Err(Error::Usage(format!(
             "{}: not a membudget report (expected \"schema\": \"{REPORT_SCHEMA}\")",
@@ -367,9 +410,20 @@ pub fn read_report(path: &Path) -> Result<Report, Error> {
         .map_err(|e| Error::Usage(format!("{}: malformed report: {e}", path.display())))
 }
 
-/// Write `DIR/index.html`, creating DIR.
+/// Write `DIR/index.html`, creating DIR; a DIR that is a file is left alone.
 pub fn write_page(dir: &Path, page: &[u8]) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "-o {}: not a directory (the dashboard writes DIR/index.html; it will not \
+             overwrite a file)",
+            dir.display()
+        )));
+    }
+    let write_err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
     let path = dir.join("index.html");
-    std::fs::write(&path, page).map_err(io_error(&path))
+    std::fs::write(&path, page).map_err(write_err(&path))
 }

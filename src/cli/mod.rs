@@ -155,15 +155,18 @@ pub(crate) struct ReportArgs {
     /// The firmware ELF (not needed with `--chip list`).
     #[arg(required_unless_present = "chip")]
     pub elf: Option<PathBuf>,
-    /// GNU ld linker script whose MEMORY command declares the regions.
+    /// GNU ld linker script whose MEMORY command declares the regions; it replaces the
+    /// regions of --budget (whose linker_script is then not read) and of --chip.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
     #[command(flatten)]
     pub script: ScriptArgs,
-    /// Chip preset for the regions (`membudget chips` lists them).
+    /// Chip preset for the regions (`membudget chips` lists them); its reservations add to
+    /// the budget's.
     #[arg(long, value_name = "NAME")]
     pub chip: Option<String>,
-    /// Take regions and reservations from a budget file.
+    /// Take regions (unless --memory is given), reservations and, for --format html, the
+    /// region limits from a budget file.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
     /// Largest symbols shown per region; 0 for all.
@@ -218,7 +221,8 @@ pub(crate) struct CheckArgs {
     /// The budget file (e.g. golden/NAME.budget.json).
     #[arg(long, value_name = "FILE")]
     pub budget: PathBuf,
-    /// GNU ld linker script whose MEMORY command replaces the budget's regions.
+    /// GNU ld linker script whose MEMORY command replaces the budget's regions (the
+    /// budget's linker_script is then not read); its reservations and limits still apply.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
     #[command(flatten)]
@@ -284,7 +288,8 @@ pub(crate) struct BlessArgs {
     /// The budget file whose baseline part is rewritten.
     #[arg(long, value_name = "FILE")]
     pub budget: PathBuf,
-    /// GNU ld linker script whose MEMORY command replaces the budget's regions.
+    /// GNU ld linker script whose MEMORY command replaces the budget's regions (the
+    /// budget's linker_script is then not read); its reservations and limits still apply.
     #[arg(long, value_name = "FILE")]
     pub memory: Option<PathBuf>,
     #[command(flatten)]
@@ -337,6 +342,10 @@ pub(crate) struct DashboardArgs {
     /// Growers listed per pair of consecutive builds; 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Chart reports of different firmware (ELF file names or region names differ) together
+    /// instead of refusing; the page then says so at the top.
+    #[arg(long)]
+    pub allow_mixed: bool,
 }
 
 /// Run the parsed command, writing its output to `out`; returns the exit code.

@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use crate::analyze::rollup::{labelled_bytes, Label, Rollup, RESERVED, UNATTRIBUTED};
+use crate::analyze::rollup::{labelled_bytes, Label, Rollup, UNATTRIBUTED};
 use crate::report::Report;
 
 /// With a rollup, its rows; otherwise one row per labelled run of bytes (symbols,
@@ -64,18 +64,29 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                         s.file.clone().unwrap_or_default(),
                     ]
                 }
-                Label::Gap(s, g) => [
-                    region.to_string(),
-                    s.name.clone(),
-                    format!("{UNATTRIBUTED} {}", s.name),
-                    String::new(),
-                    format!("{:#x}", g.addr),
-                    g.size.to_string(),
-                    bytes.to_string(),
-                    "unattributed".into(),
-                    g.origin.krate.clone().unwrap_or_default(),
-                    g.origin.file.clone().unwrap_or_default(),
-                ],
+                Label::Gap(s, g) => {
+                    // In the load region the gap's bytes are part of the load image: its
+                    // address there is the load address (LMA), as for symbols.
+                    let load = s.load_region.as_deref() == Some(region)
+                        && s.region.as_deref() != Some(region);
+                    let addr = if load {
+                        g.addr.wrapping_sub(s.addr).wrapping_add(s.load_addr)
+                    } else {
+                        g.addr
+                    };
+                    [
+                        region.to_string(),
+                        s.name.clone(),
+                        format!("{UNATTRIBUTED} {}", s.name),
+                        String::new(),
+                        format!("{addr:#x}"),
+                        g.size.to_string(),
+                        bytes.to_string(),
+                        if load { "load image" } else { "unattributed" }.into(),
+                        g.origin.krate.clone().unwrap_or_default(),
+                        g.origin.file.clone().unwrap_or_default(),
+                    ]
+                }
                 Label::Unattributed(s) => [
                     region.to_string(),
                     s.name.clone(),
@@ -88,13 +99,13 @@ pub fn write(report: &Report, rollup: Option<&Rollup>, out: &mut dyn Write) -> i
                     String::new(),
                     String::new(),
                 ],
-                Label::Reserved => [
+                Label::Reserved(p) => [
                     region.to_string(),
                     String::new(),
-                    RESERVED.to_string(),
+                    p.owner.key(),
                     String::new(),
-                    String::new(),
-                    String::new(),
+                    format!("{:#x}", p.origin),
+                    p.length.to_string(),
                     bytes.to_string(),
                     "reserved".into(),
                     String::new(),

@@ -23,7 +23,7 @@ const D3_HIERARCHY_LICENSE: &str = include_str!("assets/d3-hierarchy.LICENSE");
 /// Which page the script draws; each kind reads its own data blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
-    /// `report`: block `report`.
+    /// `report`: block `report`, and `limits` with a budget.
     Report,
     /// `check`: blocks `check` (the check result) and `report` (the analysed build).
     Check,
@@ -115,6 +115,20 @@ fn escape_script(json: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The report page: the report (as `report --format json` gives it) and, with `--budget`,
+/// the budget's region limits (as the dashboard embeds them).
+pub fn write_report(
+    report: &JsonReport<'_>,
+    limits: &[crate::dashboard::Limit],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut blocks = vec![block("report", report)];
+    if !limits.is_empty() {
+        blocks.push(block("limits", &limits));
+    }
+    write_page(Page::Report, &blocks, out)
 }
 
 /// The check page: the check result (as `check --format json` gives it) and the report it

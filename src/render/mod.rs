@@ -107,11 +107,21 @@ pub fn render_report(
                 report::write(report, rollup.as_ref(), &view, true, buf)
             })
         }
-        Format::Html => {
-            let doc = JsonReport { report, rollup };
-            html::write_page(html::Page::Report, &[html::block("report", &doc)], out)
-        }
+        Format::Html => html::write_report(&JsonReport { report, rollup }, &[], out),
     }
+}
+
+/// The HTML report with a budget's region limits drawn on the region bars.
+pub fn render_report_html(
+    report: &Report,
+    view: &View,
+    limits: &[crate::dashboard::Limit],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rollup = view
+        .by
+        .map(|by| rollup::rollup_at_depth(report, by, view.depth));
+    html::write_report(&JsonReport { report, rollup }, limits, out)
 }
 
 /// GitHub's limit on a comment (and a job summary's step), in characters; a Markdown view

@@ -23,10 +23,17 @@ trials![
     diff_has_no_html_view,
     dashboard_orders_builds_by_date_and_embeds_the_latest_report,
     dashboard_rejects_what_is_not_a_report,
+    reservations_are_named_by_owner_in_every_view,
+    dashboard_refuses_mixed_firmware,
+    bad_inputs_get_one_line_messages,
+    memory_replaces_the_budget_regions,
+    report_page_embeds_budget_limits,
+    csv_load_image_rows_carry_load_addresses,
     report_page_in_chromium,
     check_page_in_chromium,
     dashboard_page_in_chromium,
     large_image_page_in_chromium,
+    report_page_details_in_chromium,
     corpus_pages_in_chromium,
 ];
 
@@ -207,7 +214,12 @@ fn p2_builds(dir: &Path) -> Vec<Value> {
     ];
     let mut values = Vec::new();
     for (elf, date, build, file) in builds {
-        let elf = path(&format!("fixtures/{elf}"));
+        // Builds of one firmware have one ELF name: each variant is copied to `p2.elf`.
+        let build_dir = dir.join(format!("elf-{build}"));
+        std::fs::create_dir_all(&build_dir).unwrap();
+        let copy = build_dir.join("p2.elf");
+        std::fs::copy(path(&format!("fixtures/{elf}")), &copy).unwrap();
+        let elf = copy.to_str().unwrap().to_string();
         let date = format!("date={date}");
         let build = format!("build={build}");
         let args = [
@@ -342,6 +354,321 @@ fn dashboard_rejects_what_is_not_a_report() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Issue 12: Device OS's 128 KiB of P2 SRAM (the budget's `device-os` reservation) was
+/// labelled "stack/heap" in the rollups. Every view names reserved bytes by their owner.
+fn reservations_are_named_by_owner_in_every_view() {
+    let (elf, budget) = (path("fixtures/p2.elf"), path("golden/p2.budget.json"));
+    let base = ["report", &elf, "--budget", &budget];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        String::from_utf8(stdout_ok(&args, 0)).unwrap()
+    };
+    let rows = |by: &str| -> Vec<(String, String, u64)> {
+        let v: Value = serde_json::from_str(&run(&["--format", "json", "--by", by])).unwrap();
+        v["rollup"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["region"].as_str().unwrap_or("").to_string(),
+                    r["key"].as_str().unwrap().to_string(),
+                    r["bytes"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let section = rows("section");
+    let row = |region: &str, key: &str| (region.to_string(), key.to_string(), 131072);
+    assert!(
+        section.contains(&row("RAM", "(reserved: device-os)")),
+        "{section:?}"
+    );
+    for by in ["section", "crate", "symbol"] {
+        let rows = rows(by);
+        assert!(
+            rows.iter().all(|r| !r.1.contains("stack/heap")),
+            "--by {by}: {rows:?}"
+        );
+    }
+    // By region: the heap arena (a static in .bss) and the reservation, each by name, and
+    // the region's rows add up to used + reserved.
+    let region = rows("region");
+    assert!(
+        region.contains(&row("RAM", "RAM (reserved: device-os)")),
+        "{region:?}"
+    );
+    assert!(
+        region.contains(&(
+            "RAM".into(),
+            "RAM (reserved: heap membudget_firmware::heap::HEAP_MEM)".into(),
+            16384
+        )),
+        "{region:?}"
+    );
+    let report: Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    for r in report["regions"].as_array().unwrap() {
+        let name = r["name"].as_str().unwrap();
+        let want = r["used"].as_u64().unwrap() + r["reserved"].as_u64().unwrap();
+        for by in [&region, &section] {
+            let got: u64 = by.iter().filter(|x| x.0 == name).map(|x| x.2).sum();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+    // The same name in the table, Markdown and CSV views, with the reservation's range.
+    for format in ["table", "markdown"] {
+        let text = run(&["--format", format, "--by", "section"]);
+        assert!(text.contains("(reserved: device-os)"), "{format}");
+        assert!(!text.contains("stack/heap"), "{format}");
+    }
+    let csv = run(&["--format", "csv"]);
+    assert!(
+        csv.lines()
+            .any(|l| l == "RAM,,(reserved: device-os),,0x1005b000,131072,131072,reserved,,"),
+        "{csv}"
+    );
+}
+
+fn stderr_of(args: &[&str], code: i32) -> String {
+    let out = membudget(args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    err
+}
+
+/// One line, `membudget: ` first, and every given piece in it.
+fn assert_one_line(err: &str, pieces: &[&str]) {
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("membudget: "), "{err}");
+    for p in pieces {
+        assert!(err.contains(p), "{p:?} not in {err}");
+    }
+}
+
+/// Reports of unrelated firmware (another ELF, other regions) are not charted together
+/// unless asked; then the page says so at the top.
+fn dashboard_refuses_mixed_firmware() {
+    let dir = out_dir().join("mixed-builds");
+    std::fs::create_dir_all(&dir).unwrap();
+    let an386 = stdout_ok(&report_args(&path(AN386), &path(AN386_MEMORY), "json"), 0);
+    std::fs::write(dir.join("a.json"), an386).unwrap();
+    let p2 = stdout_ok(&["report", &path("fixtures/p2.elf"), "--format", "json"], 0);
+    std::fs::write(dir.join("b.json"), p2).unwrap();
+    let site = out_dir().join("mixed-site");
+    let _ = std::fs::remove_dir_all(&site);
+    let (d, o) = (dir.to_str().unwrap(), site.to_str().unwrap());
+    let err = stderr_of(&["dashboard", d, "-o", o], 2);
+    assert_one_line(
+        &err,
+        &[
+            "2 different firmware",
+            "qemu-an386.elf",
+            "p2.elf",
+            "--allow-mixed",
+        ],
+    );
+    assert!(!site.exists(), "nothing written");
+    let err = stderr_of(&["dashboard", d, "-o", o, "--allow-mixed"], 0);
+    assert_one_line(&err, &["warning", "2 different firmware"]);
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let firmware = &embedded(&html, "dashboard")["firmware"];
+    assert_eq!(firmware.as_array().unwrap().len(), 2, "{firmware}");
+    assert_eq!(firmware[0]["file"], "qemu-an386.elf");
+    assert_eq!(firmware[1]["builds"], serde_json::json!([1]));
+    if let Some(chromium) = chromium() {
+        let shown = selftest(&chromium, &site.join("index.html"), "");
+        let banner = shown["mixed"].as_str().expect("mixed-firmware banner");
+        assert!(banner.contains("2 different firmware"), "{banner}");
+    }
+}
+
+/// Issue 12's trial: the wrong file in the wrong place gets one line that says what it is
+/// and what was wanted, exit 2; no parser positions for what is not JSON at all.
+fn bad_inputs_get_one_line_messages() {
+    let dir = out_dir().join("bad-inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let elf = path("fixtures/p2.elf");
+    let report = dir.join("p2.json");
+    std::fs::write(&report, stdout_ok(&["report", &elf, "--format", "json"], 0)).unwrap();
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "hello\n").unwrap();
+    let file = dir.join("site-is-a-file");
+    std::fs::write(&file, "keep me").unwrap();
+    let (r, t, f, d) = (
+        report.to_str().unwrap(),
+        text.to_str().unwrap(),
+        file.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    );
+    let site = dir.join("site");
+    let s = site.to_str().unwrap();
+    let err = stderr_of(&["dashboard", &elf, "-o", s], 2);
+    assert_one_line(
+        &err,
+        &[
+            "an ELF file, not a membudget JSON report",
+            "membudget report",
+            "--format json",
+        ],
+    );
+    let err = stderr_of(&["dashboard", t, "-o", s], 2);
+    assert_one_line(&err, &["notes.txt: not a membudget JSON report"]);
+    let err = stderr_of(&["dashboard", r, "-o", f], 2);
+    assert_one_line(&err, &["not a directory", "will not overwrite"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    let err = stderr_of(&["diff", d, r], 2);
+    assert_one_line(
+        &err,
+        &["a directory, not an ELF file, a membudget JSON report"],
+    );
+    let err = stderr_of(&["diff", t, r], 2);
+    assert_one_line(
+        &err,
+        &["notes.txt: not an ELF file, a membudget JSON report"],
+    );
+    // What starts like JSON keeps the parser's position.
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"schema\": ").unwrap();
+    let err = stderr_of(&["diff", broken.to_str().unwrap(), r], 2);
+    assert_one_line(&err, &["broken.json:1:", "invalid JSON"]);
+}
+
+/// `--memory` replaces a budget's regions, as `--help` says: the budget's own
+/// `linker_script` (relative to the budget, absent here) is not read, and the regions are
+/// those of `--memory`; the budget's reservations still apply.
+fn memory_replaces_the_budget_regions() {
+    let dir = out_dir().join("memory-precedence");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["p2.budget.json", "p2.baseline.json"] {
+        std::fs::copy(path(&format!("golden/{f}")), dir.join(f)).unwrap();
+    }
+    let budget = dir.join("p2.budget.json");
+    let b = budget.to_str().unwrap();
+    let memory = dir.join("bigger.x");
+    std::fs::write(
+        &memory,
+        "MEMORY\n{\n  FLASH : ORIGIN = 0x08000000, LENGTH = 2M\n  \
+         RAM : ORIGIN = 0x10005000, LENGTH = 600K\n  PSRAM : ORIGIN = 0x02000000, LENGTH = 8M\n}\n",
+    )
+    .unwrap();
+    let m = memory.to_str().unwrap();
+    let elf = path("fixtures/p2.elf");
+    // Without --memory the missing script is an error naming it.
+    let err = stderr_of(&["report", &elf, "--budget", b], 2);
+    assert_one_line(&err, &["linker_script", "not found"]);
+    let report = json(
+        &[
+            "report", &elf, "--budget", b, "--memory", m, "--format", "json",
+        ],
+        0,
+    );
+    assert_eq!(report["regions_source"]["name"], "bigger.x");
+    let ram = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RAM")
+        .unwrap();
+    assert_eq!(ram["length"], 600 * 1024);
+    assert_eq!(ram["external"], 131072, "the budget's reservation applies");
+    let check = json(
+        &[
+            "check", &elf, "--budget", b, "--memory", m, "--format", "json",
+        ],
+        0,
+    );
+    let ram = check["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RAM")
+        .unwrap();
+    assert_eq!(ram["length"], 600 * 1024);
+    stdout_ok(&["bless", &elf, "--budget", b, "--memory", m], 0);
+}
+
+/// `report --budget --format html` embeds the budget's region limits, in bytes, as `check`
+/// computes them.
+fn report_page_embeds_budget_limits() {
+    let (elf, budget) = (path("fixtures/p2.elf"), path("golden/p2.budget.json"));
+    let html = String::from_utf8(stdout_ok(
+        &["report", &elf, "--budget", &budget, "--format", "html"],
+        0,
+    ))
+    .unwrap();
+    let limits = embedded(&html, "limits");
+    let check = json(&check_args(&elf, &budget, "json"), 0);
+    for row in check["regions"].as_array().unwrap() {
+        let lim = limits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["region"] == row["name"])
+            .unwrap_or_else(|| panic!("no limit for {}", row["name"]));
+        assert_eq!(lim["warn_at"], row["warn_at"]);
+        assert_eq!(lim["fail_at"], row["fail_at"]);
+    }
+    // Without a budget: no limits block.
+    let html = String::from_utf8(stdout_ok(&["report", &elf, "--format", "html"], 0)).unwrap();
+    assert!(!html.contains("id=\"membudget-limits\""));
+}
+
+/// CSV rows of a load image (`.data`'s initialiser in flash) carry the load address, inside
+/// the section's load range; the other rows of a section lie in its run range.
+fn csv_load_image_rows_carry_load_addresses() {
+    let mut inputs = vec![(
+        path("fixtures/cpp-m4.elf"),
+        Some(path("fixtures/cpp-m4.map")),
+    )];
+    let corpus = corpus_dir();
+    for name in ["c_arduino-avr_eeprom_crc", "c_pyocd_gdb_test__debian-gcc12"] {
+        let elf = corpus.join(format!("{name}.elf"));
+        if elf.is_file() {
+            let map = corpus.join(format!("{name}.map"));
+            inputs.push((elf.display().to_string(), Some(map.display().to_string())));
+        }
+    }
+    let mut checked = 0;
+    for (elf, map) in &inputs {
+        let mut args = vec!["report", elf.as_str()];
+        if let Some(m) = map {
+            args.extend(["--map", m.as_str()]);
+        }
+        let mut a = args.clone();
+        a.extend(["--format", "json"]);
+        let report = json(&a, 0);
+        let mut a = args.clone();
+        a.extend(["--format", "csv"]);
+        let csv = String::from_utf8(stdout_ok(&a, 0)).unwrap();
+        let sections = report["sections"].as_array().unwrap();
+        for line in csv.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            // Names with commas (C++) shift the columns: those rows are skipped.
+            if f.len() != 10 || f[4].is_empty() {
+                continue;
+            }
+            let Some(sec) = sections.iter().find(|s| s["name"] == f[1]) else {
+                continue;
+            };
+            let addr = u64::from_str_radix(f[4].trim_start_matches("0x"), 16).unwrap();
+            let size = sec["size"].as_u64().unwrap();
+            let in_load =
+                sec["load_region"].as_str() == Some(f[0]) && sec["region"].as_str() != Some(f[0]);
+            let base = sec[if in_load { "load_addr" } else { "addr" }]
+                .as_u64()
+                .unwrap();
+            assert!(
+                addr >= base && addr < base + size.max(1),
+                "{elf}: {line}: outside {} [{base:#x}, +{size})",
+                if in_load { "load image" } else { "section" }
+            );
+            checked += usize::from(in_load);
+        }
+    }
+    assert!(checked > 0, "no load-image rows checked");
+}
+
 // ---------------------------------------------------------------------------------------
 // In the browser.
 
@@ -391,8 +718,13 @@ fn headless(chromium: &Path, profile: &str) -> Command {
 /// Opens the page from file:// with the self-test hook and returns what it reports, after
 /// checking that the browser logged no script error.
 fn selftest(chromium: &Path, page: &Path, search: &str) -> Value {
+    selftest_at(chromium, page, search, "")
+}
+
+/// [`selftest`] with more of the deep-link fragment (`&zoom=RAM&zoom=.bss`).
+fn selftest_at(chromium: &Path, page: &Path, search: &str, more: &str) -> Value {
     let url = format!(
-        "file://{}#selftest&search={}",
+        "file://{}#selftest&search={}{more}",
         page.display(),
         search
             .replace('%', "%25")
@@ -654,6 +986,29 @@ fn check_page_in_chromium() -> Result<(), Skip> {
     );
     assert!(count("grew") > 0);
     assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
+    // Device OS's reservation is a cell of its own, by name, as in the rollups.
+    let rollup = json(
+        &[
+            "report", &elf, "--budget", &budget, "--format", "json", "--by", "section",
+        ],
+        0,
+    );
+    assert_tree_matches_rollup(&shown, &rollup);
+    let ram = shown["tree"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "RAM")
+        .unwrap();
+    // (.bss_tail overflows into it: the rest of its 128 KiB.)
+    assert!(
+        ram["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s[0] == "(reserved: device-os)" && s[1].as_u64() > Some(0)),
+        "{ram}"
+    );
     screenshot(&chromium, &page, "check.png", 2300);
     Ok(())
 }
@@ -726,6 +1081,107 @@ fn large_image_page_in_chromium() -> Result<(), Skip> {
         "{}",
         shown["cells"]
     );
+    Ok(())
+}
+
+/// Issue 12's trial, on the page: the stack panel in memory order with its need, the
+/// budget's limits and reservations on the region bars, and one colour scheme for the
+/// treemap (by section kind or reservation owner, each hue in the legend).
+fn report_page_details_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("report_page_details_in_chromium")?;
+    // The QEMU firmware: a sized stack at the top of RAM, a heap arena in .bss.
+    let (elf, mem) = (path(AN386), path(AN386_MEMORY));
+    let page = write(
+        "details.html",
+        &stdout_ok(&report_args(&elf, &mem, "html"), 0),
+    );
+    let report = json(&report_args(&elf, &mem, "json"), 0);
+    let shown = selftest_at(&chromium, &page, "", "&zoom=RAM&zoom=.bss");
+    let rows = shown["stack_rows"].as_array().unwrap();
+    let hex =
+        |v: &Value| u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let stack = &report["stack"];
+    assert!(
+        rows[0][0].as_str().unwrap().starts_with("stack"),
+        "{rows:?}"
+    );
+    assert_eq!(hex(&rows[0][2]), stack["top"].as_u64().unwrap());
+    assert_eq!(hex(&rows[0][3]), stack["bottom"].as_u64().unwrap());
+    for w in rows.windows(2) {
+        assert!(
+            hex(&w[0][2]) >= hex(&w[1][2]),
+            "highest address first: {rows:?}"
+        );
+    }
+    for r in rows {
+        assert!(hex(&r[2]) > hex(&r[3]), "top above bottom: {r:?}");
+    }
+    let need = shown["stack_need"].as_str().unwrap();
+    if let Some(total) = report["stack_need"]["total"].as_u64() {
+        let size = stack["size"].as_u64().unwrap();
+        let at_least = if report["stack_need"]["complete"] == true {
+            ""
+        } else {
+            "at least "
+        };
+        assert!(
+            need.starts_with(&format!("Stack needs {at_least}{total} ")),
+            "{need}"
+        );
+        assert!(need.contains(&format!(" of {size} (")), "{need}");
+    } else {
+        assert!(need.contains("Stack room"), "{need}");
+    }
+    // Zoomed into RAM > .bss: every cell is zeroed data (or bytes no symbol covers), and
+    // the legend names it.
+    let hues = shown["hues"].as_array().unwrap();
+    assert!(hues.iter().any(|h| h[1] == "kind-bss"), "{hues:?}");
+    for h in hues {
+        assert!(h[1] == "kind-bss" || h[1] == "unattributed", "{h}");
+    }
+    let legend = shown["legend_hues"].as_array().unwrap();
+    assert!(legend.contains(&Value::from("kind-bss")));
+    // At the top: the stack's bytes are a stack cell, and every hue is in the legend.
+    let top = selftest(&chromium, &page, "");
+    let hues = top["hues"].as_array().unwrap();
+    assert!(
+        hues.iter()
+            .any(|h| h[0] == "(reserved: stack)" && h[1] == "reserved-stack"),
+        "{hues:?}"
+    );
+    for h in hues {
+        assert!(legend.contains(&h[1]), "{h} not in the legend {legend:?}");
+    }
+
+    // The P2 with its budget: limits and Device OS's reservation on the RAM bar.
+    let (elf, budget) = (path("fixtures/p2.elf"), path("golden/p2.budget.json"));
+    let page = write(
+        "details-p2.html",
+        &stdout_ok(
+            &["report", &elf, "--budget", &budget, "--format", "html"],
+            0,
+        ),
+    );
+    let shown = selftest(&chromium, &page, "");
+    let marks = shown["limit_marks"].as_array().unwrap();
+    let ram = marks.iter().find(|m| m[0] == "RAM").unwrap();
+    let kinds: Vec<&str> = ram[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m[0].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["warn", "fail"], "{ram}");
+    let segs = shown["bar_segments"].as_array().unwrap();
+    let ram = segs.iter().find(|m| m[0] == "RAM").unwrap();
+    assert!(
+        ram[1].as_array().unwrap().iter().any(|t| t
+            .as_str()
+            .unwrap()
+            .starts_with("reserved: device-os 131072")),
+        "{ram}"
+    );
+    screenshot(&chromium, &page, "details-p2.png", 1500);
     Ok(())
 }
 

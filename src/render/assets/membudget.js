@@ -101,23 +101,48 @@
     if (extra) app.append(extra);
   }
 
-  // Reserved parts of a region by name: the sized stack, heap arenas, others' reservations.
-  function reservedParts(report, region) {
-    var parts = [];
+  // rollup::Owner::key: the row key of an owner's reserved bytes.
+  function ownerKey(o) {
+    return o.kind === 'stack' ? '(reserved: stack)'
+      : o.kind === 'heap' ? '(reserved: heap ' + o.name + ')' : '(reserved: ' + o.name + ')';
+  }
+
+  // Bytes of [lo, hi) that the (possibly overlapping) ranges cover.
+  function overlapLen(ranges, lo, hi) {
+    var c = ranges.map(function (r) { return [Math.max(r[0], lo), Math.min(r[1], hi)]; })
+      .filter(function (r) { return r[1] > r[0]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var total = 0, reach = lo;
+    c.forEach(function (r) {
+      var a = Math.max(r[0], reach);
+      if (r[1] > a) { total += r[1] - a; reach = r[1]; }
+    });
+    return total;
+  }
+
+  // rollup::reserved_parts: the reserved ranges of a region (the sized stack, heap arenas,
+  // reservations, in that order), each with its bytes outside `covered` and outside the
+  // owners before it, so that overlaps count once, as the region's `reserved` does.
+  function reservedParts(report, region, covered) {
+    covered = covered ? covered.slice() : [];
+    var end = region.origin + region.length;
+    var owners = [];
     var s = report.stack;
-    if (s && s.sized && s.region === region.name && s.size > 0) {
-      parts.push({ kind: 'stack', name: 'stack', bytes: s.size });
-    }
-    report.heap.forEach(function (a) {
-      if (a.region === region.name) parts.push({ kind: 'heap', name: 'heap ' + a.name, bytes: a.size });
-    });
+    if (s && s.sized) owners.push({ kind: 'stack', name: 'stack', lo: s.bottom, hi: s.top });
+    report.heap.forEach(function (a) { owners.push({ kind: 'heap', name: a.name, lo: a.addr, hi: a.addr + a.size }); });
     report.reservations.forEach(function (r) {
-      if (r.region === region.name) parts.push({ kind: 'external', name: 'reserved: ' + r.name, bytes: r.length });
+      owners.push({ kind: 'external', name: r.name, lo: r.origin, hi: r.origin + r.length });
     });
-    // The region's `reserved` counts overlaps once: scale the named parts to it.
-    var sum = parts.reduce(function (a, p) { return a + p.bytes; }, 0);
-    var scale = sum > region.reserved && sum > 0 ? region.reserved / sum : 1;
-    parts.forEach(function (p) { p.width = p.bytes * scale; });
+    var parts = [];
+    owners.forEach(function (o) {
+      var lo = Math.max(o.lo, region.origin), hi = Math.min(o.hi, end);
+      if (hi <= lo) return;
+      o.origin = lo; o.length = hi - lo;
+      o.bytes = o.length - overlapLen(covered, lo, hi);
+      o.key = ownerKey(o);
+      parts.push(o);
+      covered.push([lo, hi]);
+    });
     return parts;
   }
 
@@ -125,12 +150,15 @@
     var bar = h('div', { class: 'bar' });
     var len = r.length || 1;
     var segs = [{ kind: 'used', name: 'used', bytes: r.used, width: r.used }]
-      .concat(reservedParts(report, r));
+      .concat(reservedParts(report, r).map(function (p) {
+        return { kind: p.kind, name: p.key.slice(1, -1), bytes: p.bytes, width: p.bytes };
+      }));
     segs.forEach(function (s) {
       if (s.width <= 0) return;
       var k = r.by_kind;
       var tip = s.kind === 'used'
-        ? 'used ' + sized(r.used) + ': code ' + human(k.code) + ', rodata ' + human(k.rodata) +
+        ? 'used ' + sized(r.used) + '. Sections by kind (a heap arena or stack inside a section counts as reserved, ' +
+          'not used): code ' + human(k.code) + ', rodata ' + human(k.rodata) +
           ', data ' + human(k.data) + ', bss ' + human(k.bss) + ', uninit ' + human(k.uninit) +
           ', load images ' + human(k.load_image)
         : s.name + ' ' + sized(s.bytes);
@@ -151,11 +179,15 @@
     return caption.length ? h('div', null, bar, h('div', { class: 'bar-caption' }, caption)) : bar;
   }
 
-  function regionsTable(report, check) {
+  // `limits`: the check's region rows, or the budget limits a report page embeds (both have
+  // name or region, warn_at and fail_at, in bytes).
+  function regionsTable(report, check, limitList) {
     var s = section('Regions', 'regions-section');
+    limitList = check ? check.regions : limitList || [];
     var rows = report.regions.map(function (r) {
       var row = check && check.regions.filter(function (c) { return c.name === r.name; })[0];
-      var limits = row ? [{ level: 'warn', at: row.warn_at }, { level: 'fail', at: row.fail_at }] : [];
+      var lim = limitList.filter(function (c) { return (c.name || c.region) === r.name; })[0];
+      var limits = lim ? [{ level: 'warn', at: lim.warn_at }, { level: 'fail', at: lim.fail_at }] : [];
       var over = r.overflow > 0 ? h('span', { class: 'tag shrank', style: 'background:var(--fail)' }, 'overflow +' + r.overflow) : null;
       var reservedText = r.reserved ? sized(r.reserved) : '0';
       var cells = [
@@ -178,34 +210,60 @@
       h('span', null, h('i', { style: 'background:var(--heap)' }), 'heap'),
       h('span', null, h('i', { style: 'background:var(--other)' }), 'reserved for others'),
       h('span', null, h('i', { style: 'background:var(--free);border:1px solid #ccd' }), 'free'),
-      check ? h('span', null, h('i', { style: 'background:var(--warn)' }), 'warn / ',
+      limitList.length ? h('span', null, h('i', { style: 'background:var(--warn)' }), 'warn / ',
         h('i', { style: 'background:var(--fail)' }), 'fail limit') : null));
   }
 
+  // The stack and the heap arenas as they lie in memory: highest address first, each range
+  // written top (high) to bottom (low), so the stack reads the way it grows, downwards.
   function stackHeap(report) {
     var s = section('Stack and heap', 'stack-heap');
-    var rows = [];
+    var items = [];
     var st = report.stack;
     if (st) {
-      rows.push(h('tr', null, h('td', null, st.sized ? 'stack' : 'stack (grows into free space)'),
-        h('td', null, st.region || '(no region)'), h('td', { class: 'mono' }, hex(st.top)),
-        h('td', { class: 'mono' }, hex(st.bottom)), num(st.size), h('td', { class: 'mono' }, st.source)));
+      items.push({ hi: st.top, lo: st.bottom, what: st.sized ? 'stack \u2193 grows down from its top'
+        : 'stack \u2193 room: grows down into the free space below it', region: st.region, size: st.size,
+        source: st.source, kind: 'stack' });
     }
     report.heap.forEach(function (a) {
-      rows.push(h('tr', null, h('td', null, 'heap: ' + a.name), h('td', null, a.region || '(no region)'),
-        h('td', { class: 'mono' }, hex(a.addr)), h('td', { class: 'mono' }, hex(a.addr + a.size)),
-        num(a.size), h('td', { class: 'mono' }, a.source)));
+      items.push({ hi: a.addr + a.size, lo: a.addr, what: 'heap arena ' + a.name, region: a.region, size: a.size,
+        source: a.source, kind: 'heap' });
     });
-    if (!rows.length) { s.append(h('p', { class: 'empty' }, 'No stack or heap found.')); return; }
-    s.append(table('stack-table', ['what', 'region', 'from', 'to', 'size', 'source'], rows, [4]));
+    if (!items.length) { s.append(h('p', { class: 'empty' }, 'No stack or heap found.')); return; }
+    items.sort(function (x, y) { return y.hi - x.hi || y.lo - x.lo; });
+    s.append(table('stack-table', ['what', 'region', 'top (high address)', 'bottom (low address)', 'size', 'source'],
+      items.map(function (it) {
+        return h('tr', { 'data-kind': it.kind }, h('td', null, it.what), h('td', null, it.region || '(no region)'),
+          h('td', { class: 'mono' }, hex(it.hi)), h('td', { class: 'mono' }, hex(it.lo)), num(it.size),
+          h('td', { class: 'mono' }, it.source));
+      }), [4]));
     var need = report.stack_need;
+    if (!st && !need) return;
+    // The stack's room as a gauge, top on the left: the static worst case fills it from the
+    // top down, as the stack itself does.
+    var text = [];
+    var over = false;
     if (need) {
       var bound = (need.complete ? '' : 'at least ') + sized(need.total);
-      s.append(h('p', { id: 'stack-need' }, h('b', null, 'Worst-case stack from the machine code: ' + bound),
-        st ? ' of ' + sized(st.size) + ' available' : '', h('span', { class: 'small' },
-          ' (' + need.arch + '; roots: ' + need.roots.map(function (r) {
-            return r.name + ' ' + (r.complete ? '' : '\u2265') + r.worst_case + ' B';
-          }).join(', ') + (need.unresolved.length ? '; ' + need.unresolved.length + ' unresolved' : '') + ')')));
+      over = st && need.total > st.size;
+      text.push(h('b', null, 'Stack needs ' + bound + (st ? ' of ' + sized(st.size) + ' (' + pct(need.total, st.size) + ')' : '')),
+        over ? h('span', { class: 'tag shrank', style: 'background:var(--fail);margin-left:6px' }, 'does not fit') : null,
+        h('span', { class: 'small' }, ' worst case from the machine code (' + need.arch + '; roots: ' +
+          need.roots.map(function (r) { return r.name + ' ' + (r.complete ? '' : '\u2265') + r.worst_case + ' B'; }).join(', ') +
+          (need.unresolved.length ? '; ' + need.unresolved.length + ' unresolved' : '') + ')'));
+    } else {
+      text.push(h('b', null, 'Stack room ' + sized(st.size)), h('span', { class: 'small' }, ' (no static worst case for this image)'));
+    }
+    s.append(h('p', { id: 'stack-need' }, text));
+    if (st && st.size > 0) {
+      var gauge = h('div', { class: 'bar stack-gauge', id: 'stack-gauge' });
+      if (need) {
+        gauge.append(h('div', { class: 'seg stack', title: 'worst case ' + sized(need.total),
+          style: 'width:' + Math.min(100, 100 * need.total / st.size).toFixed(3) + '%' }));
+      }
+      if (over) gauge.append(h('div', { class: 'over', title: 'past the bottom by ' + sized(need.total - st.size) }));
+      s.append(gauge, h('div', { class: 'bar-caption' }, h('span', null, 'top ' + hex(st.top) + ' \u2193'),
+        h('span', { style: 'margin-left:auto' }, 'bottom ' + hex(st.bottom))));
     }
   }
 
@@ -233,7 +291,6 @@
   // region's cells add up to its used + reserved and a section's to its `--by section` row.
 
   var OUTSIDE = '(outside every region)';
-  var RESERVED = '(reserved: stack/heap outside sections)';
 
   function buildTree(report) {
     var root = node(report.file, 'root', null);
@@ -305,9 +362,24 @@
         addIn(sec.load_region, sec.size);
       }
     });
+    // rollup::labelled_bytes: what is left of used + reserved is reserved bytes outside
+    // the sections, named by owner.
     report.regions.forEach(function (r) {
       var rest = Math.max(0, r.used + r.reserved - (inSections[r.name] || 0));
-      if (rest > 0) leaf(regionNode(r.name), RESERVED, 'reserved', rest, null);
+      if (rest <= 0) return;
+      var covered = [];
+      report.sections.forEach(function (sec) {
+        if (['tls', 'placeholder', 'other'].indexOf(sec.kind) >= 0) return;
+        if (sec.region === r.name) covered.push([sec.addr, sec.addr + Math.max(0, sec.size - sec.overflow)]);
+        if (sec.load_region === r.name) covered.push([sec.load_addr, sec.load_addr + sec.size]);
+      });
+      reservedParts(report, r, covered).forEach(function (p) {
+        var bytes = Math.min(p.bytes, rest);
+        if (bytes <= 0) return;
+        var n = leaf(regionNode(r.name), p.key, 'reserved', bytes, null);
+        n.reserved = p;
+        rest -= bytes;
+      });
     });
     finish(root);
     return root;
@@ -331,8 +403,10 @@
     return c;
   }
   function leaf(parent, name, kind, bytes, sym) {
-    parent.children.push({ id: nextId++, name: name, kind: kind, parent: parent, value: bytes, nsym: 0,
-      map: null, children: null, sym: sym });
+    var n = { id: nextId++, name: name, kind: kind, parent: parent, value: bytes, nsym: 0,
+      map: null, children: null, sym: sym };
+    parent.children.push(n);
+    return n;
   }
   // Sums, symbol counts, and children largest first (then by name: deterministic).
   function finish(n) {
@@ -351,10 +425,39 @@
 
   var MAX_CELLS = 150;
   var MIN_AREA = 120;  // px^2
-  var PALETTE = ['#3f6fd8', '#2a9d8f', '#e76f51', '#8e5bc7', '#d4a017', '#4f8a3c', '#c2477a',
-    '#3b8ec2', '#a0522d', '#5c6bc0', '#00897b', '#ad6800'];
+  // One colour scheme, shown in the legend: a cell is coloured by the kind of memory it is,
+  // the kind of its section (code, read-only data, data, zeroed, uninitialised), or who
+  // reserves it (the region bars' stack, heap and others' colours), or grey for bytes no
+  // symbol covers. Inside a section, siblings only alternate lightness, so that neighbours
+  // stay apart without colours that would mean something else.
   var KIND_COLOUR = { code: '#3f6fd8', rodata: '#2a9d8f', data: '#e76f51', bss: '#8e5bc7',
     uninit: '#7a8699' };
+  var HUES = [
+    ['kind-code', KIND_COLOUR.code, 'code'], ['kind-rodata', KIND_COLOUR.rodata, 'read-only data'],
+    ['kind-data', KIND_COLOUR.data, 'initialised data'], ['kind-bss', KIND_COLOUR.bss, 'zeroed data (.bss)'],
+    ['kind-uninit', KIND_COLOUR.uninit, 'uninitialised'], ['unattributed', '#b8bfcb', 'unattributed (padding, fill)'],
+    ['reserved-stack', '#d9822b', 'stack'], ['reserved-heap', '#b5632a', 'heap arena'],
+    ['reserved-external', '#c2477a', 'reserved for others'], ['region', '#3a4356', 'region'],
+    ['mixed', '#5d6678', 'several kinds (grouped small items)']];
+  var HUE = {};
+  HUES.forEach(function (x) { HUE[x[0]] = x[1]; });
+
+  // The hue key of a node: its own kind, or the kind of the section it lies in.
+  function hueOf(n) {
+    if (n.kind === 'root' || n.kind === 'region') return 'region';
+    if (n.kind === 'reserved') return 'reserved-' + n.reserved.kind;
+    if (n.kind === 'unattributed') return 'unattributed';
+    if (n.kind === 'others') {
+      // Grouped small items: their common hue, else their section's kind.
+      var k = n.children.map(hueOf);
+      if (k.every(function (x) { return x === k[0]; })) return k[0];
+      return n.parent.kind === 'root' || n.parent.kind === 'region' ? 'mixed' : hueOf(n.parent);
+    }
+    for (var x = n; x; x = x.parent) {
+      if (x.kind === 'section') return HUE['kind-' + x.sectionKind] ? 'kind-' + x.sectionKind : 'mixed';
+    }
+    return 'mixed';
+  }
 
   function Treemap(container, root) {
     this.root = root;
@@ -421,34 +524,31 @@
     var frag = document.createDocumentFragment();
     var top = root.children || [];
     top.forEach(function (d1, i) {
-      var colour = self.colour(d1.data.n, i);
-      frag.append(self.cell(d1, colour));
-      (d1.children || []).forEach(function (d2, j) {
-        frag.append(self.cell(d2, self.shade(colour, d2.data.n, j)));
-      });
+      frag.append(self.cell(d1, i));
+      (d1.children || []).forEach(function (d2, j) { frag.append(self.cell(d2, j)); });
     });
     this.box.append(frag);
   };
 
-  Treemap.prototype.colour = function (n, i) {
-    if (n.kind === 'region') return '#3a4356';
-    if (n.kind === 'section' && KIND_COLOUR[n.sectionKind]) return KIND_COLOUR[n.sectionKind];
-    return PALETTE[i % PALETTE.length];
-  };
-  Treemap.prototype.shade = function (base, n, j) {
-    if (n.kind === 'section' && KIND_COLOUR[n.sectionKind]) return KIND_COLOUR[n.sectionKind];
-    // Siblings alternate lightness so neighbouring cells stay apart.
-    return 'color-mix(in srgb, ' + base + ' ' + (88 - (j % 4) * 9) + '%, white)';
+  // A cell's fill: its hue; symbols, files and groups alternate lightness among siblings,
+  // lighter one level down.
+  Treemap.prototype.fill = function (n, hue, depth, j) {
+    var base = HUE[hue];
+    if (['root', 'region', 'section', 'reserved', 'unattributed', 'others'].indexOf(n.kind) >= 0) return base;
+    var p = (depth === 1 ? 100 : 80) - (j % 3) * 12;
+    return p === 100 ? base : 'color-mix(in srgb, ' + base + ' ' + p + '%, white)';
   };
 
-  Treemap.prototype.cell = function (d, colour) {
+  Treemap.prototype.cell = function (d, j) {
     var n = d.data.n, w = d.x1 - d.x0, ht = d.y1 - d.y0;
+    var hue = hueOf(n);
+    var colour = this.fill(n, hue, d.depth, j);
     var cls = 'cell d' + d.depth + ' k-' + n.kind;
     if (n.kind === 'others') cls += ' others';
     if (n.kind === 'reserved') cls += ' reserved';
     if (n.kind === 'unattributed') cls += ' unattributed';
     if (this.query && n.hits) cls += n.kind === 'symbol' ? ' hit match' : ' hit';
-    var el = h('div', { class: cls, 'data-name': n.name,
+    var el = h('div', { class: cls, 'data-name': n.name, 'data-hue': hue,
       style: 'left:' + d.x0 + 'px;top:' + d.y0 + 'px;width:' + w + 'px;height:' + ht + 'px;background-color:' + colour });
     if ((d.depth === 1 && w > 30) || (w > 44 && ht > 14)) {
       el.append(h('div', { class: 'lbl' }, n.name + (w > 110 ? ' ' + human(n.value) : '')));
@@ -496,6 +596,10 @@
       row('crate', s.crate);
       row('file', s.file ? s.file + (s.line ? ':' + s.line : '') : null);
       row('aliases', s.aliases ? s.aliases.join(', ') : null);
+    } else if (n.reserved) {
+      var p = n.reserved;
+      row('held by', p.kind === 'stack' ? 'the stack' : p.kind === 'heap' ? 'heap arena ' + p.name : 'reservation ' + p.name);
+      row('range', hex(p.origin) + '..' + hex(p.origin + p.length) + ' (' + sized(p.length) + ')');
     } else if (n.nsym) {
       row('symbols', n.nsym);
     }
@@ -541,13 +645,9 @@
       'Click a cell to zoom in, the path above to zoom out; hover for details. Areas add up to the ' +
       '--by rollups; small items are grouped.'));
     var tm = new Treemap(s, buildTree(report));
-    var kinds = [['code', 'code'], ['rodata', 'read-only data'], ['data', 'initialised data'], ['bss', 'zeroed data'],
-      ['uninit', 'uninitialised']];
-    s.append(h('div', { class: 'legend' }, kinds.map(function (k) {
-      return h('span', null, h('i', { style: 'background:' + KIND_COLOUR[k[0]] }), k[1]);
-    }), h('span', null, h('i', { style: 'background:#b8bfcb' }), 'unattributed (padding, fill)'),
-    h('span', null, h('i', { style: 'background:#9aa3b2' }), 'reserved outside sections'),
-    h('span', null, h('i', { style: 'background:var(--hit)' }), 'search match')));
+    s.append(h('div', { class: 'legend', id: 'treemap-legend' }, HUES.map(function (x) {
+      return h('span', { 'data-hue': x[0] }, h('i', { style: 'background:' + x[1] }), x[2]);
+    }), h('span', null, h('i', { style: 'background:var(--hit)' }), 'search match')));
     return tm;
   }
 
@@ -692,6 +792,13 @@
     app.append(h('h1', null, 'membudget dashboard: ', h('span', { class: 'mono', style: 'font-size:20px' }, latest.file)));
     app.append(h('div', { class: 'sub' }, builds.length + ' build' + (builds.length === 1 ? '' : 's') + ', latest:'),
       h('div', { id: 'labels' }, Object.keys(latest.labels || {}).map(function (k) { return h('span', { class: 'chip' }, k + ': ' + latest.labels[k]); })));
+    if (dash.firmware && dash.firmware.length > 1) {
+      app.append(h('div', { class: 'verdict fail', id: 'mixed' }, 'These builds are of ' + dash.firmware.length +
+        ' different firmware: ', dash.firmware.map(function (f) {
+          return f.file + ' [' + f.regions.join(', ') + '] (' + f.builds.length + ' build' + (f.builds.length === 1 ? '' : 's') + ')';
+        }).join('; '), h('div', { style: 'font-weight:400;font-size:13px' },
+          'Their lines are not comparable; made with --allow-mixed.')));
+    }
     var s = section('Usage per region over builds', 'usage');
     var names = [];
     builds.forEach(function (b) { b.regions.forEach(function (r) { if (names.indexOf(r.name) < 0) names.push(r.name); }); });
@@ -766,6 +873,28 @@
         return { region: s.dataset.region, points: s.querySelectorAll('circle').length };
       }),
       growers: document.querySelectorAll('#growers tbody tr').length,
+      // The treemap cells' hues (as drawn: after the #zoom of the URL), and the legend's.
+      hues: tm ? Array.prototype.map.call(tm.box.querySelectorAll('.cell'), function (c) {
+        return [c.dataset.name, c.dataset.hue];
+      }) : [],
+      legend_hues: Array.prototype.map.call(document.querySelectorAll('#treemap-legend [data-hue]'), function (e) {
+        return e.dataset.hue;
+      }),
+      stack_rows: Array.prototype.map.call(document.querySelectorAll('#stack-table tbody tr'), function (tr) {
+        return Array.prototype.map.call(tr.querySelectorAll('td'), text);
+      }),
+      stack_need: text(document.getElementById('stack-need')),
+      limit_marks: Array.prototype.map.call(document.querySelectorAll('#regions tr[data-region]'), function (tr) {
+        return [tr.dataset.region, Array.prototype.map.call(tr.querySelectorAll('.bar .limit'), function (l) {
+          return [l.className.replace('limit ', ''), l.title];
+        })];
+      }),
+      bar_segments: Array.prototype.map.call(document.querySelectorAll('#regions tr[data-region]'), function (tr) {
+        return [tr.dataset.region, Array.prototype.map.call(tr.querySelectorAll('.bar .seg'), function (g) {
+          return g.title;
+        })];
+      }),
+      mixed: text(document.getElementById('mixed')),
       // Milliseconds from navigation start to the page drawn, and to the search done.
       drawn_ms: drawnMs,
       searched_ms: Math.round(performance.now()),
@@ -809,7 +938,7 @@
       } else {
         header(report, 'membudget report');
       }
-      regionsTable(report, check);
+      regionsTable(report, check, block('limits'));
       if (check) { changes(check); groups(check); }
       stackHeap(report);
       reservations(report);
