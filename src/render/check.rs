@@ -165,8 +165,7 @@ fn findings(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
 /// New symbols past their allowance, one row per section: how many, their bytes, the
 /// largest few by name.
 fn new_symbol_rows(new: &[&Finding]) -> Vec<Vec<String>> {
-    type Rows<'a> = Vec<(&'a str, u64, u64, u64)>;
-    let mut sections: Vec<(&str, Rows)> = Vec::new();
+    let mut sections: Vec<(&str, Vec<(&str, u64, u64, u64)>)> = Vec::new();
     for f in new {
         if let Finding::SymbolGrowth {
             symbol,
