@@ -776,11 +776,16 @@ fn check_gates_the_worst_case_against_the_stack() {
     let (code, json) = check(&b, "json");
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["stack-need", "thread-stack"]);
-    // The sentence is each failure's `message` (the table shows the numbers in columns).
     assert!(
         json.contains("the main stack needs 2176 bytes + a 2176 byte margin in the worst case, 256 more than the 4096 bytes it has"),
         "{json}"
     );
+    let (_, text) = check(&b, "table");
+    let row = text
+        .lines()
+        .find(|l| l.contains("stack (worst case)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("2176 B") && row.contains("256 B"), "{row}");
 
     // A thread whose calls are not annotated: the bound is incomplete, and its stack of
     // 128 B is too small for 8 B + an exception frame of 108 B + 10%.
@@ -792,8 +797,9 @@ fn check_gates_the_worst_case_against_the_stack() {
     let (code, json) = check(&b, "json");
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["thread-stack", "stack-incomplete"]);
-    assert!(json.contains("indirect call at"), "{json}");
-    assert!(json.contains("recursion through f_rec"), "{json}");
+    let (_, text) = check(&b, "markdown");
+    assert!(text.contains("indirect call at"), "{text}");
+    assert!(text.contains("recursion through f_rec"), "{text}");
 }
 
 fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
