@@ -344,6 +344,38 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
 
 /// `membudget init`: nothing is written unless the analysis succeeds, and neither file
 /// is overwritten without `--force`.
+/// `init` promises that `check` passes on the image it was made from. An image that does
+/// not fit the regions it was given (a section outside every region, an overflow: a preset
+/// for another layout, e.g. ESP-IDF v3's iram0_2_seg) gets no budget that would hide it.
+fn refuse_unless_it_fits(
+    args: &InitArgs,
+    doc: &serde_json::Value,
+    report: &Report,
+) -> Result<(), Error> {
+    let text = serde_json::to_string(doc)
+        .map_err(|e| Error::Internal(format!("serialising the starting budget: {e}")))?;
+    let mut budget = budget::file::parse(&args.budget, text, &|_| {
+        Ok(budget::file::Script::Regions(Vec::new()))
+    })?;
+    budget.baseline = Some(Snapshot::from_report(report, budget.symbol_threshold()));
+    let result = budget::evaluate(&budget, report);
+    let Some(first) = result.failures.first() else {
+        return Ok(());
+    };
+    let more = result.failures.len() - 1;
+    Err(Error::Usage(format!(
+        "{}: does not fit the regions it was given, so no budget was written: {}{} \
+         (give the linker script it was linked with, --memory)",
+        args.elf.display(),
+        render::check::sentence(first),
+        if more > 0 {
+            format!(" (and {more} more failure{})", render::table::plural(more))
+        } else {
+            String::new()
+        }
+    )))
+}
+
 pub fn init(args: &InitArgs, out: &mut dyn Write) -> Result<i32, Error> {
     let script = args.script.options();
     let map = memory_map(args.memory.as_deref(), &script, None, args.chip.as_deref())?;
@@ -360,6 +392,7 @@ pub fn init(args: &InitArgs, out: &mut dyn Write) -> Result<i32, Error> {
         }
     }
     let doc = budget::init::starting_budget(&report, &reservations, args.margin);
+    refuse_unless_it_fits(args, &doc, &report)?;
     files::write_json(&args.budget, &doc)?;
     let budget = load_budget(&args.budget, &script)?;
     let snap = Snapshot::from_report(&report, budget.symbol_threshold());

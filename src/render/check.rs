@@ -660,7 +660,7 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
 }
 
 /// The whole finding as one sentence.
-fn sentence(f: &Finding) -> String {
+pub fn sentence(f: &Finding) -> String {
     match f {
         Finding::Reservation { reservation, origin, end, section, bytes } => format!(
             "section {section} overlaps reservation {reservation} [{origin:#x}, {end:#x}) by {bytes} bytes"

@@ -22,6 +22,7 @@ trials![
     load_images_are_in_the_load_regions_symbols,
     rollups_count_symbols_and_crates_come_from_codegen_units,
     init_writes_a_budget_that_check_passes,
+    init_refuses_an_image_that_does_not_fit,
     flip_link_stack_is_bounded_by_the_ram_origin,
     chip_with_more_ram_than_linked_warns,
     wrong_inputs_get_their_own_message,
@@ -615,6 +616,33 @@ fn init_writes_a_budget_that_check_passes() {
         "x.ld",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// A budget from `init` is one `check` passes: for an image that does not fit the regions it
+/// is given (a 16 KiB FLASH for a 29 KiB image), no budget is written that would hide it.
+fn init_refuses_an_image_that_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = write(
+        &dir,
+        "tight.x",
+        b"MEMORY\n{\n  FLASH : ORIGIN = 0x00000000, LENGTH = 16K\n  RAM : ORIGIN = 0x20000000, LENGTH = 512K\n}\n",
+    );
+    let budget = dir.path().join("fw.budget.json");
+    let o = run(&[
+        "init",
+        "fixtures/qemu-an386.elf",
+        "--memory",
+        s(&memory),
+        "--budget",
+        s(&budget),
+    ]);
+    assert_one_line(&o, "does not fit the regions it was given");
+    assert!(stderr(&o).contains("FLASH"), "{}", stderr(&o));
+    assert!(!budget.exists(), "a budget was written");
+    assert!(
+        !dir.path().join("fw.baseline.json").exists(),
+        "a baseline was written"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
