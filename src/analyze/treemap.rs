@@ -195,7 +195,13 @@ pub fn treemap(report: &Report) -> Treemap {
 }
 
 /// Adds a leaf on the path `keys`; the keys after the last change fold into it.
-fn place(root: &mut Node, keys: &[String; LEVELS], leaf: Leaf, kind: Option<SectionKind>, bytes: u64) {
+fn place(
+    root: &mut Node,
+    keys: &[String; LEVELS],
+    leaf: Leaf,
+    kind: Option<SectionKind>,
+    bytes: u64,
+) {
     let last = &keys[LEVELS - 1];
     // First level of the trailing run of keys equal to the last.
     let fold = (0..LEVELS)
@@ -221,9 +227,6 @@ fn place(root: &mut Node, keys: &[String; LEVELS], leaf: Leaf, kind: Option<Sect
             n.leaf = Some(leaf);
         }
         n.bytes += bytes;
-        if fold == 1 {
-            n.kind = kind;
-        }
         return;
     }
     let mut n = Node::new(last.clone(), to);
@@ -270,27 +273,42 @@ impl Serialize for Treemap {
 mod tests {
     use super::*;
 
-    fn leaf(key: &str, to: u8) -> Node {
-        let mut n = Node::new(key.to_string(), to);
-        n.leaf = Some(Leaf::Unattributed);
-        n
-    }
-
     #[test]
     fn trailing_repeated_keys_fold_into_the_leaf() {
         let mut root = Node::new("f".into(), 0);
         let u = "(unattributed) .text".to_string();
-        let keys = ["RAM".into(), ".text".into(), u.clone(), u.clone(), u.clone()];
-        place(&mut root, &keys, Leaf::Unattributed, Some(SectionKind::Code), 3);
-        place(&mut root, &keys, Leaf::Unattributed, Some(SectionKind::Code), 4);
+        let keys = [
+            "RAM".into(),
+            ".text".into(),
+            u.clone(),
+            u.clone(),
+            u.clone(),
+        ];
+        place(
+            &mut root,
+            &keys,
+            Leaf::Unattributed,
+            Some(SectionKind::Code),
+            3,
+        );
+        place(
+            &mut root,
+            &keys,
+            Leaf::Unattributed,
+            Some(SectionKind::Code),
+            4,
+        );
         let r = "(reserved: stack)".to_string();
         let keys = ["RAM".into(), r.clone(), r.clone(), r.clone(), r.clone()];
-        place(&mut root, &keys, leaf(&r, 5).leaf.unwrap(), None, 8);
+        place(&mut root, &keys, Leaf::Unattributed, None, 8);
         root.finish();
         let ram = &root.children[0];
         assert_eq!((ram.key.as_str(), ram.bytes), ("RAM", 15));
         let stack = &ram.children[0];
-        assert_eq!((stack.key.as_str(), stack.to, stack.bytes), (r.as_str(), 5, 8));
+        assert_eq!(
+            (stack.key.as_str(), stack.to, stack.bytes),
+            (r.as_str(), 5, 8)
+        );
         let text = &ram.children[1];
         assert_eq!((text.to, text.kind), (2, Some(SectionKind::Code)));
         let run = &text.children[0];

@@ -11,9 +11,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{JsonCheck, JsonReport};
+use crate::analyze::treemap::treemap;
 use crate::budget::CheckResult;
 use crate::dashboard::Dashboard;
-use crate::analyze::treemap::treemap;
 use crate::report::Report;
 
 const CSS: &str = include_str!("assets/membudget.css");

@@ -867,8 +867,16 @@ fn assert_tree_matches_rollup(shown: &Value, args: &[&str]) {
         rollup_rows(&json(&a, 0))
     };
     let sections = rollup("section");
-    assert_eq!(tree_level(shown, 2), sections, "treemap sections vs --by section");
-    assert_eq!(tree_level(shown, 5), rollup("symbol"), "treemap leaves vs --by symbol");
+    assert_eq!(
+        tree_level(shown, 2),
+        sections,
+        "treemap sections vs --by section"
+    );
+    assert_eq!(
+        tree_level(shown, 5),
+        rollup("symbol"),
+        "treemap leaves vs --by symbol"
+    );
     let mut per_region: Vec<(String, String, u64)> = Vec::new();
     for (region, _, bytes) in &sections {
         match per_region.last_mut() {
@@ -876,11 +884,23 @@ fn assert_tree_matches_rollup(shown: &Value, args: &[&str]) {
             _ => per_region.push((region.clone(), region.clone(), *bytes)),
         }
     }
-    assert_eq!(tree_level(shown, 1), per_region, "treemap regions vs --by section");
+    assert_eq!(
+        tree_level(shown, 1),
+        per_region,
+        "treemap regions vs --by section"
+    );
     if args.contains(&"--dwarf") {
         let group = shown["group_by"].as_str().unwrap();
-        assert_eq!(tree_level(shown, 3), rollup(group), "treemap groups vs --by {group}");
-        assert_eq!(tree_level(shown, 4), rollup("file"), "treemap files vs --by file");
+        assert_eq!(
+            tree_level(shown, 3),
+            rollup(group),
+            "treemap groups vs --by {group}"
+        );
+        assert_eq!(
+            tree_level(shown, 4),
+            rollup("file"),
+            "treemap files vs --by file"
+        );
     }
     let regions: Vec<String> = per_region.into_iter().map(|e| e.0).collect();
     let mut top: Vec<String> = shown["top_cells"]
@@ -958,7 +978,9 @@ fn report_page_in_chromium() -> Result<(), Skip> {
     let mut html = report_args(&elf, &mem, "html");
     html.push("--dwarf");
     let page = write("report.html", &stdout_ok(&html, 0));
-    let report = json(&report_args(&elf, &mem, "json"), 0);
+    let mut args = report_args(&elf, &mem, "json");
+    args.push("--dwarf");
+    let report = json(&args, 0);
     let symbol = report["symbols"][0]["name"].as_str().unwrap().to_string();
     let region = report["symbols"][0]["region"].as_str().unwrap().to_string();
     let shown = selftest(&chromium, &page, &symbol);
