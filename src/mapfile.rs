@@ -158,16 +158,43 @@ fn parse_regions(
                 format!("memory region '{name}' without origin and length"),
             ));
         };
+        let origin =
+            hex(o).ok_or_else(|| err(i + 1, format!("bad origin '{o}' of region '{name}'")))?;
+        let length =
+            hex(l).ok_or_else(|| err(i + 1, format!("bad length '{l}' of region '{name}'")))?;
+        in_address_space(
+            i + 1,
+            &format!("memory region '{name}'"),
+            origin,
+            length,
+            err,
+        )?;
         regions.push(MapRegion {
             name: name.to_string(),
-            origin: hex(o)
-                .ok_or_else(|| err(i + 1, format!("bad origin '{o}' of region '{name}'")))?,
-            length: hex(l)
-                .ok_or_else(|| err(i + 1, format!("bad length '{l}' of region '{name}'")))?,
+            origin,
+            length,
             attributes: f.collect::<Vec<_>>().join(" "),
         });
     }
     Ok(regions)
+}
+
+/// A map whose section, piece or region runs past the end of the 64-bit address space
+/// was not written by ld: an error, rather than sums that overflow further on.
+fn in_address_space(
+    lineno: usize,
+    what: &str,
+    addr: u64,
+    size: u64,
+    err: &impl Fn(usize, String) -> MapError,
+) -> Result<(), MapError> {
+    match addr.checked_add(size) {
+        Some(_) => Ok(()),
+        None => Err(err(
+            lineno,
+            format!("{what} ({addr:#x} + {size:#x}) runs past the end of the address space"),
+        )),
+    }
 }
 
 fn hex(s: &str) -> Option<u64> {
@@ -250,6 +277,7 @@ fn parse_body(
             let Some((addr, size, tail)) = nums else {
                 continue; // unallocated, no numbers: nothing to attribute
             };
+            in_address_space(lineno, &format!("output section '{name}'"), addr, size, err)?;
             let load_addr = match tail.strip_prefix("load address ") {
                 Some(l) => Some(hex(l.trim()).ok_or_else(|| {
                     err(
@@ -278,6 +306,7 @@ fn parse_body(
         if let Some(rest) = body.strip_prefix("*fill*") {
             let (addr, size, _) = numbers(rest)
                 .ok_or_else(|| err(lineno, "*fill*: expected address and size".into()))?;
+            in_address_space(lineno, "*fill*", addr, size, err)?;
             if let Some(s) = current.as_mut() {
                 s.pieces.push(MapPiece {
                     addr,
@@ -311,6 +340,7 @@ fn parse_body(
                 )
             })?
         };
+        in_address_space(lineno, &format!("input section '{name}'"), addr, size, err)?;
         if object.is_empty() {
             // `.text 0x… 0x…` without a file: ld's own statements (e.g. `. = ALIGN`
             // residue); nothing to attribute to.

@@ -585,3 +585,35 @@ fn sorted_rows(report: &Report, mut rows: Vec<RollupRow>) -> Vec<RollupRow> {
     });
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::{analyze, Options};
+    use crate::memory::Region;
+
+    /// A report read back from JSON has no section positions: its rollups must still be
+    /// the analysed report's (sections found by name and address).
+    #[test]
+    fn rollups_of_a_report_read_back_from_json_are_the_same() {
+        let bytes = include_bytes!("../../fuzz/seeds/elf_report/cortex-m4-tiny.elf");
+        let image = crate::elf::load_bytes(bytes, "tiny.elf").expect("seed loads");
+        let opts = Options {
+            regions: vec![
+                Region::new("FLASH", 0x0800_0000, 0x1_0000),
+                Region::new("RAM", 0x2000_0000, 0x2000),
+            ],
+            ..Default::default()
+        };
+        let report = analyze(&image, &opts).expect("seed analyses");
+        assert!(report.symbols.iter().all(|s| s.section_pos.is_some()));
+        let json = serde_json::to_string(&report).expect("serializes");
+        let back: Report = serde_json::from_str(&json).expect("reads back");
+        assert!(back.symbols.iter().all(|s| s.section_pos.is_none()));
+        for (_, by) in By::ALL {
+            let (a, b) = (rollup(&report, by), rollup(&back, by));
+            assert!(!a.rows.is_empty(), "--by {by:?}: no rows");
+            assert_eq!(a.rows, b.rows, "--by {by:?}");
+        }
+    }
+}

@@ -79,7 +79,9 @@ fn largest_first(symbols: Vec<SymbolUsage>) -> Vec<SymbolUsage> {
     for (r, &d) in by_name.iter().enumerate() {
         rank[d as usize] = r as u32;
     }
-    let mut keys: Vec<(Reverse<u64>, Reverse<u64>, u32, u64, u32)> = symbols
+    // (bytes, size, name rank, address, index), largest first.
+    type Key = (Reverse<u64>, Reverse<u64>, u32, u64, u32);
+    let mut keys: Vec<Key> = symbols
         .iter()
         .zip(&name_id)
         .enumerate()

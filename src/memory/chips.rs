@@ -54,7 +54,7 @@ const M: u64 = 1024 * 1024;
 static PRESETS: &[ChipPreset] = &[
     // STM32H750 value line as on the Electrosmith Daisy Seed.
     // On-chip memories: ST RM0433 Rev 8 (STM32H742/743/753/750 reference manual),
-    // §2.3 "Memory organization" / Table 7 "Register boundary addresses", and
+    // "Memory organization" and its "Register boundary addresses" table, and
     // DS12556 (STM32H750VB/ZB/IB/XB datasheet): 128 KB flash, 1 MB RAM total.
     // Board memories: Electrosmith Daisy Seed datasheet: 8 MB QSPI NOR flash
     // (IS25LP064A) on the QUADSPI bank at 0x90000000, 64 MB SDRAM (AS4C32M16SB) on FMC
@@ -84,8 +84,8 @@ static PRESETS: &[ChipPreset] = &[
         ],
         reservations: &[],
     },
-    // STM32F769xI: ST RM0410 Rev 4 (STM32F76xxx/F77xxx reference manual), §2.2.2
-    // "Memory map and register boundary addresses" and §2.3 "Embedded SRAM":
+    // STM32F769xI: ST RM0410 Rev 4 (STM32F76xxx/F77xxx reference manual),
+    // "Memory map and register boundary addresses" and "Embedded SRAM":
     // 512 KB system SRAM = DTCM 128 KB + SRAM1 368 KB + SRAM2 16 KB, plus 16 KB ITCM
     // RAM and 4 KB backup SRAM; DS11532 (STM32F765/767/768/769 datasheet): 2 MB flash.
     // Flash is shown at its AXIM address (also readable through ITCM at 0x00200000).
@@ -120,8 +120,8 @@ static PRESETS: &[ChipPreset] = &[
         ],
         reservations: &[],
     },
-    // STM32F411xE: ST RM0383 Rev 3 (STM32F411xC/E reference manual), §2.3 "Memory map"
-    // and §3.3 (128 KB SRAM at 0x20000000); DS10314 (STM32F411xC/xE datasheet):
+    // STM32F411xE: ST RM0383 Rev 3 (STM32F411xC/E reference manual), chapter 2 "Memory
+    // and bus architecture", "Memory map" (128 KB SRAM at 0x20000000); DS10314 (STM32F411xC/xE datasheet):
     // 512 KB flash for the xE parts (the xC parts have 256 KB).
     ChipPreset {
         name: "stm32f411",
@@ -197,9 +197,9 @@ static PRESETS: &[ChipPreset] = &[
         regions: &[("FLASH", 0x0000_0000, 512 * K), ("RAM", 0x2000_0000, 128 * K)],
         reservations: &[],
     },
-    // ATmega328P (Arduino Uno/Nano): Microchip DS40002061A "ATmega328P" datasheet, §8 "AVR
-    // Memories": 32 KB flash (§8.2), 2 KB SRAM at data addresses 0x0100-0x08FF (§8.3,
-    // Figure 8-3 "Data Memory Map"), 1 KB EEPROM (§8.4). Addresses are GNU ld's AVR ones:
+    // ATmega328P (Arduino Uno/Nano): Microchip DS40002061A "ATmega328P" datasheet, "AVR
+    // Memories": 32 KB flash, 2 KB SRAM at data addresses 0x0100-0x08FF (figure "Data
+    // Memory Map"), 1 KB EEPROM. Addresses are GNU ld's AVR ones:
     // binutils' avr5 ldscripts put data memory at 0x800000 + data address and EEPROM at
     // 0x810000, and avr-gcc's device specs pass the device's sizes (avr-libc
     // <avr/iom328p.h>: RAMSTART 0x100, RAMEND 0x8FF, E2END 0x3FF, FLASHEND 0x7FFF).
@@ -262,8 +262,8 @@ static PRESETS: &[ChipPreset] = &[
     },
     // ESP32-C3 (RISC-V): ESP-IDF components/esp_system/ld/esp32c3/memory.ld.in
     // (espressif/esp-idf@6d0d2366), default configuration, names as there. Physical map:
-    // "ESP32-C3 Technical Reference Manual" chapter 3 "System and Memory", §3.3.2
-    // "Internal Memory" and §3.3.3 "External Memory" (SRAM0 16 KB for the ICache at
+    // "ESP32-C3 Technical Reference Manual" chapter 3 "System and Memory",
+    // "Internal Memory" and "External Memory" (SRAM0 16 KB for the ICache at
     // 0x4037C000, SRAM1 384 KB at 0x3FC80000 (data bus) = 0x40380000 (instruction bus),
     // RTC FAST 8 KB at 0x50000000, flash through the cache at 0x3C000000 (data) and
     // 0x42000000 (instructions), 8 MB each). iram0_0_seg and dram0_0_seg are the two bus
@@ -287,7 +287,7 @@ static PRESETS: &[ChipPreset] = &[
     // ESP32-S3 (Xtensa LX7): ESP-IDF components/esp_system/ld/esp32s3/memory.ld.in
     // (espressif/esp-idf@019a0195), default configuration (16 KB instruction cache), names
     // as there. Physical map: "ESP32-S3 Technical Reference Manual" chapter 4 "System and
-    // Memory", §4.3.2 "Internal Memory" and §4.3.3 "External Memory" (SRAM0 32 KB at
+    // Memory", "Internal Memory" and "External Memory" (SRAM0 32 KB at
     // 0x40370000, SRAM1 416 KB at 0x3FC88000 (data) = 0x40378000 (instructions), SRAM2
     // 64 KB at 0x3FCF0000, RTC FAST 8 KB at 0x600FE000, RTC SLOW 8 KB at 0x50000000,
     // flash/PSRAM through the caches at 0x3C000000 (data) and 0x42000000 (instructions),
@@ -309,7 +309,7 @@ static PRESETS: &[ChipPreset] = &[
         reservations: &[],
     },
     // STM32F030x8: ST DS9773 (STM32F030x4/x6/x8/xC datasheet), Table 2 "device features and
-    // peripheral counts" (64 KB flash, 8 KB SRAM) and §5 "Memory mapping"; RM0360 §2.2
+    // peripheral counts" (64 KB flash, 8 KB SRAM) and "Memory mapping"; RM0360
     // "Memory organization" (flash at 0x08000000, SRAM at 0x20000000). Names as CubeMX.
     ChipPreset {
         name: "stm32f030x8",
@@ -319,7 +319,7 @@ static PRESETS: &[ChipPreset] = &[
         reservations: &[],
     },
     // STM32F103xB: ST DS5319 (STM32F103x8/xB datasheet), Table 2 "device features and
-    // peripheral counts" (128 KB flash, 20 KB SRAM) and §4 "Memory mapping"; RM0008 §3.3
+    // peripheral counts" (128 KB flash, 20 KB SRAM) and "Memory mapping"; RM0008 §3.3
     // "Memory map" (flash at 0x08000000, SRAM at 0x20000000). The "Blue Pill" part.
     ChipPreset {
         name: "stm32f103xb",
@@ -329,8 +329,8 @@ static PRESETS: &[ChipPreset] = &[
         reservations: &[],
     },
     // STM32G071xB: ST DS12232 (STM32G071x8/xB datasheet), Table 2 "features and peripheral
-    // counts" (128 KB flash, 36 KB SRAM, 32 KB of it with parity) and §5 "Memory mapping";
-    // RM0444 §2.2 "Memory organization" (flash at 0x08000000, SRAM at 0x20000000).
+    // counts" (128 KB flash, 36 KB SRAM, 32 KB of it with parity) and "Memory mapping";
+    // RM0444 "Memory organization" (flash at 0x08000000, SRAM at 0x20000000).
     ChipPreset {
         name: "stm32g071xb",
         description: "STM32G071xB (128 KiB flash, 36 KiB SRAM)",
@@ -340,7 +340,7 @@ static PRESETS: &[ChipPreset] = &[
     },
     // STM32G474xE: ST DS12288 (STM32G474xB/xC/xE datasheet), Table 2 "features and
     // peripheral counts" (512 KB flash; 128 KB SRAM = SRAM1 80 KB + SRAM2 16 KB + CCM SRAM
-    // 32 KB) and §3.6 "Embedded SRAM"; RM0440 §2.4 "Embedded SRAM" (SRAM1 at 0x20000000,
+    // 32 KB) and "Embedded SRAM"; RM0440 "Embedded SRAM" (SRAM1 at 0x20000000,
     // SRAM2 at 0x20014000, CCM SRAM at 0x10000000 on the I-bus, aliased at 0x20018000).
     // SRAM1+SRAM2 are contiguous ("RAM"); CCM SRAM at its 0x10000000 address ("CCMRAM"),
     // as in ST's and Betaflight's G474 linker scripts.
@@ -356,8 +356,8 @@ static PRESETS: &[ChipPreset] = &[
         reservations: &[],
     },
     // STM32L476xG: ST DS10198 (STM32L476xx datasheet), Table 2 "features and peripheral
-    // counts" (1 MB flash, 128 KB SRAM) and §3.5 "Embedded SRAM" (96 KB SRAM1 + 32 KB
-    // SRAM2); RM0351 §2.3 "Embedded SRAM" (SRAM1 at 0x20000000, SRAM2 at 0x10000000, also
+    // counts" (1 MB flash, 128 KB SRAM) and "Embedded SRAM" (96 KB SRAM1 + 32 KB
+    // SRAM2); RM0351 "Embedded SRAM" (SRAM1 at 0x20000000, SRAM2 at 0x10000000, also
     // aliased at 0x20018000). Names as CubeMX's STM32L476RGTx_FLASH.ld (RAM, RAM2).
     ChipPreset {
         name: "stm32l476xg",
@@ -371,8 +371,8 @@ static PRESETS: &[ChipPreset] = &[
         reservations: &[],
     },
     // STM32U585xI: ST DS13086 (STM32U585xx datasheet), Table 2 "features and peripheral
-    // counts" (2 MB flash, 786 KB SRAM incl. 2 KB backup SRAM) and §3.6 "Embedded SRAMs";
-    // RM0456 §2.3 "Memory organization" / "Memory map" (non-secure aliases: flash at
+    // counts" (2 MB flash, 786 KB SRAM incl. 2 KB backup SRAM) and "Embedded SRAMs";
+    // RM0456 "Memory organization" / "Memory map" (non-secure aliases: flash at
     // 0x08000000, SRAM1 192 KB at 0x20000000, SRAM2 64 KB at 0x20030000, SRAM3 512 KB at
     // 0x20040000, SRAM4 16 KB at 0x28000000). SRAM1-3 are contiguous ("RAM", 768 KiB) as in
     // CubeMX's STM32U585AIIX_FLASH.ld; backup SRAM (peripheral space) is not included.
@@ -387,8 +387,8 @@ static PRESETS: &[ChipPreset] = &[
         ],
         reservations: &[],
     },
-    // ATSAMD21G18A: Microchip DS40001882 ("SAM D21/DA1 Family Data Sheet"), §10.2
-    // "Physical Memory Map" (Table 10-1: 256 KB flash at 0x00000000, 32 KB SRAM at
+    // ATSAMD21G18A: Microchip DS40001882 ("SAM D21/DA1 Family Data Sheet"),
+    // "Physical Memory Map" (its table: 256 KB flash at 0x00000000, 32 KB SRAM at
     // 0x20000000 for the x18 parts). Bootloaders (Arduino/UF2, 8 KB at the start of flash)
     // are board-specific and not modelled.
     ChipPreset {
@@ -398,8 +398,8 @@ static PRESETS: &[ChipPreset] = &[
         regions: &[("FLASH", 0x0000_0000, 256 * K), ("RAM", 0x2000_0000, 32 * K)],
         reservations: &[],
     },
-    // ATSAMD51J19A: Microchip DS60001507 ("SAM D5x/E5x Family Data Sheet"), §9.2 "Physical
-    // Memory Map" (Table 9-1: 512 KB flash at 0x00000000, 192 KB SRAM at 0x20000000, 8 KB
+    // ATSAMD51J19A: Microchip DS60001507 ("SAM D5x/E5x Family Data Sheet"), "Physical
+    // Memory Map" (its table: 512 KB flash at 0x00000000, 192 KB SRAM at 0x20000000, 8 KB
     // backup RAM at 0x47000000 for the x19 parts).
     ChipPreset {
         name: "atsamd51j19",
@@ -412,7 +412,7 @@ static PRESETS: &[ChipPreset] = &[
         ],
         reservations: &[],
     },
-    // ATSAMD51J20A: as the J19 (DS60001507 §9.2, Table 9-1), x20 parts: 1 MB flash, 256 KB SRAM.
+    // ATSAMD51J20A: as the J19 (DS60001507, "Physical Memory Map"), x20 parts: 1 MB flash, 256 KB SRAM.
     ChipPreset {
         name: "atsamd51j20",
         description: "Microchip ATSAMD51J20A (1 MiB flash, 256 KiB SRAM, 8 KiB backup RAM)",
@@ -619,7 +619,7 @@ mod tests {
 
     #[test]
     fn stm32h750_daisy_matches_rm0433_ds12556_and_the_daisy_seed_datasheet() {
-        // ST RM0433 Rev 8 (STM32H742/743/753/750 reference manual), §2.3 "Memory
+        // ST RM0433 Rev 8 (STM32H742/743/753/750 reference manual), "Memory
         // organization", memory map: ITCM-RAM 0x0000 0000-0x0000 FFFF, DTCM-RAM
         // 0x2000 0000-0x2001 FFFF, AXI SRAM 0x2400 0000-0x2407 FFFF, SRAM1 0x3000 0000-
         // 0x3001 FFFF, SRAM2 0x3002 0000-0x3003 FFFF, SRAM3 0x3004 0000-0x3004 7FFF, SRAM4
@@ -657,7 +657,7 @@ mod tests {
 
     #[test]
     fn stm32f769_matches_rm0410_and_ds11532() {
-        // ST RM0410 Rev 4 (STM32F76xxx/F77xxx reference manual), §2.2.2 "Memory map and
+        // ST RM0410 Rev 4 (STM32F76xxx/F77xxx reference manual), "Memory map and
         // register boundary addresses": ITCM RAM 0x0000 0000-0x0000 3FFF, flash on AXIM
         // 0x0800 0000-0x081F FFFF, DTCM RAM 0x2000 0000-0x2001 FFFF, SRAM1 0x2002 0000-
         // 0x2007 BFFF, SRAM2 0x2007 C000-0x2007 FFFF, backup SRAM 0x4002 4000-0x4002 4FFF.
@@ -786,7 +786,7 @@ mod tests {
         // 0x800000 + data address and EEPROM at 0x810000.
         const DATA: u64 = 0x80_0000;
         const EEPROM: u64 = 0x81_0000;
-        // DS40002061A §8.2-8.4, Figure 8-3: 32 KB flash, 2048 B SRAM from 0x0100, 1 KB EEPROM.
+        // DS40002061A "AVR Memories", "Data Memory Map": 32 KB flash, 2048 B SRAM from 0x0100, 1 KB EEPROM.
         check_against_source(
             "atmega328p",
             &[
@@ -816,7 +816,7 @@ mod tests {
 
     #[test]
     fn stm32_presets_match_datasheets() {
-        // DS9773 Table 2 / RM0360 §2.2: STM32F030x8, 64 KB flash, 8 KB SRAM.
+        // DS9773 Table 2 / RM0360: STM32F030x8, 64 KB flash, 8 KB SRAM.
         check_against_source(
             "stm32f030x8",
             &[("flash", 0x0800_0000, 64 * K), ("SRAM", 0x2000_0000, 8 * K)],
@@ -831,7 +831,7 @@ mod tests {
             ],
             true,
         );
-        // DS12232 Table 2 / RM0444 §2.2: STM32G071xB, 128 KB flash, 36 KB SRAM.
+        // DS12232 Table 2 / RM0444: STM32G071xB, 128 KB flash, 36 KB SRAM.
         check_against_source(
             "stm32g071xb",
             &[
@@ -840,7 +840,7 @@ mod tests {
             ],
             true,
         );
-        // DS12288 Table 2 / RM0440 §2.4: STM32G474xE, 512 KB flash, SRAM1 80 KB at
+        // DS12288 Table 2 / RM0440: STM32G474xE, 512 KB flash, SRAM1 80 KB at
         // 0x20000000 and SRAM2 16 KB at 0x20014000 (contiguous), CCM SRAM 32 KB at 0x10000000.
         let g474 = [
             ("flash", 0x0800_0000, 512 * K),
@@ -861,7 +861,7 @@ mod tests {
         // The datasheet's headline: 128 KB of SRAM in total.
         let g474_sram: u64 = g474[1..].iter().map(|m| m.2).sum();
         assert_eq!(g474_sram, 128 * K);
-        // DS10198 Table 2 / RM0351 §2.3: STM32L476xG, 1 MB flash, SRAM1 96 KB at 0x20000000,
+        // DS10198 Table 2 / RM0351: STM32L476xG, 1 MB flash, SRAM1 96 KB at 0x20000000,
         // SRAM2 32 KB at 0x10000000.
         check_against_source(
             "stm32l476xg",
@@ -872,7 +872,7 @@ mod tests {
             ],
             true,
         );
-        // DS13086 Table 2 / RM0456 §2.3: STM32U585xI, 2 MB flash; SRAM1 192 KB at 0x20000000,
+        // DS13086 Table 2 / RM0456: STM32U585xI, 2 MB flash; SRAM1 192 KB at 0x20000000,
         // SRAM2 64 KB at 0x20030000, SRAM3 512 KB at 0x20040000, SRAM4 16 KB at 0x28000000;
         // 786 KB in total with the 2 KB backup SRAM.
         let u585 = [
@@ -898,13 +898,13 @@ mod tests {
 
     #[test]
     fn samd_rp2350_nrf5340_presets_match_datasheets() {
-        // DS40001882 §10.2 Table 10-1: SAMD21x18, 256 KB flash, 32 KB SRAM.
+        // DS40001882 "Physical Memory Map": SAMD21x18, 256 KB flash, 32 KB SRAM.
         check_against_source(
             "atsamd21g18",
             &[("flash", 0, 256 * K), ("SRAM", 0x2000_0000, 32 * K)],
             true,
         );
-        // DS60001507 §9.2 Table 9-1: SAMD51x19 512 KB / 192 KB, x20 1 MB / 256 KB; 8 KB
+        // DS60001507 "Physical Memory Map": SAMD51x19 512 KB / 192 KB, x20 1 MB / 256 KB; 8 KB
         // backup RAM at 0x47000000.
         check_against_source(
             "atsamd51j19",
@@ -988,7 +988,7 @@ mod tests {
 
     #[test]
     fn esp32c3_preset_matches_trm_and_esp_idf() {
-        // ESP32-C3 TRM §3.3.2-3.3.3: SRAM0 16 KB (ICache) at 0x4037C000, SRAM1 384 KB at
+        // ESP32-C3 TRM chapter 3, "Internal Memory" / "External Memory": SRAM0 16 KB (ICache) at 0x4037C000, SRAM1 384 KB at
         // 0x3FC80000 (data) / 0x40380000 (instruction), RTC FAST 8 KB at 0x50000000,
         // cache-mapped flash 8 MB at 0x3C000000 (data) and 0x42000000 (instruction).
         check_against_source(
@@ -1025,7 +1025,7 @@ mod tests {
 
     #[test]
     fn esp32s3_preset_matches_trm_and_esp_idf() {
-        // ESP32-S3 TRM §4.3.2-4.3.3: SRAM0 32 KB at 0x40370000 (instruction), SRAM1 416 KB at
+        // ESP32-S3 TRM chapter 4, "Internal Memory" / "External Memory": SRAM0 32 KB at 0x40370000 (instruction), SRAM1 416 KB at
         // 0x3FC88000 (data) / 0x40378000 (instruction), SRAM2 64 KB at 0x3FCF0000 (data),
         // RTC SLOW 8 KB at 0x50000000, RTC FAST 8 KB at 0x600FE000, cache-mapped external
         // memory 32 MB at 0x3C000000 (data) and 0x42000000 (instruction).

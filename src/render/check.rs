@@ -162,10 +162,13 @@ fn findings(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// A new symbol past its allowance: name, bytes, bytes over, bytes allowed.
+type NewSymbol<'a> = (&'a str, u64, u64, u64);
+
 /// New symbols past their allowance, one row per section: how many, their bytes, the
 /// largest few by name.
 fn new_symbol_rows(new: &[&Finding]) -> Vec<Vec<String>> {
-    let mut sections: Vec<(&str, Vec<(&str, u64, u64, u64)>)> = Vec::new();
+    let mut sections: Vec<(&str, Vec<NewSymbol>)> = Vec::new();
     for f in new {
         if let Finding::SymbolGrowth {
             symbol,
@@ -521,10 +524,25 @@ fn what_limit_actual(f: &Finding) -> (String, String, String) {
                 }
             ),
         ),
+        // What is unresolved is the point of the finding: the first few are named.
         Finding::StackIncomplete { unresolved } => (
             "stack (worst case)".into(),
             "complete or annotated".into(),
-            format!("{} unresolved", unresolved.len()),
+            format!(
+                "{} unresolved: {}{}",
+                unresolved.len(),
+                unresolved
+                    .iter()
+                    .take(LISTED)
+                    .map(super::stack::unknown_sentence)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if unresolved.len() > LISTED {
+                    format!("; and {} more", unresolved.len() - LISTED)
+                } else {
+                    String::new()
+                }
+            ),
         ),
         Finding::ThreadStack {
             thread,

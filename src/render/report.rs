@@ -77,16 +77,16 @@ fn regions(report: &Report, markdown: bool, out: &mut dyn Write) -> io::Result<(
     .right(&[2, 3, 4, 5, 6])
     .code(&[0, 7])
     .fit(&[
-        Fit::Drop(7),
         Fit::Compact(5),
         Fit::Compact(3),
         Fit::Compact(4),
-        Fit::Compact(2),
         Fit::Drop(1),
+        Fit::Drop(7),
+        Fit::Compact(2),
         Fit::Shrink(0),
     ]);
     for r in &report.regions {
-        let mut reserved = String::new();
+        let mut reserved = bytes(0);
         if r.reserved > 0 {
             let mut parts = Vec::new();
             if r.stack > 0 {
@@ -214,6 +214,9 @@ fn stack_and_heap(report: &Report, markdown: bool, out: &mut dyn Write) -> io::R
                 "stack: needs {bound} (worst case from the machine code); no stack size found"
             ),
         };
+        if markdown {
+            writeln!(out)?;
+        }
         prose(out, &line, markdown)?;
     }
     Ok(())

@@ -118,14 +118,22 @@ pub fn plural(n: usize) -> &'static str {
 
 /// Markdown text that renders as written: GitHub would turn `<B>` into bold, drop `<USB>`,
 /// split a table cell at `|` and read `*`, `_` or `[..]` as markup. Every character that
-/// CommonMark lets a backslash escape and that means something here is escaped.
+/// CommonMark lets a backslash escape and that means something here is escaped, except an
+/// `_` inside a word (`f_rec`), which CommonMark never reads as emphasis.
 pub fn md_escape(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!' | ':'
-        ) {
+    for (i, &c) in chars.iter().enumerate() {
+        let inside_word = c == '_'
+            && i > 0
+            && chars[i - 1].is_alphanumeric()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+        if !inside_word
+            && matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '!'
+            )
+        {
             out.push('\\');
         }
         out.push(c);

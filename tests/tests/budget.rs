@@ -269,7 +269,7 @@ fn markdown_summary() {
     let failures = md.find("#### Failures").unwrap();
     let regions = md.find("#### Regions").unwrap();
     assert!(failures < regions);
-    assert!(md.contains("| RAM "), "{md}");
+    assert!(md.contains("| `RAM` |"), "{md}");
     assert!(md.contains("`[#"), "bars: {md}");
     assert!(
         md.contains("<details><summary>Changes since the baseline"),

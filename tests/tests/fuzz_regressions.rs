@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::support::elf_spec::{ElfSpec, FLASH, FLASH_LEN, MEMORY_X, RAM, RAM_LEN};
 use crate::support::{
-    assert_bad_input as assert_rejected, data, run_in, s, tempdir, trials, write, Run,
+    assert_bad_input as assert_rejected, data, fixture, run_in, s, tempdir, trials, write, Run,
 };
 
 trials![
@@ -17,6 +17,7 @@ trials![
     rollups_of_sections_sharing_a_name_add_up,
     rollups_of_overlapping_sections_add_up,
     rollups_of_overlaps_and_overflows_add_up,
+    map_lines_past_the_address_space_are_rejected,
 ];
 
 /// Every command that reads an ELF, with every output format and rollup.
@@ -223,4 +224,57 @@ fn rollups_of_overlaps_and_overflows_add_up() {
     write(dir.path(), "o.elf", &spec.build());
     assert_rollups_add_up(dir.path(), "o.elf", &["--memory", "memory.x"], "declared");
     assert_rollups_add_up(dir.path(), "o.elf", &[], "inferred");
+}
+
+/// Found by fuzz `map_file`: an input section at 0xffffffffffffff00 of 0x200 bytes in a
+/// `--map` overflowed `addr + size` in the attribution (a panic with debug assertions, a
+/// wrong piece lookup in release). A map line (region, output section, input section,
+/// fill) that runs past the end of the address space is bad input: exit 2, with its line.
+fn map_lines_past_the_address_space_are_rejected() {
+    let map = std::fs::read_to_string(fixture("cpp-m4.map")).expect("fixture map");
+    let elf = fixture("cpp-m4.elf");
+    let cases = [
+        (
+            " .isr_vector    0x08000000       0xd8 startup.o",
+            " .isr_vector    0xffffffffffffff00      0x200 startup.o",
+        ),
+        (
+            ".isr_vector     0x08000000       0xd8",
+            ".isr_vector     0xffffffffffffff00      0x200",
+        ),
+        (
+            "FLASH            0x08000000         0x00080000         xr",
+            "FLASH            0xffffffffffff0000 0x00080000         xr",
+        ),
+    ];
+    let dir = tempdir();
+    for (line, bad) in cases {
+        assert!(map.contains(line), "the fixture map has {line:?}");
+        write(dir.path(), "bad.map", map.replacen(line, bad, 1).as_bytes());
+        for by in ["object", "archive", "section"] {
+            let r = run_in(
+                dir.path(),
+                &[
+                    "report",
+                    s(&elf),
+                    "--map",
+                    "bad.map",
+                    "--by",
+                    by,
+                    "--format",
+                    "json",
+                ],
+            );
+            assert_rejected(&r, "address space", &format!("{bad:?} --by {by}"));
+        }
+    }
+    // A fill line too.
+    let fill = map
+        .lines()
+        .find(|l| l.starts_with(" *fill*"))
+        .expect("the fixture map has fill");
+    let bad = " *fill*         0xffffffffffffff00      0x200 ";
+    write(dir.path(), "bad.map", map.replacen(fill, bad, 1).as_bytes());
+    let r = run_in(dir.path(), &["report", s(&elf), "--map", "bad.map"]);
+    assert_rejected(&r, "address space", "fill");
 }

@@ -729,11 +729,16 @@ fn check_gates_the_worst_case_against_the_stack() {
     let (code, json) = check(&b, "json");
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["stack-need", "thread-stack"]);
-    let (_, text) = check(&b, "table");
     assert!(
-        text.contains("the main stack needs 2176 bytes + a 2176 byte margin in the worst case, 256 more than the 4096 bytes it has"),
-        "{text}"
+        json.contains("the main stack needs 2176 bytes + a 2176 byte margin in the worst case, 256 more than the 4096 bytes it has"),
+        "{json}"
     );
+    let (_, text) = check(&b, "table");
+    let row = text
+        .lines()
+        .find(|l| l.contains("stack (worst case)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("2176 B") && row.contains("256 B"), "{row}");
 
     // A thread whose calls are not annotated: the bound is incomplete, and its stack of
     // 128 B is too small for 8 B + an exception frame of 108 B + 10%.
