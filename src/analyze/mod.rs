@@ -17,6 +17,7 @@ mod placement;
 pub mod rollup;
 mod stack_heap;
 mod symbols;
+pub mod treemap;
 
 pub use placement::infer_regions;
 

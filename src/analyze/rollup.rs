@@ -489,7 +489,7 @@ pub fn rollup_at_depth(report: &Report, by: By, depth: usize) -> Rollup {
 
 /// A section rollup key: the section, or its load image when the bytes are in its load
 /// region.
-fn section_key(region: Option<&str>, label: &Label) -> String {
+pub(crate) fn section_key(region: Option<&str>, label: &Label) -> String {
     let load_image = |run: &Option<String>, load: &Option<String>| {
         region.is_some() && load.as_deref() == region && run.as_deref() != region
     };
@@ -508,7 +508,7 @@ fn section_key(region: Option<&str>, label: &Label) -> String {
 
 /// A symbol, crate, file, directory, unit, archive or object rollup key, and the number
 /// of symbols it stands for.
-fn symbol_key(by: By, depth: usize, label: &Label) -> (String, usize) {
+pub(crate) fn symbol_key(by: By, depth: usize, label: &Label) -> (String, usize) {
     match label {
         Label::Symbol(s) if by == By::Symbol => (s.name.clone(), 1),
         Label::Symbol(s) => {

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{JsonCheck, JsonReport};
+use crate::analyze::treemap::treemap;
 use crate::budget::CheckResult;
 use crate::dashboard::Dashboard;
 use crate::report::Report;
@@ -23,11 +24,12 @@ const D3_HIERARCHY_LICENSE: &str = include_str!("assets/d3-hierarchy.LICENSE");
 /// Which page the script draws; each kind reads its own data blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
-    /// `report`: block `report`, and `limits` with a budget.
+    /// `report`: blocks `report` and `treemap`, and `limits` with a budget.
     Report,
-    /// `check`: blocks `check` (the check result) and `report` (the analysed build).
+    /// `check`: blocks `check` (the check result), `report` (the analysed build) and its
+    /// `treemap`.
     Check,
-    /// `dashboard`: block `dashboard`.
+    /// `dashboard`: blocks `dashboard` and the latest build's `treemap`.
     Dashboard,
 }
 
@@ -117,14 +119,16 @@ fn escape_script(json: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The report page: the report (as `report --format json` gives it) and, with `--budget`,
+/// The report page: the report (as `report --format json` gives it), its treemap (computed
+/// here, from the same report, so that the script only lays it out) and, with `--budget`,
 /// the budget's region limits (as the dashboard embeds them).
 pub fn write_report(
     report: &JsonReport<'_>,
     limits: &[crate::dashboard::Limit],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut blocks = vec![block("report", report)];
+    let tree = treemap(report.report);
+    let mut blocks = vec![block("report", report), block("treemap", &tree)];
     if !limits.is_empty() {
         blocks.push(block("limits", &limits));
     }
@@ -141,14 +145,23 @@ pub fn write_check(result: &CheckResult, report: &Report, out: &mut dyn Write) -
     };
     write_page(
         Page::Check,
-        &[block("check", &check), block("report", &report)],
+        &[
+            block("check", &check),
+            block("report", &report),
+            block("treemap", &treemap(report.report)),
+        ],
         out,
     )
 }
 
 /// The dashboard page.
 pub fn write_dashboard(dashboard: &Dashboard, out: &mut dyn Write) -> io::Result<()> {
-    write_page(Page::Dashboard, &[block("dashboard", dashboard)], out)
+    let tree = treemap(&dashboard.latest);
+    write_page(
+        Page::Dashboard,
+        &[block("dashboard", dashboard), block("treemap", &tree)],
+        out,
+    )
 }
 
 /// Convenience for one serialisable value.

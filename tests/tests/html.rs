@@ -35,6 +35,7 @@ trials![
     large_image_page_in_chromium,
     report_page_details_in_chromium,
     corpus_pages_in_chromium,
+    fuzz_pages_in_chromium,
 ];
 
 const BIN: &str = env!("CARGO_BIN_EXE_membudget");
@@ -814,9 +815,10 @@ fn assert_regions(shown: &Value, report: &Value) {
     }
 }
 
-/// The treemap's top level and per-section sums equal the `--by section` rollup.
-fn assert_tree_matches_rollup(shown: &Value, rollup: &Value) {
-    let mut expected: Vec<(String, String, u64)> = rollup["rollup"]["rows"]
+/// Rows of a `--by` rollup as (region, key, bytes), sorted; bytes in no region under the
+/// treemap's name for them.
+fn rollup_rows(rollup: &Value) -> Vec<(String, String, u64)> {
+    let mut rows: Vec<(String, String, u64)> = rollup["rollup"]["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -830,21 +832,77 @@ fn assert_tree_matches_rollup(shown: &Value, rollup: &Value) {
             )
         })
         .collect();
-    let mut got = Vec::new();
-    for region in shown["tree"].as_array().unwrap() {
-        for s in region["sections"].as_array().unwrap() {
-            got.push((
-                region["name"].as_str().unwrap().to_string(),
-                s[0].as_str().unwrap().to_string(),
-                s[1].as_u64().unwrap(),
-            ));
+    rows.sort();
+    rows
+}
+
+/// The treemap's cells at one level (1 region ..= 5 symbol), summed per region and key.
+fn tree_level(shown: &Value, level: usize) -> Vec<(String, String, u64)> {
+    let mut got: Vec<(String, String, u64)> = shown["levels"][level - 1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[0].as_str().unwrap().to_string(),
+                c[1].as_str().unwrap().to_string(),
+                c[2].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+/// The treemap, drawn from a page made by `membudget ARGS --format html`, equals the `--by`
+/// rollups of `membudget ARGS --format json` at every level: its sections are the `--by
+/// section` rows, its leaves summed per region and name the `--by symbol` rows, each
+/// region's cell their sum, and one top-level cell per region. With `--dwarf` in ARGS (the
+/// crate, directory and file rollups read DWARF anyway), also its groups (`--by crate` or
+/// `--by dir`, as the page says) and files (`--by file`).
+fn assert_tree_matches_rollup(shown: &Value, args: &[&str]) {
+    let rollup = |by: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json", "--by", by]);
+        rollup_rows(&json(&a, 0))
+    };
+    let sections = rollup("section");
+    assert_eq!(
+        tree_level(shown, 2),
+        sections,
+        "treemap sections vs --by section"
+    );
+    assert_eq!(
+        tree_level(shown, 5),
+        rollup("symbol"),
+        "treemap leaves vs --by symbol"
+    );
+    let mut per_region: Vec<(String, String, u64)> = Vec::new();
+    for (region, _, bytes) in &sections {
+        match per_region.last_mut() {
+            Some(last) if &last.0 == region => last.2 += bytes,
+            _ => per_region.push((region.clone(), region.clone(), *bytes)),
         }
     }
-    expected.sort();
-    got.sort();
-    assert_eq!(got, expected, "treemap sections vs --by section");
-    let mut regions: Vec<String> = expected.iter().map(|e| e.0.clone()).collect();
-    regions.dedup();
+    assert_eq!(
+        tree_level(shown, 1),
+        per_region,
+        "treemap regions vs --by section"
+    );
+    if args.contains(&"--dwarf") {
+        let group = shown["group_by"].as_str().unwrap();
+        assert_eq!(
+            tree_level(shown, 3),
+            rollup(group),
+            "treemap groups vs --by {group}"
+        );
+        assert_eq!(
+            tree_level(shown, 4),
+            rollup("file"),
+            "treemap files vs --by file"
+        );
+    }
+    let regions: Vec<String> = per_region.into_iter().map(|e| e.0).collect();
     let mut top: Vec<String> = shown["top_cells"]
         .as_array()
         .unwrap()
@@ -916,20 +974,20 @@ fn write(name: &str, bytes: &[u8]) -> PathBuf {
 fn report_page_in_chromium() -> Result<(), Skip> {
     let chromium = browser("report_page_in_chromium")?;
     let (elf, mem) = (path(AN386), path(AN386_MEMORY));
-    let page = write(
-        "report.html",
-        &stdout_ok(&report_args(&elf, &mem, "html"), 0),
-    );
-    let report = json(&report_args(&elf, &mem, "json"), 0);
+    // With DWARF, so that the crate and file levels are checked too.
+    let mut html = report_args(&elf, &mem, "html");
+    html.push("--dwarf");
+    let page = write("report.html", &stdout_ok(&html, 0));
     let mut args = report_args(&elf, &mem, "json");
-    args.extend(["--by", "section"]);
-    let rollup = json(&args, 0);
+    args.push("--dwarf");
+    let report = json(&args, 0);
     let symbol = report["symbols"][0]["name"].as_str().unwrap().to_string();
     let region = report["symbols"][0]["region"].as_str().unwrap().to_string();
     let shown = selftest(&chromium, &page, &symbol);
     assert_eq!(shown["page"], "report");
     assert_regions(&shown, &report);
-    assert_tree_matches_rollup(&shown, &rollup);
+    let args = ["report", &elf, "--memory", &mem, "--dwarf"];
+    assert_tree_matches_rollup(&shown, &args);
     assert_search(&shown, &symbol, &region);
     assert_tooltip(&shown, &report["symbols"][0]);
     screenshot(&chromium, &page, "report.png", 1500);
@@ -987,13 +1045,7 @@ fn check_page_in_chromium() -> Result<(), Skip> {
     assert!(count("grew") > 0);
     assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
     // Device OS's reservation is a cell of its own, by name, as in the rollups.
-    let rollup = json(
-        &[
-            "report", &elf, "--budget", &budget, "--format", "json", "--by", "section",
-        ],
-        0,
-    );
-    assert_tree_matches_rollup(&shown, &rollup);
+    assert_tree_matches_rollup(&shown, &["report", &elf, "--budget", &budget]);
     let ram = shown["tree"]
         .as_array()
         .unwrap()
@@ -1050,8 +1102,8 @@ fn dashboard_page_in_chromium() -> Result<(), Skip> {
     let mut args = vec!["report", "fixtures/p2-overflow.elf"];
     let elf = path(args[1]);
     args[1] = &elf;
-    args.extend(["--budget", &budget, "--format", "json", "--by", "section"]);
-    assert_tree_matches_rollup(&shown, &json(&args, 0));
+    args.extend(["--budget", &budget]);
+    assert_tree_matches_rollup(&shown, &args);
     assert_search(&shown, "membudget_firmware::statics::LOG_BUF", "RAM");
     screenshot(&chromium, &page, "dashboard.png", 2000);
     Ok(())
@@ -1067,13 +1119,12 @@ fn large_image_page_in_chromium() -> Result<(), Skip> {
         &stdout_ok(&["report", BIN, "--format", "html"], 0),
     );
     let report = json(&["report", BIN, "--format", "json"], 0);
-    let rollup = json(&["report", BIN, "--format", "json", "--by", "section"], 0);
     assert!(report["symbols"].as_array().unwrap().len() > 2000);
     let symbol = report["symbols"][0]["name"].as_str().unwrap().to_string();
     let region = report["symbols"][0]["region"].as_str().unwrap().to_string();
     let shown = selftest(&chromium, &page, &symbol);
     assert_regions(&shown, &report);
-    assert_tree_matches_rollup(&shown, &rollup);
+    assert_tree_matches_rollup(&shown, &["report", BIN]);
     assert_search(&shown, &symbol, &region);
     assert_tooltip(&shown, &report["symbols"][0]);
     assert!(
@@ -1212,10 +1263,9 @@ fn corpus_pages_in_chromium() -> Result<(), Skip> {
         let name = elf.file_name().unwrap().to_string_lossy();
         let page = write(
             &format!("corpus-{name}.html"),
-            &stdout_ok(&["report", e, "--format", "html"], 0),
+            &stdout_ok(&["report", e, "--dwarf", "--format", "html"], 0),
         );
         let report = json(&["report", e, "--format", "json"], 0);
-        let rollup = json(&["report", e, "--format", "json", "--by", "section"], 0);
         let first = report["symbols"]
             .as_array()
             .unwrap()
@@ -1228,12 +1278,45 @@ fn corpus_pages_in_chromium() -> Result<(), Skip> {
             .unwrap_or_default();
         let shown = selftest(&chromium, &page, &query);
         assert_regions(&shown, &report);
-        assert_tree_matches_rollup(&shown, &rollup);
+        assert_tree_matches_rollup(&shown, &["report", e, "--dwarf"]);
         if let Some(sym) = first {
             let region = sym["region"].as_str().unwrap_or("(outside every region)");
             assert_search(&shown, &query, region);
         }
         eprintln!("ok {name}");
+    }
+    Ok(())
+}
+
+/// The fuzzers' finds with overlapping sections (counted once, by the first in address
+/// order) and with duplicate or empty section names: the treemap still equals the rollups
+/// at every level, as the rollups compute them (the page recomputes nothing).
+fn fuzz_pages_in_chromium() -> Result<(), Skip> {
+    let chromium = browser("fuzz_pages_in_chromium")?;
+    for name in ["overlapping-sections", "unnamed-sections"] {
+        let elf = path(&format!("tests/data/fuzz/{name}.elf"));
+        let page = write(
+            &format!("fuzz-{name}.html"),
+            &stdout_ok(&["report", &elf, "--dwarf", "--format", "html"], 0),
+        );
+        let report = json(&["report", &elf, "--format", "json"], 0);
+        let shown = selftest(&chromium, &page, "");
+        assert_regions(&shown, &report);
+        assert_tree_matches_rollup(&shown, &["report", &elf, "--dwarf"]);
+        let cells: u64 = shown["levels"][1]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[2].as_u64().unwrap())
+            .sum();
+        let occupied: u64 = report["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["used"].as_u64().unwrap() + r["reserved"].as_u64().unwrap())
+            .sum();
+        // Bytes outside every region are cells too: at least every region's bytes are.
+        assert!(cells >= occupied, "{name}: {cells} < {occupied}");
     }
     Ok(())
 }

@@ -101,57 +101,14 @@
     if (extra) app.append(extra);
   }
 
-  // rollup::Owner::key: the row key of an owner's reserved bytes.
-  function ownerKey(o) {
-    return o.kind === 'stack' ? '(reserved: stack)'
-      : o.kind === 'heap' ? '(reserved: heap ' + o.name + ')' : '(reserved: ' + o.name + ')';
-  }
-
-  // Bytes of [lo, hi) that the (possibly overlapping) ranges cover.
-  function overlapLen(ranges, lo, hi) {
-    var c = ranges.map(function (r) { return [Math.max(r[0], lo), Math.min(r[1], hi)]; })
-      .filter(function (r) { return r[1] > r[0]; })
-      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-    var total = 0, reach = lo;
-    c.forEach(function (r) {
-      var a = Math.max(r[0], reach);
-      if (r[1] > a) { total += r[1] - a; reach = r[1]; }
-    });
-    return total;
-  }
-
-  // rollup::reserved_parts: the reserved ranges of a region (the sized stack, heap arenas,
-  // reservations, in that order), each with its bytes outside `covered` and outside the
-  // owners before it, so that overlaps count once, as the region's `reserved` does.
-  function reservedParts(report, region, covered) {
-    covered = covered ? covered.slice() : [];
-    var end = region.origin + region.length;
-    var owners = [];
-    var s = report.stack;
-    if (s && s.sized) owners.push({ kind: 'stack', name: 'stack', lo: s.bottom, hi: s.top });
-    report.heap.forEach(function (a) { owners.push({ kind: 'heap', name: a.name, lo: a.addr, hi: a.addr + a.size }); });
-    report.reservations.forEach(function (r) {
-      owners.push({ kind: 'external', name: r.name, lo: r.origin, hi: r.origin + r.length });
-    });
-    var parts = [];
-    owners.forEach(function (o) {
-      var lo = Math.max(o.lo, region.origin), hi = Math.min(o.hi, end);
-      if (hi <= lo) return;
-      o.origin = lo; o.length = hi - lo;
-      o.bytes = o.length - overlapLen(covered, lo, hi);
-      o.key = ownerKey(o);
-      parts.push(o);
-      covered.push([lo, hi]);
-    });
-    return parts;
-  }
-
-  function usageBar(report, r, limits) {
+  // `reserved`: the region's reserved bytes per owner, as the `--by region` rollup counts
+  // them (the treemap block carries them).
+  function usageBar(r, reserved, limits) {
     var bar = h('div', { class: 'bar' });
     var len = r.length || 1;
     var segs = [{ kind: 'used', name: 'used', bytes: r.used, width: r.used }]
-      .concat(reservedParts(report, r).map(function (p) {
-        return { kind: p.kind, name: p.key.slice(1, -1), bytes: p.bytes, width: p.bytes };
+      .concat(reserved.map(function (p) {
+        return { kind: p.owner, name: p.key.slice(1, -1), bytes: p.bytes, width: p.bytes };
       }));
     segs.forEach(function (s) {
       if (s.width <= 0) return;
@@ -181,10 +138,10 @@
 
   // `limits`: the check's region rows, or the budget limits a report page embeds (both have
   // name or region, warn_at and fail_at, in bytes).
-  function regionsTable(report, check, limitList) {
+  function regionsTable(report, tree, check, limitList) {
     var s = section('Regions', 'regions-section');
     limitList = check ? check.regions : limitList || [];
-    var rows = report.regions.map(function (r) {
+    var rows = report.regions.map(function (r, i) {
       var row = check && check.regions.filter(function (c) { return c.name === r.name; })[0];
       var lim = limitList.filter(function (c) { return (c.name || c.region) === r.name; })[0];
       var limits = lim ? [{ level: 'warn', at: lim.warn_at }, { level: 'fail', at: lim.fail_at }] : [];
@@ -197,7 +154,7 @@
         h('td', { class: 'num' }, r.percent_used.toFixed(2))
       ];
       if (check) cells.push(deltaCell(row ? row.delta : null));
-      cells.push(h('td', { style: 'width:34%' }, usageBar(report, r, limits)));
+      cells.push(h('td', { style: 'width:34%' }, usageBar(r, tree.reserved[i], limits)));
       return h('tr', { 'data-region': r.name }, cells);
     });
     var head = ['region', 'origin', 'length', 'used', 'reserved', 'free', '%'];
@@ -286,136 +243,40 @@
   }
 
   // ---------------------------------------------------------------------------------
-  // The treemap tree: region -> section -> crate or directory -> file -> symbol. The bytes
-  // are labelled exactly as the `--by` rollups label them (rollup::labelled_bytes), so a
-  // region's cells add up to its used + reserved and a section's to its `--by section` row.
+  // The treemap tree: region -> section -> crate or directory -> file -> symbol, as Rust
+  // computed it (analyze::treemap): each level keyed as the `--by` rollup of that level, so
+  // a level's cells add up to its rollup rows. Here it only gets parent links and the
+  // fields the cells and tooltips read. A node is [key, to, bytes, children | reserved |
+  // null, section kind?], a symbol leaf [index into report.symbols, bytes]; a node stands
+  // for the levels after its parent's `to` up to its own.
 
-  var OUTSIDE = '(outside every region)';
+  var LEVEL_KIND = [null, 'region', 'section', null, 'file', 'symbol'];
 
-  function buildTree(report) {
-    var root = node(report.file, 'root', null);
-    var regionEnd = {};
-    report.regions.forEach(function (r) {
-      regionEnd[r.name] = r.origin + r.length;
-      child(root, r.name, 'region');  // declaration order for equal sizes
-    });
-    var firstSection = {};
-    report.sections.forEach(function (s) { if (!(s.name in firstSection)) firstSection[s.name] = s; });
-    var symIn = {};
-
-    function sectionKey(name, region, run, load) {
-      return region != null && load === region && run !== region ? name + ' (load image)' : name;
-    }
-    function regionNode(region) { return child(root, region == null ? OUTSIDE : region, 'region'); }
-    function emitSymbol(region, sym, bytes, sec) {
-      var n = child(regionNode(region), sectionKey(sym.section, region, sym.region, sym.load_region), 'section');
-      n.sectionKind = sec.kind;
-      var group = sym.crate != null ? ['crate ' + sym.crate, 'crate']
-        : sym.file && sym.file.indexOf('/') >= 0 ? [sym.file.slice(0, sym.file.lastIndexOf('/')) + '/', 'directory']
-          : ['(no crate or directory)', 'none'];
-      n = child(n, group[0], group[1]);
-      n = child(n, sym.file || '(no file)', 'file');
-      leaf(n, sym.name, 'symbol', bytes, sym);
-    }
-    function emitUnattributed(region, sec, bytes) {
-      var n = child(regionNode(region), sectionKey(sec.name, region, sec.region, sec.load_region), 'section');
-      n.sectionKind = sec.kind;
-      leaf(n, '(unattributed)', 'unattributed', bytes, null);
-    }
-
-    report.symbols.forEach(function (sym) {
-      var sec = firstSection[sym.section];
-      if (!sec) return;
-      // rollup::split_at_region_end
-      var end = Math.min(sym.addr + sym.size, sec.addr + sec.size);
-      var start = Math.max(0, end - sym.bytes);
-      var inside = sym.bytes, outside = 0;
-      var limit = sym.region != null ? regionEnd[sym.region] : undefined;
-      if (limit !== undefined && end > limit) {
-        outside = end - Math.max(start, limit);
-        inside = sym.bytes - outside;
+  function buildTree(report, tree) {
+    var groupKind = tree.group_by === 'crate' ? 'crate' : 'directory';
+    var nextId = 0;
+    function make(a, parent, from) {
+      if (typeof a[0] === 'number') {
+        var sym = report.symbols[a[0]];
+        return { id: nextId++, name: sym.name, kind: 'symbol', parent: parent, value: a[1], nsym: 1,
+          children: null, sym: sym, from: from, to: 5 };
       }
-      var e = symIn[sec.name] || (symIn[sec.name] = [0, 0]);
-      e[0] += inside; e[1] += outside;
-      if (inside > 0) emitSymbol(sym.region, sym, inside, sec);
-      if (outside > 0) emitSymbol(null, sym, outside, sec);
-      if (sym.load_region != null) emitSymbol(sym.load_region, sym, sym.bytes, sec);
-    });
-    var inSections = {};
-    function addIn(r, n) { inSections[r] = (inSections[r] || 0) + n; }
-    report.sections.forEach(function (sec) {
-      if (sec.size <= 0) return;
-      var si = symIn[sec.name] || [0, 0];
-      if (firstSection[sec.name] !== sec) {
-        // A second section of the same name: its symbols were counted under the first.
-        emitUnattributed(sec.region, sec, sec.size - sec.overflow);
-        if (sec.region != null) addIn(sec.region, sec.size - sec.overflow);
-        return;
+      var n = { id: nextId++, name: a[0], parent: parent, value: a[2], nsym: 0, from: from, to: a[1],
+        children: null, sectionKind: a[4] };
+      var body = a[3];
+      if (Array.isArray(body)) {
+        n.kind = from === 0 ? 'root' : from === 3 ? groupKind : LEVEL_KIND[from];
+        n.children = body.map(function (c) { return make(c, n, n.to + 1); });
+        n.children.forEach(function (c) { n.nsym += c.nsym; });
+      } else if (body) {
+        n.kind = 'reserved';
+        n.reserved = body;
+      } else {
+        n.kind = 'unattributed';
       }
-      var inside = Math.max(0, sec.size - sec.overflow - si[0]);
-      var outside = Math.max(0, sec.overflow - si[1]);
-      if (inside > 0) emitUnattributed(sec.region, sec, inside);
-      if (outside > 0) emitUnattributed(null, sec, outside);
-      if (sec.region != null) addIn(sec.region, sec.size - sec.overflow);
-      if (sec.load_region != null) {
-        if (sec.unattributed > 0) emitUnattributed(sec.load_region, sec, sec.unattributed);
-        addIn(sec.load_region, sec.size);
-      }
-    });
-    // rollup::labelled_bytes: what is left of used + reserved is reserved bytes outside
-    // the sections, named by owner.
-    report.regions.forEach(function (r) {
-      var rest = Math.max(0, r.used + r.reserved - (inSections[r.name] || 0));
-      if (rest <= 0) return;
-      var covered = [];
-      report.sections.forEach(function (sec) {
-        if (['tls', 'placeholder', 'other'].indexOf(sec.kind) >= 0) return;
-        if (sec.region === r.name) covered.push([sec.addr, sec.addr + Math.max(0, sec.size - sec.overflow)]);
-        if (sec.load_region === r.name) covered.push([sec.load_addr, sec.load_addr + sec.size]);
-      });
-      reservedParts(report, r, covered).forEach(function (p) {
-        var bytes = Math.min(p.bytes, rest);
-        if (bytes <= 0) return;
-        var n = leaf(regionNode(r.name), p.key, 'reserved', bytes, null);
-        n.reserved = p;
-        rest -= bytes;
-      });
-    });
-    finish(root);
-    return root;
-  }
-
-  var nextId = 0;
-  function node(name, kind, parent) {
-    return { id: nextId++, name: name, kind: kind, parent: parent, value: 0, nsym: 0, map: new Map(), children: [] };
-  }
-  function child(parent, name, kind) {
-    // Names are unique per kind among siblings; kinds rarely mix, so key by name first.
-    var c = parent.map.get(name);
-    if (c && c.kind === kind) return c;
-    var key = kind + '\u0000' + name;
-    c = parent.map.get(key);
-    if (!c) {
-      c = node(name, kind, parent);
-      parent.map.set(parent.map.has(name) ? key : name, c);
-      parent.children.push(c);
+      return n;
     }
-    return c;
-  }
-  function leaf(parent, name, kind, bytes, sym) {
-    var n = { id: nextId++, name: name, kind: kind, parent: parent, value: bytes, nsym: 0,
-      map: null, children: null, sym: sym };
-    parent.children.push(n);
-    return n;
-  }
-  // Sums, symbol counts, and children largest first (then by name: deterministic).
-  function finish(n) {
-    if (!n.children) { n.nsym = n.sym ? 1 : 0; return; }
-    n.map = null;
-    n.children = n.children.filter(function (c) { finish(c); return c.value > 0; });
-    n.value = 0; n.nsym = 0;
-    n.children.forEach(function (c) { n.value += c.value; n.nsym += c.nsym; });
-    n.children.sort(function (a, b) { return b.value - a.value || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    return make(tree.root, null, 0);
   }
 
   // ---------------------------------------------------------------------------------
@@ -445,7 +306,7 @@
   // The hue key of a node: its own kind, or the kind of the section it lies in.
   function hueOf(n) {
     if (n.kind === 'root' || n.kind === 'region') return 'region';
-    if (n.kind === 'reserved') return 'reserved-' + n.reserved.kind;
+    if (n.kind === 'reserved') return 'reserved-' + n.reserved.owner;
     if (n.kind === 'unattributed') return 'unattributed';
     if (n.kind === 'others') {
       // Grouped small items: their common hue, else their section's kind.
@@ -598,7 +459,7 @@
       row('aliases', s.aliases ? s.aliases.join(', ') : null);
     } else if (n.reserved) {
       var p = n.reserved;
-      row('held by', p.kind === 'stack' ? 'the stack' : p.kind === 'heap' ? 'heap arena ' + p.name : 'reservation ' + p.name);
+      row('held by', p.owner === 'stack' ? 'the stack' : p.owner === 'heap' ? 'heap arena ' + p.name : 'reservation ' + p.name);
       row('range', hex(p.origin) + '..' + hex(p.origin + p.length) + ' (' + sized(p.length) + ')');
     } else if (n.nsym) {
       row('symbols', n.nsym);
@@ -639,12 +500,12 @@
     this.render();
   };
 
-  function treemapSection(report, title) {
+  function treemapSection(report, tree, title) {
     var s = section(title || 'Treemap', 'treemap-section');
     s.append(h('p', { class: 'small' }, 'Region \u203a section \u203a crate or directory \u203a file \u203a symbol. ' +
       'Click a cell to zoom in, the path above to zoom out; hover for details. Areas add up to the ' +
       '--by rollups; small items are grouped.'));
-    var tm = new Treemap(s, buildTree(report));
+    var tm = new Treemap(s, buildTree(report, tree));
     s.append(h('div', { class: 'legend', id: 'treemap-legend' }, HUES.map(function (x) {
       return h('span', { 'data-hue': x[0] }, h('i', { style: 'background:' + x[1] }), x[2]);
     }), h('span', null, h('i', { style: 'background:var(--hit)' }), 'search match')));
@@ -823,7 +684,7 @@
           kind === 'moved' ? h('td', { class: 'num delta grew' }, '+' + human(c.new.bytes) + ' in ' + c.new.region) : deltaCell(c.delta));
       }), [4, 5, 6]));
     });
-    return treemapSection(latest, 'Treemap of the latest build');
+    return treemapSection(latest, block('treemap'), 'Treemap of the latest build');
   }
 
   // ---------------------------------------------------------------------------------
@@ -844,6 +705,21 @@
     });
     if (n && n !== tm.root && n.children) { tm.cur = n; tm.render(); }
     return params;
+  }
+
+  function treeLevels(root) {
+    var sums = [{}, {}, {}, {}, {}];
+    (function walk(n, region) {
+      if (n.from === 1) region = n.name;
+      for (var l = Math.max(n.from, 1); l <= n.to; l++) {
+        var k = JSON.stringify([region, n.name]);
+        sums[l - 1][k] = (sums[l - 1][k] || 0) + n.value;
+      }
+      (n.children || []).forEach(function (c) { walk(c, region); });
+    })(root, null);
+    return sums.map(function (m) {
+      return Object.keys(m).sort().map(function (k) { return JSON.parse(k).concat([m[k]]); });
+    });
   }
 
   function selftest(tm, params) {
@@ -867,6 +743,11 @@
       tree: tm ? tm.root.children.map(function (r) {
         return { name: r.name, bytes: r.value, sections: r.children.map(function (s) { return [s.name, s.value]; }) };
       }) : [],
+      // Per level of the tree (1 region .. 5 symbol): [region, key, bytes] summed over the
+      // nodes that stand for that level, to compare with the `--by` rollups; and the key of
+      // the third level.
+      levels: tm ? treeLevels(tm.root) : [],
+      group_by: tm ? block('treemap').group_by : null,
       failures: Array.prototype.map.call(document.querySelectorAll('#failures-table tbody tr'), function (tr) { return tr.dataset.kind; }),
       changes: Array.prototype.map.call(document.querySelectorAll('[data-change]'), function (tr) { return tr.dataset.change; }),
       charts: Array.prototype.map.call(document.querySelectorAll('.chart svg'), function (s) {
@@ -926,6 +807,7 @@
       tm = dashboard(block('dashboard'));
     } else {
       var report = block('report');
+      var tree = block('treemap');
       var check = page === 'check' ? block('check') : null;
       if (check) {
         var v = check.status;
@@ -938,11 +820,11 @@
       } else {
         header(report, 'membudget report');
       }
-      regionsTable(report, check, block('limits'));
+      regionsTable(report, tree, check, block('limits'));
       if (check) { changes(check); groups(check); }
       stackHeap(report);
       reservations(report);
-      tm = treemapSection(report);
+      tm = treemapSection(report, tree);
       warnings(report.warnings, 'Analysis warnings', 'warnings');
       if (check) warnings(check.notes, 'Notes', 'notes');
     }
