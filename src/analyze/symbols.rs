@@ -53,6 +53,15 @@ pub(crate) fn attribute_symbols(
     largest_first(out)
 }
 
+/// Sort key of a symbol: bytes and size (largest first), name rank, address, then its index.
+type SortKey = (
+    std::cmp::Reverse<u64>,
+    std::cmp::Reverse<u64>,
+    u32,
+    u64,
+    u32,
+);
+
 /// Sorts by attributed bytes (descending), size (descending), name, address, raw name.
 /// Unstable sort is deterministic too, and the key is total but for exact duplicates, which
 /// render identically. Names are compared once per distinct name (a large Rust image has
@@ -79,9 +88,7 @@ fn largest_first(symbols: Vec<SymbolUsage>) -> Vec<SymbolUsage> {
     for (r, &d) in by_name.iter().enumerate() {
         rank[d as usize] = r as u32;
     }
-    // (bytes, size, name rank, address, index), largest first.
-    type Key = (Reverse<u64>, Reverse<u64>, u32, u64, u32);
-    let mut keys: Vec<Key> = symbols
+    let mut keys: Vec<SortKey> = symbols
         .iter()
         .zip(&name_id)
         .enumerate()
