@@ -268,8 +268,42 @@ fn std_abbreviations(raw: &str, mut s: String) -> String {
 }
 
 /// The crate of a demangled Rust path: `core` for `core::fmt::write`, `alloc` for
-/// `<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop` (the implementing type's crate).
+/// `<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop` (the implementing type's crate),
+/// `core` for `<u32 as core::fmt::Display>::fmt`: a type that is no path (a primitive, a
+/// slice, a reference to a generic) takes the trait's crate, which the orphan rule makes
+/// the crate of the impl.
 pub fn rust_crate(demangled: &str) -> Option<String> {
+    path_crate(demangled).or_else(|| {
+        let rest = demangled.strip_prefix('<')?;
+        rust_crate(&rest[trait_of_impl(rest)?..])
+    })
+}
+
+/// In `T as Trait>::f` (after the opening `<`), where `Trait` starts: the ` as ` at the
+/// outer level (`T` may hold `<`, `>` and `->`).
+fn trait_of_impl(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' | b'(' | b'[' => depth += 1,
+            b'>' if i > 0 && b[i - 1] == b'-' => {}
+            b'>' | b')' | b']' => {
+                if depth == 0 {
+                    return None;
+                }
+                depth -= 1;
+            }
+            b' ' if depth == 0 && s[i..].starts_with(" as ") => return Some(i + 4),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn path_crate(demangled: &str) -> Option<String> {
     let s = demangled.trim_start_matches('<').trim_start_matches('&');
     let s = s.strip_prefix("mut ").unwrap_or(s);
     let s = s.strip_prefix("dyn ").unwrap_or(s);
@@ -394,6 +428,26 @@ mod tests {
             Some("alloc")
         );
         assert_eq!(rust_crate("main"), None);
+        assert_eq!(
+            rust_crate("<u32 as core::fmt::Display>::fmt").as_deref(),
+            Some("core")
+        );
+        assert_eq!(
+            rust_crate("<&mut W as core::fmt::Write>::write_str").as_deref(),
+            Some("core")
+        );
+        assert_eq!(
+            rust_crate("<[T] as core::fmt::Debug>::fmt").as_deref(),
+            Some("core")
+        );
+        assert_eq!(
+            rust_crate("<fn() -> u8 as fw::Handler>::call").as_deref(),
+            Some("fw")
+        );
+        assert_eq!(
+            rust_crate("<(A, B) as heapless::Foo<x::Y>>::f").as_deref(),
+            Some("heapless")
+        );
     }
 
     #[test]

@@ -119,9 +119,10 @@ pub enum Source {
     /// No DIE, but the symbol's `STT_FILE` names a compile unit (rustc names both after
     /// the codegen unit): the unit's primary file.
     SymbolTableUnit,
-    /// No DIE: the symbol table's `STT_FILE` entry (local symbols only).
+    /// No DIE, no unit range: the symbol table's `STT_FILE` entry.
     SymbolTable,
-    /// No DIE and no `STT_FILE`: the unit whose address ranges cover the symbol.
+    /// No DIE and no `STT_FILE` naming a unit: the unit whose address ranges cover the
+    /// symbol.
     UnitRange,
 }
 
@@ -136,6 +137,21 @@ pub struct Found<'a> {
     pub unit: Option<&'a CompUnit>,
     /// Which source the attribution came from.
     pub source: Source,
+    /// Where `file` comes from, as an index (to cache what is derived from it).
+    pub file_id: FileId,
+    /// Index of `unit` in [`Dwarf::units`].
+    pub unit_id: Option<u32>,
+}
+
+/// Where a [`Found::file`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileId {
+    /// [`Dwarf::files`]`[i]`.
+    File(u32),
+    /// The `root` of [`Dwarf::units`]`[i]`.
+    UnitRoot(u32),
+    /// The symbol's own `STT_FILE`.
+    SymbolTable,
 }
 
 fn hash_name(bytes: &[u8]) -> u64 {
@@ -180,37 +196,54 @@ impl Dwarf {
                     line: e.line,
                     unit: Some(unit),
                     source: Source::Die,
+                    file_id: FileId::File(f),
+                    unit_id: Some(e.unit),
                 },
                 None => Found {
                     file: Some(unit.root.as_str()),
                     line: e.line,
                     unit: Some(unit),
                     source: Source::DieUnit,
+                    file_id: FileId::UnitRoot(e.unit),
+                    unit_id: Some(e.unit),
                 },
             });
         }
-        if let Some(u) = stt_file.and_then(|f| self.unit_named(f)) {
+        if let Some(i) = stt_file.and_then(|f| self.unit_index_named(f)) {
+            let u = &self.units[i as usize];
             return Some(Found {
                 file: Some(u.root.as_str()),
                 line: 0,
                 unit: Some(u),
                 source: Source::SymbolTableUnit,
+                file_id: FileId::UnitRoot(i),
+                unit_id: Some(i),
             });
         }
-        let unit = self.unit_at(addr).map(|u| &self.units[u as usize]);
-        if let Some(f) = stt_file {
+        let unit_id = self.unit_at(addr);
+        let unit = unit_id.map(|u| &self.units[u as usize]);
+        // A unit whose ranges cover the symbol knows its source better than an `STT_FILE`
+        // that names no unit (an object's base name, e.g. `lib_a-memcpy.o` for newlib's
+        // assembler `memcpy`, which a global gets from its ARM mapping symbol).
+        if let (Some(f), None) = (stt_file, unit) {
             return Some(Found {
                 file: Some(f),
                 line: 0,
                 unit,
                 source: Source::SymbolTable,
+                file_id: FileId::SymbolTable,
+                unit_id,
             });
         }
-        unit.map(|u| Found {
+        let i = unit_id?;
+        let u = &self.units[i as usize];
+        Some(Found {
             file: Some(u.root.as_str()),
             line: 0,
             unit: Some(u),
             source: Source::UnitRange,
+            file_id: FileId::UnitRoot(i),
+            unit_id,
         })
     }
 
@@ -220,6 +253,13 @@ impl Dwarf {
             .iter()
             .take_while(|e| e.addr == addr)
             .filter(|e| e.kind == kind);
+        // A lone candidate is the answer whatever its name: skip hashing the name.
+        let mut two = candidates.clone();
+        if let (Some(only), None) = (two.next(), two.next()) {
+            if addr != 0 {
+                return Some(only);
+            }
+        }
         let full = hash_name(raw_name.as_bytes());
         let short = hash_name(strip_compiler_suffix(raw_name).as_bytes());
         let mut first = None;
@@ -243,8 +283,14 @@ impl Dwarf {
     /// source as given to the compiler, which is the unit's `DW_AT_name`. Only a unique
     /// match counts.
     pub fn unit_named(&self, stt_file: &str) -> Option<&CompUnit> {
+        self.unit_index_named(stt_file)
+            .map(|u| &self.units[u as usize])
+    }
+
+    /// [`Dwarf::unit_named`], as an index into [`Dwarf::units`].
+    pub fn unit_index_named(&self, stt_file: &str) -> Option<u32> {
         match self.unit_names.get(stt_file) {
-            Some(&u) if u != u32::MAX => Some(&self.units[u as usize]),
+            Some(&u) if u != u32::MAX => Some(u),
             _ => None,
         }
     }
@@ -320,9 +366,10 @@ fn read_inner(data: &[u8]) -> Result<Dwarf, String> {
             }
         }
     }
+    let all_headers = headers.clone();
     let results: Vec<Result<UnitResult, gimli::Error>> = headers
         .into_par_iter()
-        .map(|h| read_unit(&dwarf, h, &aranges))
+        .map(|h| read_unit(&dwarf, h, &all_headers, &aranges))
         .collect();
 
     let mut out = Dwarf::default();
@@ -412,8 +459,11 @@ struct Die<'a> {
     decl_line: Option<u64>,
     name: Option<AttributeValue<R<'a>>>,
     linkage_name: Option<AttributeValue<R<'a>>>,
-    /// `DW_AT_specification` or `DW_AT_abstract_origin` within this unit.
-    origin: Option<gimli::UnitOffset>,
+    /// `DW_AT_specification` or `DW_AT_abstract_origin`.
+    origin: Option<OriginRef>,
+    /// The declaration file, as a path, when it was inherited from a DIE of another unit
+    /// (whose file numbers mean nothing in this one).
+    decl_path: Option<String>,
     declaration: bool,
     ranges: Option<AttributeValue<R<'a>>>,
 }
@@ -451,14 +501,34 @@ fn collect_attr<'a>(
         DW_AT_name => die.name = Some(attr.value()),
         DW_AT_linkage_name | DW_AT_MIPS_linkage_name => die.linkage_name = Some(attr.value()),
         DW_AT_specification | DW_AT_abstract_origin => {
-            if let AttributeValue::UnitRef(o) = attr.value() {
-                die.origin = Some(o);
-            }
+            die.origin = match attr.value() {
+                AttributeValue::UnitRef(o) => Some(OriginRef::Unit(o)),
+                // DW_FORM_ref_addr: another unit's DIE (GCC's LTO output, C++).
+                AttributeValue::DebugInfoRef(o) => Some(OriginRef::Section(o)),
+                _ => die.origin,
+            };
         }
         DW_AT_declaration => die.declaration = true,
         DW_AT_ranges => die.ranges = Some(attr.value()),
         _ => {}
     }
+}
+
+/// Where a `DW_AT_specification` / `DW_AT_abstract_origin` points.
+#[derive(Debug, Clone, Copy)]
+enum OriginRef {
+    /// In the same unit as the DIE that refers.
+    Unit(gimli::UnitOffset),
+    /// Anywhere in `.debug_info` (`DW_FORM_ref_addr`).
+    Section(gimli::DebugInfoOffset),
+}
+
+/// Every unit header, to follow `DW_FORM_ref_addr` into other units; the units reached are
+/// parsed once per reading unit.
+struct Far<'d, 'a> {
+    dwarf: &'d gimli::Dwarf<R<'a>>,
+    headers: &'d [gimli::UnitHeader<R<'a>>],
+    units: HashMap<usize, gimli::Unit<R<'a>>>,
 }
 
 /// Enclosing subprogram while walking the tree: its depth and file, so that a static
@@ -471,6 +541,7 @@ struct Scope {
 fn read_unit<'a>(
     dwarf: &gimli::Dwarf<R<'a>>,
     header: gimli::UnitHeader<R<'a>>,
+    headers: &[gimli::UnitHeader<R<'a>>],
     aranges: &HashMap<usize, Vec<(u64, u64)>>,
 ) -> Result<UnitResult, gimli::Error> {
     let offset = header.offset().0;
@@ -496,8 +567,8 @@ fn read_unit<'a>(
         .then(|| rust_unit_crate(&name))
         .flatten();
     let path = join_path(files.comp_dir.as_deref(), None, &name);
-    let root = match (&krate, path.rsplit_once("/@/")) {
-        (Some(_), Some((root, _))) => root.to_string(),
+    let root = match path.rsplit_once("/@/") {
+        Some((root, _)) if language == gimli::DW_LANG_Rust.0 => root.to_string(),
         _ => path.clone(),
     };
 
@@ -518,35 +589,17 @@ fn read_unit<'a>(
     }
 
     let mut entries = Vec::new();
-    let mut raw = unit.entries_raw(None)?;
+    let mut far = Far {
+        dwarf,
+        headers,
+        units: HashMap::new(),
+    };
+    let mut walk = Walk::new(&unit)?;
     let mut scopes: Vec<Scope> = Vec::new();
-    while !raw.is_empty() {
-        let depth = raw.next_depth();
-        let Some(abbrev) = raw.read_abbreviation()? else {
-            continue;
-        };
-        let tag = abbrev.tag();
-        if tag != gimli::DW_TAG_subprogram && tag != gimli::DW_TAG_variable {
-            raw.skip_attributes(abbrev.attributes())?;
-            continue;
-        }
-        let mut die = Die::default();
-        for spec in abbrev.attributes() {
-            if WANTED.contains(&spec.name()) {
-                let attr = raw.read_attribute(*spec)?;
-                collect_attr(uref, &mut die, attr);
-            } else {
-                raw.skip_attributes(std::slice::from_ref(spec))?;
-            }
-        }
+    while let Some((depth, kind, mut die, has_children)) = walk.next_candidate(uref)? {
         while scopes.last().is_some_and(|s| s.depth >= depth) {
             scopes.pop();
         }
-        let kind = if tag == gimli::DW_TAG_subprogram {
-            EntryKind::Function
-        } else {
-            EntryKind::Variable
-        };
         let address = if die.declaration && die.low_pc.is_none() && die.location.is_none() {
             None
         } else {
@@ -555,18 +608,19 @@ fn read_unit<'a>(
         let Some((addr, size)) = address else {
             // No code or storage of its own, but statics declared inside it may need its
             // file.
-            if kind == EntryKind::Function && abbrev.has_children() {
+            if kind == EntryKind::Function && has_children {
                 let file = die.decl_file.and_then(|f| files.get(f));
                 scopes.push(Scope { depth, file });
             }
             continue;
         };
-        let resolved = resolve_origin(uref, &mut die);
-        let file = die
-            .decl_file
-            .and_then(|f| files.get(f))
-            .or_else(|| scopes.last().and_then(|s| s.file));
-        if kind == EntryKind::Function && abbrev.has_children() {
+        let resolved = resolve_origin(uref, &mut far, &mut die);
+        let file = match die.decl_path.take() {
+            Some(p) => Some(files.intern(p)),
+            None => die.decl_file.and_then(|f| files.get(f)),
+        }
+        .or_else(|| scopes.last().and_then(|s| s.file));
+        if kind == EntryKind::Function && has_children {
             scopes.push(Scope { depth, file });
         }
         let name_key = match resolved.linkage {
@@ -639,24 +693,67 @@ struct Names {
 
 /// Fill in what a concrete DIE inherits from its `DW_AT_specification` /
 /// `DW_AT_abstract_origin` chain (decl file and line, names).
-fn resolve_origin<'a>(unit: gimli::UnitRef<'_, R<'a>>, die: &mut Die<'a>) -> Names {
+fn resolve_origin<'a>(
+    home: gimli::UnitRef<'_, R<'a>>,
+    far: &mut Far<'_, 'a>,
+    die: &mut Die<'a>,
+) -> Names {
     let mut names = Names {
-        name: name_key(unit, die.name),
-        linkage: name_key(unit, die.linkage_name),
+        name: name_key(home, die.name),
+        linkage: name_key(home, die.linkage_name),
     };
+    let home_offset = home.header.debug_info_offset().map(|o| o.0);
+    // The unit the chain is in: None for `home`, else an index into `far.headers`.
+    let mut at: Option<usize> = None;
     let mut next = die.origin;
     // A short chain (concrete -> abstract -> declaration); the bound guards against cycles.
     for _ in 0..4 {
-        let Some(offset) = next else { break };
+        let Some(target) = next else { break };
+        let offset = match target {
+            OriginRef::Unit(o) => o,
+            OriginRef::Section(o) => {
+                let i = far
+                    .headers
+                    .partition_point(|h| h.debug_info_offset().is_some_and(|x| x.0 <= o.0));
+                let Some(h) = i.checked_sub(1).map(|i| &far.headers[i]) else {
+                    break;
+                };
+                let Some(unit_offset) = o.to_unit_offset(h) else {
+                    break;
+                };
+                at = (h.debug_info_offset().map(|x| x.0) != home_offset).then_some(i - 1);
+                unit_offset
+            }
+        };
+        if let Some(i) = at {
+            if !far.units.contains_key(&i) {
+                let Ok(u) = gimli::Unit::new(far.dwarf, far.headers[i]) else {
+                    break;
+                };
+                far.units.insert(i, u);
+            }
+        }
+        let unit = match at {
+            Some(i) => far.units[&i].unit_ref(far.dwarf),
+            None => home,
+        };
         let Ok(entry) = unit.entry(offset) else { break };
         let mut origin = Die::default();
         for attr in entry.attrs() {
             collect_attr(unit, &mut origin, *attr);
         }
-        if die.decl_file.is_none() {
+        let inherit_file = die.decl_file.is_none() && die.decl_path.is_none();
+        if inherit_file {
             // decl_line goes with decl_file: GCC omits both on the concrete DIE when they
             // equal the declaration's, and only the line when just the file is the same.
-            die.decl_file = origin.decl_file;
+            match at {
+                None => die.decl_file = origin.decl_file,
+                Some(_) => {
+                    die.decl_path = origin
+                        .decl_file
+                        .and_then(|f| FileTable::new(unit).resolve(f));
+                }
+            }
             if die.decl_line.is_none() {
                 die.decl_line = origin.decl_line;
             }
@@ -753,11 +850,309 @@ fn die_address<'a>(
     }
 }
 
+/// How to step over one attribute without decoding it.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// A run of fixed-size attributes, merged.
+    Fixed(usize),
+    Leb,
+    Block1,
+    Block2,
+    Block4,
+    BlockLeb,
+    CStr,
+    /// Anything else (`DW_FORM_indirect`...): gimli skips it.
+    Other(gimli::AttributeSpecification),
+}
+
+/// What the walk does with the DIEs of one abbreviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Cannot carry an address (its tag, or no `low_pc`/`ranges`/`location` attribute)
+    /// and opens no scope: stepped over.
+    Skip,
+    /// Read in full.
+    Read(EntryKind),
+    /// A variable whose `DW_AT_location` sits at a fixed byte offset with this form: read
+    /// only when the expression starts with an address operator.
+    Variable { at: usize, form: gimli::DwForm },
+}
+
+struct Plan {
+    role: Role,
+    children: bool,
+    steps: Vec<Step>,
+}
+
+/// The walk over a unit's DIEs that yields only those that may carry an address.
+///
+/// Why not gimli's `EntriesRaw::skip_attributes`: it derives every attribute's size from
+/// its form for every DIE; a large Rust debug build has ~2 million DIEs (types, members,
+/// parameters) of which a few percent matter, so the sizes are worked out once per
+/// abbreviation here ([`Plan`]) and a type DIE is stepped over in one or two moves. The
+/// DIEs that matter are still decoded by gimli.
+struct Walk<'u, 'a> {
+    unit: &'u gimli::Unit<R<'a>>,
+    input: R<'a>,
+    /// Unit offset of the start of `input`'s data.
+    total: usize,
+    root: usize,
+    depth: isize,
+    plans: Vec<Option<Plan>>,
+    sparse: HashMap<u64, Plan>,
+}
+
+impl<'u, 'a> Walk<'u, 'a> {
+    fn new(unit: &'u gimli::Unit<R<'a>>) -> Result<Self, gimli::Error> {
+        let root = unit.header.root_offset();
+        let input = unit.header.range_from(root..)?;
+        Ok(Walk {
+            unit,
+            total: input.len(),
+            input,
+            root: root.0,
+            depth: 0,
+            plans: Vec::new(),
+            sparse: HashMap::new(),
+        })
+    }
+
+    fn offset(&self) -> usize {
+        self.root + self.total - self.input.len()
+    }
+
+    #[inline]
+    fn plan(&mut self, code: u64) -> Result<(), gimli::Error> {
+        if let Some(Some(_)) = usize::try_from(code).ok().and_then(|i| self.plans.get(i)) {
+            return Ok(());
+        }
+        // Codes are small and dense in practice (1, 2, 3...); a sparse huge one goes to
+        // the map.
+        let i = usize::try_from(code).unwrap_or(usize::MAX);
+        if i < 1 << 16 {
+            if i >= self.plans.len() {
+                self.plans.resize_with(i + 1, || None);
+            }
+            if self.plans[i].is_none() {
+                self.plans[i] = Some(self.make_plan(code)?);
+            }
+            return Ok(());
+        }
+        if !self.sparse.contains_key(&code) {
+            let p = self.make_plan(code)?;
+            self.sparse.insert(code, p);
+        }
+        Ok(())
+    }
+
+    fn make_plan(&self, code: u64) -> Result<Plan, gimli::Error> {
+        let abbrev = self
+            .unit
+            .abbreviations
+            .get(code)
+            .ok_or(gimli::Error::InvalidAbbreviationCode(code))?;
+        let has = |at: gimli::DwAt| abbrev.attributes().iter().any(|s| s.name() == at);
+        let mut steps: Vec<Step> = Vec::new();
+        let mut fixed_prefix = Some(0usize);
+        let mut loc = None;
+        for spec in abbrev.attributes() {
+            if spec.name() == gimli::DW_AT_location {
+                loc = fixed_prefix.map(|at| (at, spec.form()));
+            }
+            let step = match spec.size(&self.unit.header) {
+                Some(n) => Step::Fixed(n),
+                None => match spec.form() {
+                    gimli::DW_FORM_udata
+                    | gimli::DW_FORM_sdata
+                    | gimli::DW_FORM_ref_udata
+                    | gimli::DW_FORM_strx
+                    | gimli::DW_FORM_GNU_str_index
+                    | gimli::DW_FORM_addrx
+                    | gimli::DW_FORM_GNU_addr_index
+                    | gimli::DW_FORM_loclistx
+                    | gimli::DW_FORM_rnglistx => Step::Leb,
+                    gimli::DW_FORM_block1 => Step::Block1,
+                    gimli::DW_FORM_block2 => Step::Block2,
+                    gimli::DW_FORM_block4 => Step::Block4,
+                    gimli::DW_FORM_block | gimli::DW_FORM_exprloc => Step::BlockLeb,
+                    gimli::DW_FORM_string => Step::CStr,
+                    _ => Step::Other(*spec),
+                },
+            };
+            fixed_prefix = match (fixed_prefix, step) {
+                (Some(at), Step::Fixed(n)) => Some(at + n),
+                _ => None,
+            };
+            match (steps.last_mut(), step) {
+                (Some(Step::Fixed(a)), Step::Fixed(b)) => *a += b,
+                _ => steps.push(step),
+            }
+        }
+        let role = match abbrev.tag() {
+            gimli::DW_TAG_subprogram
+                if has(gimli::DW_AT_low_pc)
+                    || has(gimli::DW_AT_ranges)
+                    || abbrev.has_children() =>
+            {
+                Role::Read(EntryKind::Function)
+            }
+            gimli::DW_TAG_variable if has(gimli::DW_AT_location) => match loc {
+                Some((at, form)) => Role::Variable { at, form },
+                None => Role::Read(EntryKind::Variable),
+            },
+            _ => Role::Skip,
+        };
+        Ok(Plan {
+            role,
+            children: abbrev.has_children(),
+            steps,
+        })
+    }
+
+    /// The next DIE that may carry an address: its depth, kind, attributes and whether it
+    /// has children.
+    fn next_candidate(
+        &mut self,
+        uref: gimli::UnitRef<'_, R<'a>>,
+    ) -> Result<Option<(isize, EntryKind, Die<'a>, bool)>, gimli::Error> {
+        while !self.input.is_empty() {
+            let code = self.input.read_uleb128()?;
+            if code == 0 {
+                self.depth -= 1;
+                continue;
+            }
+            let depth = self.depth;
+            let at = self.offset();
+            self.plan(code)?;
+            let plan = planned(&self.plans, &self.sparse, code);
+            if plan.children {
+                self.depth += 1;
+            }
+            let kind = match plan.role {
+                Role::Skip => None,
+                Role::Read(kind) => Some(kind),
+                Role::Variable { at, form } => {
+                    is_static_location(&self.input, at, form).then_some(EntryKind::Variable)
+                }
+            };
+            let children = plan.children;
+            let Some(kind) = kind else {
+                run_steps(&mut self.input, &plan.steps, self.unit)?;
+                continue;
+            };
+            let abbrev = self
+                .unit
+                .abbreviations
+                .get(code)
+                .ok_or(gimli::Error::InvalidAbbreviationCode(code))?;
+            let mut raw = gimli::EntriesRaw::new(
+                self.input,
+                self.unit.encoding(),
+                &self.unit.abbreviations,
+                gimli::UnitOffset(at),
+            );
+            let mut die = Die::default();
+            for spec in abbrev.attributes() {
+                if WANTED.contains(&spec.name()) {
+                    let attr = raw.read_attribute(*spec)?;
+                    collect_attr(uref, &mut die, attr);
+                } else {
+                    raw.skip_attributes(std::slice::from_ref(spec))?;
+                }
+            }
+            self.input.skip(raw.next_offset().0 - at)?;
+            return Ok(Some((depth, kind, die, children)));
+        }
+        Ok(None)
+    }
+}
+
+/// The plan of `code`, which [`Walk::plan`] has made (a free function so that the walk's
+/// input can be borrowed beside it).
+#[inline]
+fn planned<'p>(plans: &'p [Option<Plan>], sparse: &'p HashMap<u64, Plan>, code: u64) -> &'p Plan {
+    let plan = match usize::try_from(code) {
+        Ok(i) if i < 1 << 16 => plans[i].as_ref(),
+        _ => sparse.get(&code),
+    };
+    plan.expect("planned before")
+}
+
+fn run_steps<'a>(
+    input: &mut R<'a>,
+    steps: &[Step],
+    unit: &gimli::Unit<R<'a>>,
+) -> Result<(), gimli::Error> {
+    for step in steps {
+        match *step {
+            Step::Fixed(n) => input.skip(n)?,
+            Step::Leb => input.skip_leb128()?,
+            Step::Block1 => {
+                let n = input.read_u8()?;
+                input.skip(n as usize)?
+            }
+            Step::Block2 => {
+                let n = input.read_u16()?;
+                input.skip(n as usize)?
+            }
+            Step::Block4 => {
+                let n = input.read_u32()?;
+                input.skip(n as usize)?
+            }
+            Step::BlockLeb => {
+                let n = input.read_uleb128()?;
+                input.skip(usize::try_from(n).map_err(|_| gimli::Error::UnsupportedOffset)?)?
+            }
+            Step::CStr => {
+                input.read_null_terminated_slice()?;
+            }
+            Step::Other(spec) => {
+                let mut raw = gimli::EntriesRaw::new(
+                    *input,
+                    unit.encoding(),
+                    &unit.abbreviations,
+                    gimli::UnitOffset(0),
+                );
+                raw.skip_attributes(std::slice::from_ref(&spec))?;
+                input.skip(raw.next_offset().0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a `DW_AT_location` of `form` at byte `at` of `input` starts with an address
+/// operator (the only locations [`die_address`] accepts); location lists never do.
+fn is_static_location(input: &R<'_>, at: usize, form: gimli::DwForm) -> bool {
+    let mut r = *input;
+    if r.skip(at).is_err() {
+        return false;
+    }
+    let len = match form {
+        gimli::DW_FORM_exprloc | gimli::DW_FORM_block => r.read_uleb128().ok(),
+        gimli::DW_FORM_block1 => r.read_u8().ok().map(u64::from),
+        gimli::DW_FORM_block2 => r.read_u16().ok().map(u64::from),
+        gimli::DW_FORM_block4 => r.read_u32().ok().map(u64::from),
+        _ => return false,
+    };
+    len.is_some_and(|n| n > 0)
+        && r.read_u8().is_ok_and(|op| {
+            op == gimli::DW_OP_addr.0
+                || op == gimli::DW_OP_addrx.0
+                || op == gimli::DW_OP_GNU_addr_index.0
+        })
+}
+
 /// rustc names a unit `ROOT_FILE/@/CRATE.HASH-cgu.N` (older: `CRATE.HASH-cgu.N` alone).
+/// Incremental builds name it `ROOT_FILE/@/` and a random base-36 token instead, which
+/// names no crate.
 fn rust_unit_crate(name: &str) -> Option<String> {
     let cgu = name.rsplit_once("/@/").map_or(name, |(_, c)| c);
-    let krate = cgu.split(['.', '-']).next()?;
-    (!krate.is_empty() && !krate.contains('/')).then(|| krate.to_string())
+    let (krate, rest) = cgu.split_once('.')?;
+    let ok = !krate.is_empty()
+        && krate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && rest.contains("-cgu.");
+    ok.then(|| krate.to_string())
 }
 
 /// A unit's line-program file table, resolved to paths on demand.
@@ -777,6 +1172,12 @@ impl<'u, 'a> FileTable<'u, 'a> {
             cache: HashMap::new(),
             paths: Vec::new(),
         }
+    }
+
+    /// A path from elsewhere (another unit's file table).
+    fn intern(&mut self, path: String) -> u32 {
+        self.paths.push(path);
+        (self.paths.len() - 1) as u32
     }
 
     fn get(&mut self, index: u64) -> Option<u32> {
@@ -886,6 +1287,11 @@ mod tests {
         );
         assert_eq!(rust_unit_crate("foo.1a2b-cgu.3").as_deref(), Some("foo"));
         assert_eq!(rust_unit_crate("src/lib.rs").as_deref(), None);
+        // Incremental builds: a random token, no crate.
+        assert_eq!(
+            rust_unit_crate("src/main.rs/@/0mlrazvysn6xfbmmpt5el6qf4").as_deref(),
+            None
+        );
     }
 
     #[test]

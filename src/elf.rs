@@ -4,6 +4,7 @@
 //! headers (with load addresses worked out the way BFD does), program headers and the
 //! static symbol table. Any ELF is accepted: 32/64-bit, either endianness, any machine.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use object::elf;
@@ -214,8 +215,9 @@ pub struct Symbol {
     pub section: Option<usize>,
     /// Absolute (`SHN_ABS`): linker-defined values such as `_stack_start` or `_stack_size`.
     pub absolute: bool,
-    /// Source file from the nearest preceding `STT_FILE` entry (local symbols only: the
-    /// ELF symbol table order gives globals no file).
+    /// Source file from the nearest preceding `STT_FILE` entry (local symbols; the ELF
+    /// symbol table order gives globals none, except on ARM where a mapping symbol at the
+    /// global's address gives its own).
     pub file: Option<String>,
 }
 
@@ -784,6 +786,8 @@ fn read_symbols<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
 ) {
     let arm = machine == c::EM_ARM;
     let mut current_file: Option<String> = None;
+    let mut mapping_files: HashMap<(u16, u64), String> = HashMap::new();
+    let first = out.len();
     out.reserve(syms.len());
     for (i, sym) in syms.iter().enumerate() {
         if i == 0 {
@@ -802,8 +806,13 @@ fn read_symbols<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
             continue;
         }
         // ARM ELF mapping symbols ($a, $t, $d, optionally with a suffix) mark code/data
-        // boundaries; nm hides them and they are not objects.
+        // boundaries; nm hides them and they are not objects. Being local, they carry the
+        // STT_FILE of the object that emitted them, which globals lack (see below).
         if arm && is_arm_mapping_symbol(&name) {
+            if let Some(f) = &current_file {
+                let addr: u64 = sym.st_value(endian).into();
+                mapping_files.insert((sym.st_shndx(endian).0, addr), f.clone());
+            }
             continue;
         }
         let shndx = sym.st_shndx(endian).0;
@@ -839,6 +848,20 @@ fn read_symbols<'data, H: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
             absolute,
             file: if local { current_file.clone() } else { None },
         });
+    }
+    // The ELF symbol table lists globals after every STT_FILE group, so they have no file;
+    // on ARM the mapping symbol that opens a global's code (`$t` at `DefaultHandler`) does,
+    // and rustc names it after the codegen unit (`CRATE.HASH-cgu.N`): `#[no_mangle]`
+    // handlers and `compiler_builtins`' intrinsics get their crate from it.
+    if !mapping_files.is_empty() {
+        for s in out[first..]
+            .iter_mut()
+            .filter(|s| s.global && s.file.is_none())
+        {
+            if let Some(shndx) = s.section.and_then(|i| u16::try_from(i).ok()) {
+                s.file = mapping_files.get(&(shndx, s.addr)).cloned();
+            }
+        }
     }
 }
 

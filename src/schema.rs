@@ -8,7 +8,7 @@ use schemars::schema_for;
 use crate::budget::model::{BaselineFile, BudgetDocument};
 use crate::render::{JsonCheck, JsonDiff, JsonReport};
 
-/// `(name, schema)` for `report`, `check`, `diff`, `budget` and `baseline`; the file of
+/// `(name, schema)` for `report`, `check`, `diff`, `budget`, `baseline` and `stack`; the file of
 /// each is `schema/<name>.schema.json`.
 pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
     vec![
@@ -17,6 +17,7 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("diff", schema_for!(JsonDiff).to_value()),
         ("budget", schema_for!(BudgetDocument).to_value()),
         ("baseline", schema_for!(BaselineFile).to_value()),
+        ("stack", schema_for!(crate::stack::StackReport).to_value()),
     ]
 }
 

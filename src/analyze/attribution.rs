@@ -189,7 +189,26 @@ pub struct Gap {
 
 impl<'a> Attributor<'a> {
     fn unit_origin(&self, unit: &dwarf::CompUnit, o: &mut Origin) {
-        let shown = match (&unit.krate, unit.path.rsplit_once("/@/")) {
+        o.cu = Some(self.unit_shown(unit));
+        if o.krate.is_none() {
+            o.krate = unit.krate.clone();
+        }
+    }
+
+    /// How a unit is shown in the `cu` column.
+    fn unit_shown(&self, unit: &dwarf::CompUnit) -> String {
+        self.unit_shown_as(unit, unit.krate.as_deref())
+    }
+
+    /// [`Attributor::unit_shown`] with the unit's crate as inferred.
+    fn unit_shown_as(&self, unit: &dwarf::CompUnit, krate: Option<&str>) -> String {
+        if unit.is_rust() && krate.is_none() {
+            // An incremental build's unit (`ROOT/@/<random token>`) whose crate is unknown.
+            if let Some((root, _)) = unit.path.rsplit_once("/@/") {
+                return format!("{}/@/", self.paths.show(root, unit.comp_dir.as_deref()));
+            }
+        }
+        match (krate, unit.path.rsplit_once("/@/")) {
             // rustc's `ROOT/@/CRATE.HASH-cgu.N`: the hash and codegen-unit number change
             // from build to build, so the unit is shown as `ROOT/@/CRATE`.
             (Some(krate), Some((root, _))) => {
@@ -199,11 +218,111 @@ impl<'a> Attributor<'a> {
                 )
             }
             _ => self.paths.show(&unit.path, unit.comp_dir.as_deref()),
-        };
-        o.cu = Some(shown);
-        if o.krate.is_none() {
-            o.krate = unit.krate.clone();
         }
+    }
+
+    /// [`Attributor::symbol`] for every symbol, with each unit and each (file, compilation
+    /// directory) shown once: shaping paths per symbol was most of the time of `--by file`
+    /// on a large debug build.
+    fn symbols(&self, symbols: &mut [SymbolUsage]) {
+        use rayon::prelude::*;
+        use std::collections::{HashMap, HashSet};
+        let Some(d) = self.dwarf else {
+            symbols.par_iter_mut().for_each(|s| {
+                let o = self.symbol(&SymbolParts::of(s));
+                s.set_origin(o);
+            });
+            return;
+        };
+        // Units with the same compilation directory show a file the same way.
+        let mut comp_dirs: HashMap<Option<&str>, u32> = HashMap::new();
+        let unit_dir: Vec<u32> = d
+            .units
+            .iter()
+            .map(|u| {
+                let next = comp_dirs.len() as u32;
+                *comp_dirs.entry(u.comp_dir.as_deref()).or_insert(next)
+            })
+            .collect();
+        let found: Vec<Option<(dwarf::FileId, Option<u32>, u32)>> = symbols
+            .par_iter()
+            .map(|s| {
+                let kind = match s.kind {
+                    SymbolKind::Func => EntryKind::Function,
+                    SymbolKind::Object => EntryKind::Variable,
+                    _ => return None,
+                };
+                d.lookup(s.addr, kind, &s.raw, s.file.as_deref())
+                    .map(|f| (f.file_id, f.unit_id, f.line))
+            })
+            .collect();
+        let keys: HashSet<(dwarf::FileId, u32)> = found
+            .iter()
+            .flatten()
+            .filter(|(f, _, _)| *f != dwarf::FileId::SymbolTable)
+            .map(|(f, u, _)| (*f, u.map_or(u32::MAX, |u| unit_dir[u as usize])))
+            .collect();
+        let unit_of_dir: HashMap<u32, u32> = unit_dir
+            .iter()
+            .enumerate()
+            .map(|(u, dir)| (*dir, u as u32))
+            .collect();
+        let comp_dir = |dir: u32| {
+            unit_of_dir
+                .get(&dir)
+                .and_then(|u| d.units[*u as usize].comp_dir.as_deref())
+        };
+        let shown: HashMap<(dwarf::FileId, u32), String> = keys
+            .into_par_iter()
+            .map(|(f, dir)| {
+                let path = match f {
+                    dwarf::FileId::File(i) => d.files[i as usize].as_str(),
+                    dwarf::FileId::UnitRoot(u) => d.units[u as usize].root.as_str(),
+                    dwarf::FileId::SymbolTable => "",
+                };
+                ((f, dir), self.paths.show(path, comp_dir(dir)))
+            })
+            .collect();
+        let unit_crates = infer_unit_crates(d, symbols, &found);
+        let cus: Vec<String> = d
+            .units
+            .par_iter()
+            .zip(&unit_crates)
+            .map(|(u, k)| self.unit_shown_as(u, k.as_deref()))
+            .collect();
+        symbols.par_iter_mut().zip(found).for_each(|(s, found)| {
+            let mut o = Origin {
+                krate: s.krate.take(),
+                ..Origin::default()
+            };
+            if let Some((file, unit, line)) = found {
+                let unit = unit.map(|u| u as usize);
+                o.file = Some(match file {
+                    dwarf::FileId::SymbolTable => self.paths.show(
+                        s.file.as_deref().unwrap_or_default(),
+                        unit.and_then(|u| d.units[u].comp_dir.as_deref()),
+                    ),
+                    f => shown[&(f, unit.map_or(u32::MAX, |u| unit_dir[u]))].clone(),
+                });
+                o.line = (line > 0).then_some(line);
+                if let Some(u) = unit {
+                    o.cu = Some(cus[u].clone());
+                    if o.krate.is_none() {
+                        o.krate = unit_crates[u].clone();
+                    }
+                }
+            }
+            if o.file.is_none() {
+                o.file = s.file.take();
+            }
+            if let Some(m) = self.map {
+                if let Some((archive, object)) = map_piece(m, Some(&s.section), s.addr) {
+                    o.archive = archive;
+                    o.object = Some(object);
+                }
+            }
+            s.set_origin(o);
+        });
     }
 
     /// A symbol's origin: its DIE (by address, kind and name), else its `STT_FILE`, else
@@ -333,6 +452,72 @@ pub struct SymbolParts<'a> {
     pub path_crate: Option<&'a str>,
 }
 
+/// Each unit's crate: from its name (`ROOT/@/CRATE.HASH-cgu.N`), else, for the units of an
+/// incremental build (named by a random token), the crate that most of the symbols of the
+/// units sharing its root file and compilation directory name in their demangled paths,
+/// leaving out the crates that have units of their own (their generics are instantiated
+/// in every crate's units). Ties go to the first name in order, so the result is stable.
+fn infer_unit_crates(
+    d: &Dwarf,
+    symbols: &[SymbolUsage],
+    found: &[Option<(dwarf::FileId, Option<u32>, u32)>],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = d.units.iter().map(|u| u.krate.clone()).collect();
+    if !d.units.iter().any(|u| u.is_rust() && u.krate.is_none()) {
+        return out;
+    }
+    let named: std::collections::HashSet<&str> =
+        d.units.iter().filter_map(|u| u.krate.as_deref()).collect();
+    let group = |u: &dwarf::CompUnit| (u.comp_dir.clone(), u.root.clone());
+    let mut votes: BTreeMap<(Option<String>, String), BTreeMap<&str, usize>> = BTreeMap::new();
+    for (s, f) in symbols.iter().zip(found) {
+        let Some(u) = f.and_then(|(_, u, _)| u) else {
+            continue;
+        };
+        let unit = &d.units[u as usize];
+        let Some(k) = s.krate.as_deref() else {
+            continue;
+        };
+        if unit.is_rust() && unit.krate.is_none() && !named.contains(k) {
+            *votes.entry(group(unit)).or_default().entry(k).or_default() += 1;
+        }
+    }
+    for (u, k) in d.units.iter().zip(out.iter_mut()) {
+        if k.is_none() && u.is_rust() {
+            *k = votes.get(&group(u)).and_then(|v| {
+                v.iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                    .map(|(k, _)| k.to_string())
+            });
+        }
+    }
+    out
+}
+
+impl<'a> SymbolParts<'a> {
+    fn of(s: &'a SymbolUsage) -> Self {
+        SymbolParts {
+            addr: s.addr,
+            kind: s.kind,
+            raw: &s.raw,
+            stt_file: s.file.as_deref(),
+            section: Some(&s.section),
+            path_crate: s.krate.as_deref(),
+        }
+    }
+}
+
+impl SymbolUsage {
+    fn set_origin(&mut self, o: Origin) {
+        self.file = o.file;
+        self.line = o.line;
+        self.cu = o.cu;
+        self.krate = o.krate;
+        self.archive = o.archive;
+        self.object = o.object;
+    }
+}
+
 /// The inputs of attribution, as the command line gives them.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
@@ -369,23 +554,7 @@ pub(crate) fn apply(
         map: sources.map.as_deref(),
         paths: &sources.paths,
     };
-    use rayon::prelude::*;
-    symbols.par_iter_mut().for_each(|s| {
-        let o = a.symbol(&SymbolParts {
-            addr: s.addr,
-            kind: s.kind,
-            raw: &s.raw,
-            stt_file: s.file.as_deref(),
-            section: Some(&s.section),
-            path_crate: s.krate.as_deref(),
-        });
-        s.file = o.file;
-        s.line = o.line;
-        s.cu = o.cu;
-        s.krate = o.krate;
-        s.archive = o.archive;
-        s.object = o.object;
-    });
+    a.symbols(symbols);
     let mut by_section: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
     for s in symbols.iter() {
         by_section

@@ -255,8 +255,17 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
         args.chip.as_deref(),
     )?;
     let opts = Options::from(map);
-    let old = files::load_side(&args.old, &opts, &script, args.threshold)?;
-    let new = files::load_side(&args.new, &opts, &script, args.threshold)?;
+    // The budget's stack annotations apply to ELF sides, as they did when it was blessed.
+    let budget = match args.budget.as_deref().or(implicit.map(|p| p.as_path())) {
+        Some(path) => Some(load_budget(path, &script)?),
+        None => None,
+    };
+    let stack = budget
+        .as_ref()
+        .and_then(|b| b.human.stack.as_ref())
+        .and_then(|s| s.analysis.as_ref());
+    let old = files::load_side(&args.old, &opts, &script, args.threshold, stack)?;
+    let new = files::load_side(&args.new, &opts, &script, args.threshold, stack)?;
     let mut d = diff::delta(&old, &new);
     d.old = files::side_label(&args.old, &old);
     d.new = files::side_label(&args.new, &new);
@@ -322,11 +331,12 @@ pub fn stack(args: &StackArgs, out: &mut dyn Write) -> Result<i32, Error> {
         Some(path) => Some(load_budget(path, &script)?),
         None => None,
     };
-    let annotations = budget
+    let mut annotations = budget
         .as_ref()
         .and_then(|b| b.human.stack.as_ref())
         .and_then(|s| s.analysis.clone())
         .unwrap_or_default();
+    annotations.resolve_indirect |= args.resolve_indirect;
     let report = membudget::stack::analyze_path_with(&args.elf, &annotations)?;
     render::stack::render(&report, args.format, out).map_err(output)?;
     Ok(EXIT_OK)

@@ -280,11 +280,14 @@ pub fn side_label(path: &Path, snap: &Snapshot) -> String {
 }
 
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
+/// An ELF's worst-case stack per root comes from the stack analysis, with the budget's
+/// annotations when `stack` is given (then the analysis must succeed, as in `check`).
 pub fn load_side(
     path: &Path,
     opts: &Options,
     script: &linker::ScriptOptions,
     threshold: u64,
+    stack: Option<&membudget::stack::annotate::Annotations>,
 ) -> Result<Snapshot, Error> {
     const WANT: &str = "not an ELF file, a membudget JSON report or a budget file";
     if path.is_dir() {
@@ -296,7 +299,16 @@ pub fn load_side(
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     if bytes.starts_with(b"\x7fELF") {
         let image = elf::load_path(path)?;
-        let report = analyze::analyze(&image, opts)?;
+        let mut report = analyze::analyze(&image, opts)?;
+        report.stack_need = match stack {
+            Some(ann) => {
+                Some(membudget::stack::analyze_bytes_with(&bytes, &image.file_name, ann)?.need())
+            }
+            // Images the analysis does not support have no stack rows, as in `report`.
+            None => membudget::stack::analyze_bytes(&bytes, &image.file_name)
+                .ok()
+                .map(|s| s.need()),
+        };
         return Ok(Snapshot::from_report(&report, threshold));
     }
     let not_ours = || Error::Usage(format!("{}: {WANT}", path.display()));

@@ -274,6 +274,11 @@ pub(crate) struct StackArgs {
     pub format: Format,
     #[command(flatten)]
     pub script: ScriptArgs,
+    /// Resolve unannotated indirect calls to the address-taken functions (narrowed to a
+    /// vtable slot when the call loads one): an assumption, listed as such. Same as
+    /// `budget.stack.analysis.resolve_indirect`.
+    #[arg(long)]
+    pub resolve_indirect: bool,
 }
 
 #[derive(Args)]

@@ -92,6 +92,35 @@ pub fn assumption_sentence(a: &Assumption) -> String {
         Assumption::PriorityGroup { handlers } => {
             format!("{} share a priority and never nest", handlers.join(", "))
         }
+        Assumption::ResolvedIndirect {
+            function,
+            address,
+            how,
+            slot,
+            targets,
+        } => {
+            let shown = 4;
+            let mut names = targets
+                .iter()
+                .take(shown)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if targets.len() > shown {
+                names += &format!(" and {} more", targets.len() - shown);
+            }
+            let from = match (how.as_str(), slot) {
+                ("vtable_slot", Some(off)) => {
+                    format!("the functions in slot +{off} of the vtables")
+                }
+                _ => "the address-taken functions".to_string(),
+            };
+            format!(
+                "the indirect call at {address:#010x} in {function} calls only {from} (opt-in heuristic, {} candidate{}): {names}",
+                targets.len(),
+                if targets.len() == 1 { "" } else { "s" }
+            )
+        }
     }
 }
 

@@ -34,6 +34,12 @@ pub struct Annotations {
     /// Extra roots: thread entry points, optionally with the stack they run on.
     #[serde(default)]
     pub threads: Vec<ThreadDecl>,
+    /// Opt-in heuristic: give each indirect call the budget leaves unannotated the
+    /// functions whose address the image takes (in data, literal pools or movw/movt),
+    /// narrowed to the vtable slot it loads when that slot exists in a vtable. An
+    /// assumption, listed as such; `membudget stack --resolve-indirect` turns it on too.
+    #[serde(default)]
+    pub resolve_indirect: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -94,7 +100,9 @@ pub struct ThreadDecl {
 }
 
 /// An annotation the analysis used, for the report (so a reader sees every assumption).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Assumption {
     /// An indirect call calls only these functions.
@@ -131,6 +139,21 @@ pub enum Assumption {
     PriorityGroup {
         /// Handler or vector names.
         handlers: Vec<String>,
+    },
+    /// An indirect call resolved by the opt-in heuristic (`resolve_indirect`).
+    ResolvedIndirect {
+        /// Function holding the call.
+        function: String,
+        /// Call instruction.
+        address: u64,
+        /// `vtable_slot`: the functions in that slot of every vtable; `address_taken`: every
+        /// function whose address the image takes.
+        how: String,
+        /// The offset the call loads its target from, when the code shows it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slot: Option<u32>,
+        /// The candidate targets.
+        targets: Vec<String>,
     },
 }
 

@@ -12,6 +12,42 @@ use super::{CallSite, FunctionFacts, Isa, UnknownKind};
 pub struct Thumb {
     /// Architecture label for the output.
     pub arch: String,
+    /// Entry addresses of libgcc's ARMv6-M switch helpers (`__gnu_thumb1_case_*`).
+    pub case_helpers: HashMap<u64, CaseHelper>,
+}
+
+/// libgcc's `__gnu_thumb1_case_{uqi,sqi,uhi,shi,si}`: called with `bl` and the case index
+/// in r0, they read an inline table that starts at the return address and return to the
+/// case's code instead of to the instruction after the call. Code after such a call is the
+/// table, never instructions; its entries are branches inside the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseHelper {
+    /// Bytes (`uqi`, `sqi`): target = table + 2 * entry.
+    Byte {
+        /// Entries are signed.
+        signed: bool,
+    },
+    /// Halfwords (`uhi`, `shi`): target = table + 2 * entry.
+    Half {
+        /// Entries are signed.
+        signed: bool,
+    },
+    /// Words (`si`): the table starts at the next word boundary; target = table + entry.
+    Word,
+}
+
+impl CaseHelper {
+    /// The helper a symbol name stands for.
+    pub fn from_name(name: &str) -> Option<CaseHelper> {
+        Some(match name.strip_prefix("__gnu_thumb1_case_")? {
+            "uqi" => CaseHelper::Byte { signed: false },
+            "sqi" => CaseHelper::Byte { signed: true },
+            "uhi" => CaseHelper::Half { signed: false },
+            "shi" => CaseHelper::Half { signed: true },
+            "si" => CaseHelper::Word,
+            _ => return None,
+        })
+    }
 }
 
 /// What a register holds, relative to the function's entry.
@@ -21,6 +57,12 @@ enum Val {
     Const(u32),
     /// `entry SP - depth`: a frame pointer or a copy of SP.
     Sp(i64),
+    /// Loaded from offset `off` of a pointer not known statically (a vtable slot, a
+    /// field); `via_pointer`: that pointer was itself loaded from memory (a vtable pointer).
+    Loaded {
+        off: u32,
+        via_pointer: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +120,7 @@ impl Isa for Thumb {
     fn function(&self, code: &Code, entry: u64, lo: u64, hi: u64) -> FunctionFacts {
         Tracker {
             code,
+            case_helpers: &self.case_helpers,
             lo,
             hi,
             facts: FunctionFacts::default(),
@@ -90,6 +133,7 @@ impl Isa for Thumb {
 
 struct Tracker<'c, 'a> {
     code: &'c Code<'a>,
+    case_helpers: &'c HashMap<u64, CaseHelper>,
     lo: u64,
     hi: u64,
     facts: FunctionFacts,
@@ -251,7 +295,7 @@ impl Tracker<'_, '_> {
                 let v = match v {
                     Val::Const(c) => Val::Const(c.wrapping_add(imm as u32)),
                     Val::Sp(d) => Val::Sp(d - imm as i64),
-                    Val::Unknown => Val::Unknown,
+                    Val::Unknown | Val::Loaded { .. } => Val::Unknown,
                 };
                 match rd {
                     SP => match v {
@@ -268,17 +312,42 @@ impl Tracker<'_, '_> {
                     Val::Const(c) => Val::Const((c & 0xffff) | (high as u32) << 16),
                     _ => Val::Unknown,
                 };
+                if let Val::Const(c) = v {
+                    // movw/movt pairs take the address of functions too.
+                    self.facts.constants.push(c);
+                }
                 st.set(rd, v);
             }
             Op::LoadLiteral { rd, addr } => {
                 let v = self.code.data32(addr).map_or(Val::Unknown, Val::Const);
                 st.set(rd, v);
             }
+            Op::LoadWord { rt, rn, imm } => {
+                let v = match st.get(rn) {
+                    // A load from the frame (a spilled register) is anything.
+                    Val::Sp(_) => Val::Unknown,
+                    Val::Const(c) => self
+                        .code
+                        .data32(c.wrapping_add(imm) as u64)
+                        .filter(|_| self.code.is_read_only(c.wrapping_add(imm) as u64))
+                        .map_or(Val::Unknown, Val::Const),
+                    base => Val::Loaded {
+                        off: imm,
+                        via_pointer: matches!(base, Val::Loaded { .. }),
+                    },
+                };
+                st.set(rt, v);
+            }
             Op::Call { target, arm } => {
                 if arm {
                     self.unknown(pc, UnknownKind::ArmCode, st.depth);
                 } else {
                     self.call(pc, target, st.depth, false);
+                    if let Some(&helper) = self.case_helpers.get(&target) {
+                        // The helper's frame counts at the call; it "returns" into the cases.
+                        self.case_table(pc, helper, st);
+                        return false;
+                    }
                 }
                 // AAPCS: r0-r3 and r12 do not survive a call.
                 st.clobber(0x100f);
@@ -286,7 +355,12 @@ impl Tracker<'_, '_> {
             Op::CallReg(rm) => {
                 match st.get(rm) {
                     Val::Const(c) => self.call(pc, (c & !1) as u64, st.depth, false),
-                    _ => self.unknown(pc, UnknownKind::IndirectCall, st.depth),
+                    v => {
+                        if let Val::Loaded { off, via_pointer } = v {
+                            self.facts.slots.push((pc, off, via_pointer));
+                        }
+                        self.unknown(pc, UnknownKind::IndirectCall, st.depth)
+                    }
                 }
                 st.clobber(0x100f);
             }
@@ -340,33 +414,83 @@ impl Tracker<'_, '_> {
     fn branch_to(&mut self, pc: u64, v: Val, st: &State) -> bool {
         match v {
             Val::Const(c) => self.jump(pc, (c & !1) as u64, st),
-            _ => self.unknown(pc, UnknownKind::IndirectJump, st.depth),
+            v => {
+                if let Val::Loaded { off, via_pointer } = v {
+                    // A tail call through a table of pointers.
+                    self.facts.slots.push((pc, off, via_pointer));
+                }
+                self.unknown(pc, UnknownKind::IndirectJump, st.depth)
+            }
         }
         false
     }
 
-    /// `tbb`/`tbh [pc, rm]`: the table follows the instruction, and ends where the first
-    /// case begins (compilers place the cases after the table).
+    /// `tbb`/`tbh [pc, rm]`: a table of unsigned forward offsets follows the instruction.
     fn table(&mut self, pc: u64, half: bool, st: &State) {
         let base = pc + 4;
-        let step = if half { 2 } else { 1 };
+        let entry = if half {
+            CaseHelper::Half { signed: false }
+        } else {
+            CaseHelper::Byte { signed: false }
+        };
+        self.follow_table(pc, base, entry, st);
+    }
+
+    /// A `bl __gnu_thumb1_case_*` at `pc`: the table starts at the return address (the
+    /// word helper aligns it up to 4). The helpers restore every register they use.
+    fn case_table(&mut self, pc: u64, helper: CaseHelper, st: &State) {
+        let ret = pc + 4;
+        let base = match helper {
+            CaseHelper::Word => (ret + 3) & !3,
+            _ => ret,
+        };
+        self.follow_table(pc, base, helper, st);
+    }
+
+    /// Read a switch table at `base` and follow each case. The table ends where the mapping
+    /// symbols say code resumes, and never past the first case placed after it (compilers
+    /// put the cases behind the table); an entry pointing into the table itself is padding.
+    fn follow_table(&mut self, pc: u64, base: u64, kind: CaseHelper, st: &State) {
+        let step = match kind {
+            CaseHelper::Byte { .. } => 1,
+            CaseHelper::Half { .. } => 2,
+            CaseHelper::Word => 4,
+        };
         let mut end = self.hi;
         let mut pos = base;
-        let mut n = 0;
-        while pos + step <= end && n < MAX_TABLE {
-            let entry = if half {
-                self.code.data16(pos).map(|v| v as u64)
-            } else {
-                self.code.data8(pos).map(|v| v as u64)
+        let mut targets = Vec::new();
+        while pos + step <= end && (targets.len() as u64) < MAX_TABLE {
+            if pos > base && self.code.has_mapping() && self.code.is_code(pos) {
+                break;
+            }
+            let target = match kind {
+                CaseHelper::Byte { signed } => self.code.data8(pos).map(|v| {
+                    let v = if signed { v as i8 as i64 } else { v as i64 };
+                    base as i64 + 2 * v
+                }),
+                CaseHelper::Half { signed } => self.code.data16(pos).map(|v| {
+                    let v = if signed { v as i16 as i64 } else { v as i64 };
+                    base as i64 + 2 * v
+                }),
+                CaseHelper::Word => self
+                    .code
+                    .data32(pos)
+                    .map(|v| (base as i64 + v as i32 as i64) & !1),
             };
-            let Some(entry) = entry else { break };
-            let target = base + 2 * entry;
-            if target >= base && target < end {
-                end = end.min(target.max(pos + step));
+            let Some(target) = target.and_then(|t| u64::try_from(t).ok()) else {
+                break;
+            };
+            if target >= pos + step && target < end {
+                end = target;
+            }
+            targets.push(target);
+            pos += step;
+        }
+        for target in targets {
+            if (base..pos).contains(&target) {
+                continue;
             }
             self.jump(pc, target, st);
-            pos += step;
-            n += 1;
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Chunk<'a> {
     pub bytes: &'a [u8],
     /// `SHF_EXECINSTR`.
     pub exec: bool,
+    /// `SHF_WRITE`.
+    pub writable: bool,
     /// Section name.
     pub name: String,
 }
@@ -115,6 +117,7 @@ impl<'a> Code<'a> {
                 addr,
                 bytes,
                 exec: flags & object::elf::SHF_EXECINSTR.0 != 0,
+                writable: flags & object::elf::SHF_WRITE.0 != 0,
                 name,
             });
         }
@@ -241,6 +244,17 @@ impl<'a> Code<'a> {
     /// A data byte.
     pub fn data8(&self, addr: u64) -> Option<u8> {
         self.bytes_at(addr, 1).map(|b| b[0])
+    }
+
+    /// Whether `addr` lies in a section the program cannot write (code, `.rodata`): a
+    /// value read there at analysis time is the value at run time.
+    pub fn is_read_only(&self, addr: u64) -> bool {
+        self.chunk(addr).is_some_and(|c| !c.writable)
+    }
+
+    /// Whether the image has ARM mapping symbols (`$t`/`$a`/`$d`).
+    pub fn has_mapping(&self) -> bool {
+        !self.mapping.is_empty()
     }
 
     /// Whether `addr` holds code according to the mapping symbols (true when there are

@@ -27,6 +27,7 @@ pub mod annotate;
 pub mod arm;
 mod cfi;
 pub mod code;
+mod indirect;
 mod roots;
 pub mod thumb;
 
@@ -52,6 +53,13 @@ pub struct FunctionFacts {
     pub unknowns: Vec<(u64, UnknownKind, u32)>,
     /// The function executes floating-point instructions.
     pub uses_fp: bool,
+    /// Indirect calls and jumps through a register loaded from `[rX, #offset]`:
+    /// (site, offset, whether `rX` was itself loaded from memory), the vtable slot when
+    /// `rX` holds a vtable.
+    pub slots: Vec<(u64, u32, bool)>,
+    /// Constants the code builds with `movw`/`movt` (function addresses among them are
+    /// address-taken).
+    pub constants: Vec<u32>,
 }
 
 /// A call (or tail call) out of a function.
@@ -116,9 +124,10 @@ pub struct Unknown {
 }
 
 /// `membudget stack --format json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StackReport {
     /// `membudget.stack/1`.
+    #[schemars(extend("const" = "membudget.stack/1"))]
     pub schema: String,
     /// ELF file name (no directories).
     pub file: String,
@@ -141,7 +150,7 @@ pub struct StackReport {
     pub cfi: CfiCheck,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One function's stack use.
 pub struct Function {
     /// Demangled name.
@@ -184,7 +193,7 @@ pub enum RootKind {
     Thread,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// An entry point and its worst case.
 pub struct Root {
     /// Demangled name of the handler or entry.
@@ -209,7 +218,7 @@ pub struct Root {
     pub stack_size: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One function on a worst path.
 pub struct PathStep {
     /// Demangled name (`name+0xN` when entered in the middle).
@@ -224,7 +233,7 @@ pub struct PathStep {
 }
 
 /// The main stack: the thread's worst path plus handlers preempting it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MainStack {
     /// `every_handler_once`: each distinct handler preempts once, at the deepest point,
     /// and they nest (sound without priority information); `priority_groups`: the same,
@@ -248,7 +257,7 @@ pub struct MainStack {
     pub complete: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 /// One handler's contribution to the main stack.
 pub struct HandlerCost {
     /// Handler name.
@@ -260,7 +269,7 @@ pub struct HandlerCost {
 }
 
 /// How decoded frames compare with DWARF CFI.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CfiCheck {
     /// Functions with both a decoded frame and an FDE.
     pub compared: usize,
@@ -370,8 +379,15 @@ pub fn select_isa(image: &Image, code: &Code) -> Result<Box<dyn Isa>, Error> {
     } else {
         ""
     };
+    let case_helpers = image
+        .symbols
+        .iter()
+        .filter(|s| s.kind == SymbolKind::Func)
+        .filter_map(|s| Some((s.addr, arm::CaseHelper::from_name(&s.raw)?)))
+        .collect();
     Ok(Box::new(arm::Thumb {
         arch: format!("{arch}{fpu}"),
+        case_helpers,
     }))
 }
 
@@ -803,6 +819,9 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
     fn annotate(&mut self) -> Result<(), Error> {
         self.annotate_frames()?;
         self.annotate_indirect()?;
+        if self.ann.resolve_indirect {
+            self.resolve_indirect();
+        }
         self.annotate_no_calls()
     }
 
@@ -899,6 +918,77 @@ impl<'i, 'c, 'a> Analysis<'i, 'c, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// The opt-in heuristic (see [`indirect`]): every indirect call the budget left
+    /// unannotated gets the functions in the vtable slot it loads, or else every
+    /// address-taken function, as call edges at its depth; each site becomes an assumption.
+    fn resolve_indirect(&mut self) {
+        let is_function = |a: u64| {
+            self.by_entry
+                .get(&a)
+                .is_some_and(|&n| self.nodes[n].func.is_some_and(|f| self.funcs[f].addr == a))
+        };
+        let constants: Vec<u32> = self
+            .nodes
+            .iter()
+            .flat_map(|n| n.facts.constants.iter().copied())
+            .collect();
+        let found = indirect::scan(self.image, self.code, &is_function, &constants);
+        let taken: Vec<usize> = found
+            .address_taken
+            .iter()
+            .map(|a| self.by_entry[a])
+            .collect();
+        for n in 0..self.nodes.len() {
+            let sites: Vec<Unknown> = self.nodes[n]
+                .unknowns
+                .iter()
+                .filter(|u| {
+                    let slot = self.nodes[n].facts.slots.iter().any(|s| s.0 == u.address);
+                    u.kind == UnknownKind::IndirectCall
+                        || (u.kind == UnknownKind::IndirectJump && slot)
+                })
+                .cloned()
+                .collect();
+            for u in &sites {
+                let load = self.nodes[n].facts.slots.iter().find(|s| s.0 == u.address);
+                let slot = load.map(|s| s.1);
+                // `ldr rX, [rY]` with rY computed (`&table[i]`) is no vtable slot 0: narrow
+                // only past the first word, or when rY was loaded (a vtable pointer).
+                let in_slot = load
+                    .filter(|s| s.1 > 0 || s.2)
+                    .and_then(|s| found.slots.get(&s.1));
+                let (how, targets): (&str, Vec<usize>) = match in_slot {
+                    Some(fs) => ("vtable_slot", fs.iter().map(|a| self.by_entry[a]).collect()),
+                    None => ("address_taken", taken.clone()),
+                };
+                if targets.is_empty() {
+                    continue; // nothing to resolve to: it stays unknown
+                }
+                for &t in &targets {
+                    let target = self.nodes[t].entry;
+                    self.nodes[n].facts.calls.push(CallSite {
+                        site: u.address,
+                        target,
+                        depth: u.depth,
+                        tail: u.kind == UnknownKind::IndirectJump,
+                    });
+                    self.nodes[n].callees.push(Some(t));
+                }
+                self.nodes[n].unknowns.retain(|x| x != u);
+                self.assumptions.push(Assumption::ResolvedIndirect {
+                    function: self.nodes[n].name.clone(),
+                    address: u.address,
+                    how: how.into(),
+                    slot,
+                    targets: targets
+                        .iter()
+                        .map(|&t| self.nodes[t].name.clone())
+                        .collect(),
+                });
+            }
+        }
     }
 
     fn annotate_no_calls(&mut self) -> Result<(), Error> {

@@ -14,7 +14,7 @@ pub struct Vector {
 }
 
 /// Section names toolchains and SDKs give the vector table.
-const TABLE_SECTIONS: [&str; 6] = [
+pub(crate) const TABLE_SECTIONS: [&str; 6] = [
     ".vector_table",
     ".isr_vector",
     ".vectors",

@@ -36,6 +36,10 @@ pub enum Op {
     /// `rd = literal at address` (ldr rd, [pc, #imm]): read from the image.
     #[allow(missing_docs)]
     LoadLiteral { rd: u8, addr: u64 },
+    /// `ldr rt, [rn, #imm]` (a word, no writeback): `rt` holds what is stored at offset
+    /// `imm` of whatever `rn` points to (a vtable slot, a field).
+    #[allow(missing_docs)]
+    LoadWord { rt: u8, rn: u8, imm: u32 },
     /// `bl`/`blx` with an immediate target.
     #[allow(missing_docs)]
     Call { target: u64, arm: bool },
@@ -216,6 +220,12 @@ fn decode16(pc: u64, i: u32) -> Op {
             }
         }
         // load/store immediate (word, byte, halfword)
+        // ldr rt, [rn, #imm5 * 4]: the slot offset of a call through a table of pointers
+        0b01101 => Op::LoadWord {
+            rt: bits(i, 2, 0) as u8,
+            rn: bits(i, 5, 3) as u8,
+            imm: bits(i, 10, 6) * 4,
+        },
         0b01100..=0b10001 => Op::Other {
             writes: if bit(i, 11) == 1 { low3(2) } else { 0 },
             fp: false,
@@ -372,7 +382,9 @@ fn decode32(pc: u64, h1: u32, h2: u32) -> Op {
             } else if bits(h1, 10, 8) == 0b010 || bits(h1, 10, 8) == 0b011 {
                 // data processing (register), multiply, long multiply, divide
                 let mut writes = reg_mask(bits(h2, 11, 8));
-                if bits(h1, 10, 7) == 0b0111 {
+                // Long multiplies also write RdLo (15:12); sdiv/udiv (op1 001/011) share the
+                // group with 0b1111 there, which is no register written (not PC).
+                if bits(h1, 10, 7) == 0b0111 && !matches!(bits(h1, 6, 4), 0b001 | 0b011) {
                     writes |= reg_mask(bits(h2, 15, 12));
                 }
                 writes_to_op(writes, false)
@@ -742,6 +754,14 @@ fn load_single(pc: u64, h1: u32, h2: u32) -> Op {
         }
         return sp_writeback(delta, true, reg_mask(rt));
     }
+    if size == 0b10 && bit(h1, 7) == 1 && rt != PC as u32 && rt != SP as u32 {
+        // ldr.w rt, [rn, #imm12]
+        return Op::LoadWord {
+            rt: rt as u8,
+            rn: rn as u8,
+            imm: bits(h2, 11, 0),
+        };
+    }
     let mut writes = reg_mask(rt);
     if wback {
         writes |= reg_mask(rn);
@@ -854,6 +874,16 @@ mod tests {
         assert_eq!(d16(0xbf08), Op::It(1)); // it eq
         assert_eq!(d16(0xbf0c), Op::It(2)); // ite eq
         assert_eq!(d16(0xde00), Op::Undefined); // udf #0
+    }
+
+    #[test]
+    fn divides_write_rd_only() {
+        // udiv r3, r0, r2 / sdiv r1, r3, r2: 0b1111 in 15:12 is no write to PC.
+        let other = |writes| Op::Other { writes, fp: false };
+        assert_eq!(d32(0xfbb0, 0xf3f2), other(1 << 3));
+        assert_eq!(d32(0xfb93, 0xf1f2), other(1 << 1));
+        // umull r0, r1, r2, r3 writes both halves.
+        assert_eq!(d32(0xfba2, 0x0103), other(0b11));
     }
 
     #[test]

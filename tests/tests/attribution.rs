@@ -29,10 +29,13 @@ trials![
     map_objects_and_archives,
     malformed_map_is_one_line_with_file_and_line,
     dwarf_versions_endianness_and_compression,
+    cross_unit_references_of_lto,
     broken_debug_info_degrades_to_a_note,
-    rollups_by_source_add_up_and_json_carries_the_fields,
+    rollups_of_every_view_add_up_and_json_carries_the_fields,
     plain_report_reads_no_dwarf_and_dwarf_output_is_deterministic,
     rust_crates_for_unmangled_symbols,
+    rust_crates_without_dwarf_from_codegen_unit_names,
+    trait_impls_and_incremental_units_get_their_crate,
     bad_map_is_exit_2_with_file_and_line,
     component_groups_and_their_growth,
     archive_and_object_groups_with_a_map,
@@ -742,6 +745,62 @@ fn dwarf_versions_endianness_and_compression() {
     }
 }
 
+/// GCC's LTO output describes each function in an `<artificial>` unit whose DIEs point at
+/// their declarations in the source units with `DW_FORM_ref_addr`: the declaration file
+/// and line are those of the source unit, resolved through its own file table.
+fn cross_unit_references_of_lto() {
+    if !tool_exists("arm-none-eabi-gcc") {
+        skip("arm-none-eabi-gcc not installed: LTO cross-unit references");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.c"), dir.path().join("b.c"));
+    std::fs::write(
+        &a,
+        VARIANT_SOURCE.replace("void _start(void) { for (;;) get(); }\n", ""),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "int get(void);\nvoid _start(void) { for (;;) get(); }\n",
+    )
+    .unwrap();
+    let elf_path = dir.path().join("lto.elf");
+    let status = Command::new("arm-none-eabi-gcc")
+        .args([
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-O2",
+            "-g",
+            "-flto",
+            "-nostdlib",
+            "-o",
+        ])
+        .arg(&elf_path)
+        .arg(&a)
+        .arg(&b)
+        .status()
+        .unwrap();
+    assert!(status.success(), "gcc -flto failed");
+    let (image, dw) = load(&elf_path);
+    let mut seen = BTreeMap::new();
+    for sym in image
+        .symbols
+        .iter()
+        .filter(|s| s.size > 0 && s.section.is_some())
+    {
+        let f = dw
+            .lookup_symbol(sym)
+            .unwrap_or_else(|| panic!("{} not found", sym.raw));
+        assert_eq!(f.source, Source::Die, "{}", sym.raw);
+        seen.insert(sym.raw.clone(), (f.file.map(normal), f.line));
+    }
+    let file = |p: &Path| Some(normal(&p.display().to_string()));
+    assert_eq!(seen["_start"], (file(&b), 2));
+    assert_eq!(seen["hidden"], (file(&a), 2));
+    assert_eq!(seen["calls.0"], (file(&a), 3));
+}
+
 fn broken_debug_info_degrades_to_a_note() {
     use object::{Object, ObjectSection};
     let data = std::fs::read("fixtures/cpp-m4.elf").unwrap();
@@ -825,7 +884,7 @@ fn assert_rollup_adds_up(v: &serde_json::Value, what: &str) {
     }
 }
 
-fn rollups_by_source_add_up_and_json_carries_the_fields() {
+fn rollups_of_every_view_add_up_and_json_carries_the_fields() {
     let mut inputs: Vec<(PathBuf, Option<PathBuf>)> =
         maps().into_iter().map(|(m, e)| (e, Some(m))).collect();
     for e in dwarf_elves() {
@@ -836,11 +895,15 @@ fn rollups_by_source_add_up_and_json_carries_the_fields() {
     let mut with_cu = 0;
     for (elf_path, map) in &inputs {
         let elf_s = elf_path.to_str().unwrap();
-        let mut keys = vec!["file", "dir", "cu", "crate"];
-        let mut base = vec!["report", elf_s, "--format", "json"];
+        // Every view: the keys that need no DWARF as well (they must agree on the gap
+        // bytes that DWARF unit ranges or map pieces split), and archive/object also
+        // without a map (everything is then "not in the linker map").
+        let keys = [
+            "region", "section", "symbol", "file", "dir", "cu", "crate", "archive", "object",
+        ];
+        let mut base = vec!["report", elf_s, "--format", "json", "--dwarf"];
         if let Some(m) = map {
             base.extend(["--map", m.to_str().unwrap()]);
-            keys.extend(["archive", "object"]);
         }
         for by in keys {
             let mut args = base.clone();
@@ -933,6 +996,142 @@ fn rust_crates_for_unmangled_symbols() {
     assert_eq!(krate("__aeabi_memcpy"), "compiler_builtins");
     assert_eq!(krate("DefaultHandler"), "membudget_firmware");
     assert_eq!(krate("__RESET_VECTOR"), "cortex_m_rt");
+}
+
+/// Without DWARF, `#[no_mangle]` handlers and `compiler_builtins`' unmangled intrinsics get
+/// their crate from the codegen unit (`CRATE.HASH-cgu.N`) named by the `STT_FILE` of
+/// their ARM mapping symbol. The copy drops the `.debug_*` sections only:
+/// `objcopy --strip-debug` would also drop the `STT_FILE` symbols, leaving nothing to
+/// read the crate from.
+fn rust_crates_without_dwarf_from_codegen_unit_names() {
+    if !tool_exists("arm-none-eabi-objcopy") {
+        skip("arm-none-eabi-objcopy not installed: crates without DWARF");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stripped = dir.path().join("no-debug.elf");
+    let st = Command::new("arm-none-eabi-objcopy")
+        .arg("--remove-section=.debug*")
+        .arg("fixtures/qemu-an386.elf")
+        .arg(&stripped)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let stripped_s = stripped.to_str().unwrap();
+    let with = json(&[
+        "report",
+        "fixtures/qemu-an386.elf",
+        "--dwarf",
+        "--format",
+        "json",
+    ]);
+    let without = json(&["report", stripped_s, "--format", "json"]);
+    assert!(
+        without["warnings"].to_string().contains("DWARF")
+            || !without.to_string().contains("\"cu\""),
+        "the copy still has DWARF"
+    );
+    let crates = |v: &serde_json::Value| -> BTreeMap<String, Option<String>> {
+        v["symbols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["crate"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (crates(&with), crates(&without));
+    for name in [
+        "DefaultHandler",
+        "HardFault",
+        "__aeabi_memcpy",
+        "__aeabi_memset",
+        "main",
+    ] {
+        assert!(b[name].is_some(), "{name}: no crate without DWARF");
+        assert_eq!(
+            a[name], b[name],
+            "{name}: crate differs with and without DWARF"
+        );
+    }
+    assert_eq!(b["__aeabi_memcpy"].as_deref(), Some("compiler_builtins"));
+    assert_eq!(b["DefaultHandler"].as_deref(), Some("membudget_firmware"));
+    // Every function the DWARF gives a crate gets the same one from the symbol table (the
+    // vector tables are data, with no mapping symbol of their own).
+    let funcs: Vec<&serde_json::Value> = without["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "func")
+        .collect();
+    assert!(!funcs.is_empty());
+    for s in funcs {
+        let name = s["name"].as_str().unwrap();
+        assert_eq!(a[name], b[name], "{name}");
+    }
+    let (_, csv, _) = membudget(&["report", stripped_s, "--by", "crate", "--format", "csv"]);
+    let no_crate: u64 = csv
+        .lines()
+        .filter(|l| l.contains("(no crate"))
+        .filter_map(|l| l.split(',').nth(2)?.parse::<u64>().ok())
+        .sum();
+    assert!(no_crate <= 1020, "{no_crate} bytes without a crate:\n{csv}");
+}
+
+/// `<u32 as core::fmt::Display>::fmt` belongs to `core` (the trait's crate: the type is no
+/// path), and the units of an incremental build (`src/main.rs/@/<random token>`) to the
+/// crate their symbols name, never to the token.
+fn trait_impls_and_incremental_units_get_their_crate() {
+    for (elf, dwarf) in [
+        ("fixtures/qemu-an386-o0.elf", false),
+        ("fixtures/qemu-an386-o0.elf", true),
+        ("fixtures/qemu-an505-o3.elf", true),
+    ] {
+        let mut args = vec!["report", elf, "--format", "json"];
+        if dwarf {
+            args.push("--dwarf");
+        }
+        let v = json(&args);
+        let syms = v["symbols"].as_array().unwrap();
+        let impls: Vec<_> = syms
+            .iter()
+            .filter(|s| s["name"].as_str().unwrap().starts_with('<'))
+            .collect();
+        assert!(!impls.is_empty(), "{elf}: no trait impls");
+        for s in &impls {
+            assert!(s["crate"].is_string(), "{elf}: {} has no crate", s["name"]);
+        }
+        if let Some(s) = syms.iter().find(|s| {
+            s["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("<u32 as core::fmt::")
+        }) {
+            assert_eq!(s["crate"], "core", "{elf}");
+        }
+        for s in syms {
+            let (Some(k), Some(cu)) = (s["crate"].as_str(), s["cu"].as_str()) else {
+                continue;
+            };
+            // Crate names are identifiers; incremental tokens are 25 base-36 characters.
+            let looks_random = k.len() >= 20 && k.chars().any(|c| c.is_ascii_digit());
+            assert!(!looks_random, "{elf}: crate {k} of {}", s["name"]);
+            let token = cu.rsplit_once("/@/").map_or("", |(_, t)| t);
+            assert!(
+                !(token.len() >= 20 && token.chars().any(|c| c.is_ascii_digit())),
+                "{elf}: unit {cu} carries a build token"
+            );
+        }
+        if dwarf && elf.contains("o0") {
+            let main = syms.iter().find(|s| s["name"] == "main").unwrap();
+            assert_eq!(main["crate"], "membudget_firmware");
+            assert_eq!(main["cu"], "src/main.rs/@/membudget_firmware");
+        }
+    }
 }
 
 fn bad_map_is_exit_2_with_file_and_line() {

@@ -15,6 +15,7 @@ use crate::support::{root, trials, Skip, BIN};
 trials![
     tracker_on_hand_written_sequences,
     frames_match_gcc_stack_usage,
+    thumb1_switch_tables_are_followed,
     decoder_agrees_with_objdump,
     every_cortex_m_elf_is_analysed_and_others_are_refused,
     garbage_code_never_panics,
@@ -24,6 +25,9 @@ trials![
     stale_or_malformed_annotations_are_bad_input,
     check_gates_the_worst_case_against_the_stack,
     worst_case_per_root_is_in_the_baseline_with_a_tolerance,
+    diff_shows_per_root_stack_deltas,
+    resolve_indirect_is_opt_in_and_holds_on_target,
+    resolve_indirect_narrows_cpp_virtual_calls_to_vtable_slots,
     corrupt_elves_never_panic
 ];
 
@@ -161,10 +165,11 @@ fn read_su(path: &Path) -> Vec<(String, u32, bool)> {
 }
 
 fn frames_match_gcc_stack_usage() {
-    for m in ["m4", "m0"] {
+    // m4: ARMv7E-M -O2; m0: ARMv6-M -O2; m0s: ARMv6-M -Os; m23: ARMv8-M baseline -Os.
+    for m in ["m4", "m0", "m0s", "m23"] {
         let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
         let su = read_su(&repo(&format!("fixtures/stack-c/app-{m}.su")));
-        assert!(su.len() >= 14, "{m}: .su has {} functions", su.len());
+        assert!(su.len() >= 20, "{m}: .su has {} functions", su.len());
         let mut wrong = Vec::new();
         for (name, bytes, dynamic) in &su {
             // GCC compiled it, the linker dropped it (--gc-sections: memset is unused).
@@ -218,6 +223,48 @@ fn frames_match_gcc_stack_usage() {
             assert!(kinds.contains(&&k), "{m}: {k:?} missing from {kinds:?}");
         }
         assert_eq!(reset.worst_case, func(&r, "Reset_Handler").worst_case);
+    }
+}
+
+/// ARMv6-M and ARMv8-M baseline at -Os switch through libgcc's `__gnu_thumb1_case_*`:
+/// `bl` to the helper, then a byte/halfword table that the helper uses to return into the
+/// case. The table is no code, its entries are the function's branches, and the call does
+/// not return after itself: each switch's worst case is the deepest case, from frames that
+/// agree with `-fstack-usage` (checked above).
+fn thumb1_switch_tables_are_followed() {
+    for (m, helpers) in [
+        ("m0s", &["uqi", "uhi", "sqi"][..]),
+        ("m23", &["uqi", "uhi", "sqi"]),
+    ] {
+        let r = analyze(&repo(&format!("fixtures/stack-c/app-{m}.elf")));
+        for h in helpers {
+            let name = format!("__gnu_thumb1_case_{h}");
+            assert!(func(&r, &name).frame > 0, "{m}: {name}");
+        }
+        let frame = |n: &str| func(&r, n).frame as u64;
+        let deep = frame("deep") + frame("work");
+        assert_eq!(func(&r, "deep").worst_case, deep, "{m}");
+        // Case 1 of sw_small and case 3 of sw_long reach deep(); sw_loop only work().
+        for (sw, callee) in [
+            ("sw_small", deep),
+            ("sw_long", deep),
+            ("sw_loop", frame("work")),
+        ] {
+            let f = func(&r, sw);
+            assert_eq!(f.worst_case, f.frame as u64 + callee, "{m} {sw}");
+            assert!(f.complete, "{m} {sw}");
+            let stray: Vec<_> = r.unknowns.iter().filter(|u| u.function == sw).collect();
+            assert!(stray.is_empty(), "{m} {sw}: {stray:?}");
+        }
+        let path: Vec<&str> = r
+            .roots
+            .iter()
+            .flat_map(|x| x.path.iter().map(|p| p.function.as_str()))
+            .collect();
+        assert!(
+            !path.iter().any(|p| p.starts_with("sw_") && p.contains('+')),
+            "{path:?}"
+        );
     }
 }
 
@@ -799,6 +846,336 @@ fn worst_case_per_root_is_in_the_baseline_with_a_tolerance() {
     let (_, md) = check(&b, "markdown");
     assert!(md.contains("Worst-case stack"), "{md}");
     assert!(md.contains("+1024"), "{md}");
+}
+
+/// Run the binary; stdout on success.
+fn mb(args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Each root's worst case, from `membudget stack --format json`.
+fn root_worst_cases(elf: &Path) -> Vec<(String, u64)> {
+    let json = mb(&[
+        "stack".as_ref(),
+        elf.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                r["worst_case"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `diff` shows each root whose worst case changed (before, after, delta) in the table, the
+/// Markdown and the JSON, for two ELFs, two JSON reports, and a baseline against an ELF.
+fn diff_shows_per_root_stack_deltas() {
+    let (a, b) = (
+        repo("fixtures/qemu-an386.elf"),
+        repo("fixtures/qemu-an386-oz.elf"),
+    );
+    let (old, new) = (root_worst_cases(&a), root_worst_cases(&b));
+    let mut expected: Vec<(String, u64, u64)> = new
+        .iter()
+        .filter_map(|(n, w)| {
+            let o = old.iter().find(|(m, _)| m == n)?.1;
+            (o != *w).then(|| (n.clone(), o, *w))
+        })
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "the two builds differ in stack: {old:?} {new:?}"
+    );
+    let check = |old_side: &Path, new_side: &Path, expected: &[(String, u64, u64)]| {
+        let args = |f: &'static str| -> Vec<&std::ffi::OsStr> {
+            vec![
+                "diff".as_ref(),
+                old_side.as_os_str(),
+                new_side.as_os_str(),
+                "--format".as_ref(),
+                f.as_ref(),
+            ]
+        };
+        let json: serde_json::Value = serde_json::from_str(&mb(&args("json"))).unwrap();
+        let rows = json["stack_roots"]
+            .as_array()
+            .expect("stack_roots in the diff JSON");
+        let table = mb(&args("table"));
+        let md = mb(&args("markdown"));
+        assert!(md.contains("#### Worst-case stack"), "{md}");
+        for (name, o, n) in expected {
+            let delta = *n as i64 - *o as i64;
+            let row = rows
+                .iter()
+                .find(|r| r["name"] == name.as_str())
+                .expect(name);
+            assert_eq!(
+                (row["old"].as_u64(), row["new"].as_u64()),
+                (Some(*o), Some(*n))
+            );
+            assert_eq!(row["delta"].as_i64(), Some(delta), "{name}");
+            let cells = [
+                format!("`{name}`"),
+                format!("{o} B"),
+                format!("{n} B"),
+                format!("{delta:+} B"),
+            ];
+            let md_line = md.lines().find(|l| l.contains(&cells[0]));
+            assert!(
+                md_line.is_some_and(|l| cells.iter().all(|c| l.contains(c.as_str()))),
+                "{name}: {md}"
+            );
+            assert!(
+                table
+                    .lines()
+                    .any(|l| l.contains(name.as_str()) && l.contains(&format!("{o} B"))),
+                "{table}"
+            );
+        }
+    };
+    check(&a, &b, &expected);
+
+    // The same from two `report --format json` files.
+    let dir = tempfile::tempdir().unwrap();
+    let (ra, rb) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (elf, out) in [(&a, &ra), (&b, &rb)] {
+        let json = mb(&[
+            "report".as_ref(),
+            elf.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ]);
+        std::fs::write(out, json).unwrap();
+    }
+    check(&ra, &rb, &expected);
+
+    // A baseline blessed with the stack analysis on, then edited as if the build before
+    // needed 2 KiB less on its reset path: `diff BUDGET ELF` shows the +2048.
+    let budget = seqs_budget(dir.path(), r#"{"analysis": {}}"#, "");
+    let seqs = repo("tests/data/stack/seqs.elf");
+    mb(&[
+        "bless".as_ref(),
+        "--budget".as_ref(),
+        budget.as_os_str(),
+        seqs.as_os_str(),
+    ]);
+    let baseline_path = dir.path().join("seqs.baseline.json");
+    let mut base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline_path).unwrap()).unwrap();
+    let roots = base
+        .pointer_mut("/baseline/stack_roots")
+        .expect("stack roots in the baseline");
+    let reset = roots
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["name"] == "Reset_Handler")
+        .unwrap();
+    let now = reset["worst_case"].as_u64().unwrap();
+    assert!(now > 2048, "{now}");
+    reset["worst_case"] = (now - 2048).into();
+    std::fs::write(&baseline_path, serde_json::to_string_pretty(&base).unwrap()).unwrap();
+    expected = vec![("Reset_Handler".into(), now - 2048, now)];
+    check(&budget, &seqs, &expected);
+}
+
+/// `membudget stack ELF [--budget B] [--resolve-indirect] --format json`, parsed.
+fn stack_json(elf: &Path, budget: Option<&Path>, resolve: bool) -> serde_json::Value {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["stack".as_ref(), elf.as_os_str()];
+    if let Some(b) = budget {
+        args.extend([std::ffi::OsStr::new("--budget"), b.as_os_str()]);
+    }
+    if resolve {
+        args.push("--resolve-indirect".as_ref());
+    }
+    args.extend([
+        std::ffi::OsStr::new("--format"),
+        std::ffi::OsStr::new("json"),
+    ]);
+    serde_json::from_str(&mb(&args)).unwrap()
+}
+
+/// The heuristic's resolutions of the sites in `function`.
+fn resolutions<'a>(v: &'a serde_json::Value, function: &str) -> Vec<&'a serde_json::Value> {
+    v["assumptions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["kind"] == "resolved_indirect" && x["function"] == function)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn json_function<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .expect(name)
+}
+
+/// The opt-in mode on the firmware's function-pointer dispatch, in every build measured on
+/// QEMU: off, the site is an unknown; on, it resolves to a candidate set holding the three
+/// real targets, stays listed as an assumption, and every thread scenario's bound still
+/// holds what QEMU measured (the budget keeps only its recursion depth, no targets).
+fn resolve_indirect_is_opt_in_and_holds_on_target() -> Result<(), Skip> {
+    let dir = match std::env::var_os("MEMBUDGET_FIRMWARE_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => repo("fixtures"),
+    };
+    let dir_budget = tempfile::tempdir().unwrap();
+    let mut budget: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("firmware/stack.budget.json")).unwrap())
+            .unwrap();
+    let analysis = &mut budget["budget"]["stack"]["analysis"];
+    analysis.as_object_mut().unwrap().remove("indirect_calls");
+    analysis["resolve_indirect"] = true.into();
+    let budget_path = dir_budget.path().join("heuristic.budget.json");
+    std::fs::write(&budget_path, budget.to_string()).unwrap();
+    let dispatch = "membudget_firmware::scenarios::fn_pointer_dispatch";
+    let mut checked = 0;
+    let mut measured: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    measured.retain(|p| p.to_string_lossy().ends_with(".measured.json"));
+    measured.sort();
+    for m in measured {
+        let elf = PathBuf::from(m.to_string_lossy().replace(".measured.json", ".elf"));
+        let scenarios: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&m).unwrap()).unwrap();
+        let Some(scenarios) = scenarios["stack_scenarios"]
+            .as_array()
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let label = elf.file_name().unwrap().to_string_lossy().into_owned();
+        let off = stack_json(&elf, None, false);
+        assert!(
+            resolutions(&off, dispatch).is_empty(),
+            "{label}: opt-in only"
+        );
+        assert!(
+            off["unknowns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["function"] == dispatch && u["kind"] == "indirect_call"),
+            "{label}: the dispatch is an unknown without the mode"
+        );
+        let on = stack_json(&elf, Some(&budget_path), false);
+        let sites = resolutions(&on, dispatch);
+        assert!(!sites.is_empty(), "{label}: dispatch not resolved");
+        for site in &sites {
+            let targets: Vec<&str> = site["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            for op in ["op_small", "op_mid", "op_big"] {
+                let want = format!("membudget_firmware::scenarios::{op}");
+                assert!(
+                    targets.contains(&want.as_str()),
+                    "{label}: {want} not in {targets:?}"
+                );
+            }
+            assert!(
+                ["address_taken", "vtable_slot"].contains(&site["how"].as_str().unwrap()),
+                "{site}"
+            );
+        }
+        // The same through the command-line flag.
+        assert_eq!(
+            resolutions(&stack_json(&elf, None, true), dispatch).len(),
+            sites.len(),
+            "{label}"
+        );
+        for s in scenarios.iter().filter(|s| s["interrupt"].is_null()) {
+            let entry = s["entry"].as_str().unwrap();
+            let bound = json_function(&on, entry)["worst_case"].as_u64().unwrap();
+            let high = s["high_water"].as_u64().unwrap();
+            assert!(
+                bound >= high,
+                "{label} {entry}: bound {bound} < measured {high}"
+            );
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        return Err(Skip(format!(
+            "no measured firmware builds in {}",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The C++ fixture's virtual calls (`shape->draw()`, `shape->area()` in main): off, two
+/// unknowns; on, each resolves to one slot of the vtables, whose candidates are overrides
+/// of one and the same virtual function.
+fn resolve_indirect_narrows_cpp_virtual_calls_to_vtable_slots() {
+    let elf = repo("fixtures/cpp-m4.elf");
+    let off = stack_json(&elf, None, false);
+    let unknown_in_main = off["unknowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["function"] == "main" && u["kind"] == "indirect_call")
+        .count();
+    assert!(unknown_in_main >= 2, "{off}");
+    let on = stack_json(&elf, None, true);
+    let sites = resolutions(&on, "main");
+    assert_eq!(sites.len(), unknown_in_main);
+    for site in sites {
+        assert_eq!(site["how"], "vtable_slot", "{site}");
+        assert!(site["slot"].is_u64(), "{site}");
+        let targets: Vec<&str> = site["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(targets.len() >= 2, "{targets:?}");
+        let method = |t: &str| t.rsplit("::").next().unwrap().to_string();
+        assert!(
+            targets.iter().all(|t| method(t) == method(targets[0])),
+            "{targets:?}"
+        );
+    }
+    // The document follows schema/stack.schema.json, with and without the heuristic.
+    let validator = crate::support::validator("stack");
+    for (label, v) in [("off", &off), ("on", &on)] {
+        let errors: Vec<String> = validator
+            .iter_errors(v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{label}: {errors:#?}");
+    }
+    // No unknown left in main, and the report says the bound rests on the heuristic.
+    assert!(!on["unknowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["function"] == "main" && u["kind"] == "indirect_call"));
+    let text = mb(&[
+        "stack".as_ref(),
+        elf.as_os_str(),
+        "--resolve-indirect".as_ref(),
+    ]);
+    assert!(text.contains("opt-in heuristic"), "{text}");
 }
 
 fn corrupt_elves_never_panic() {
