@@ -546,7 +546,7 @@ fn read_symtab<H: FileHeader<Endian = Endianness>>(
         },
         None => StringTable::default(),
     };
-    let mut symbols = Vec::new();
+    let mut symbols = Vec::with_capacity(syms.len());
     read_symbols::<H, _>(syms, strings, endian, machine, &mut symbols);
     Ok(symbols)
 }

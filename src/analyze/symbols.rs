@@ -27,7 +27,7 @@ pub(crate) fn attribute_symbols(
         .enumerate()
         .map(|(pos, s)| (s.index, pos))
         .collect();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(by_section.values().map(Vec::len).sum());
     for (sec_index, syms) in by_section {
         let Some(&pos) = section_pos.get(&sec_index) else {
             continue;
@@ -220,8 +220,10 @@ fn attribute_section(
 ) -> u64 {
     let sec = placed.section;
     // Address order; at one address the longest first, then globals before locals,
-    // then by name, so that the primary name of an alias group is deterministic.
-    syms.sort_by(|&a, &b| {
+    // then by name, so that the primary name of an alias group is deterministic. `syms`
+    // is in index order, so the index tie-break gives the stable sort's order, unstably
+    // (no merge buffer).
+    syms.sort_unstable_by(|&a, &b| {
         let (x, y) = (&image.symbols[a], &image.symbols[b]);
         x.addr
             .cmp(&y.addr)
@@ -229,6 +231,7 @@ fn attribute_section(
             .then(y.global.cmp(&x.global))
             .then(x.weak.cmp(&y.weak))
             .then(x.raw.cmp(&y.raw))
+            .then(a.cmp(&b))
     });
     let mut cursor = sec.addr;
     let mut covered = 0u64;
