@@ -255,7 +255,9 @@ pub struct ComponentDelta {
 /// Per-component deltas between two reports, grouped by `by` (directories cut to `depth`
 /// components). Rows come from [`rollup_at_depth`], the rollup `report --by` shows.
 pub fn component_deltas(old: &Report, new: &Report, by: By, depth: usize) -> ComponentDeltas {
-    let mut rows: BTreeMap<(Option<String>, String), (Option<u64>, Option<u64>)> = BTreeMap::new();
+    // (region, key) -> (old bytes, new bytes)
+    type Sides = (Option<u64>, Option<u64>);
+    let mut rows: BTreeMap<(Option<String>, String), Sides> = BTreeMap::new();
     for r in rollup_at_depth(old, by, depth).rows {
         rows.entry((r.region, r.key)).or_default().0 = Some(r.bytes);
     }
