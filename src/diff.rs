@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analyze::rollup::{rollup_at_depth, By};
 use crate::demangle;
 use crate::report::Report;
 
@@ -214,6 +215,94 @@ pub struct Delta {
     /// Roots whose worst-case stack changed, appeared or disappeared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stack_roots: Vec<StackRootDelta>,
+    /// Bytes per component (`diff --by`), when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<ComponentDeltas>,
+}
+
+/// Bytes per component on both sides, from the report rollup of each side (so the rows
+/// of a region add up to its `used + reserved` on either side).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ComponentDeltas {
+    /// The view (`crate`, `file`, `dir`, `archive`, `object`...).
+    pub by: By,
+    /// Sides (`old`, `new`) where no symbol carries the view's attribution (no DWARF, no
+    /// linker map): their bytes all fall in the remainder rows, so growth there is not
+    /// real growth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unattributed_sides: Vec<String>,
+    /// One row per region and key of either side, largest change first.
+    pub rows: Vec<ComponentDelta>,
+}
+
+/// One component's bytes in one region, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ComponentDelta {
+    /// Region (`None`: bytes outside every region).
+    pub region: Option<String>,
+    /// Component key (crate, file, directory...) or a labelled remainder.
+    pub key: String,
+    /// Bytes before (`None`: not on the old side).
+    pub old: Option<u64>,
+    /// Bytes after (`None`: not on the new side).
+    pub new: Option<u64>,
+    /// `new - old`.
+    pub delta: i64,
+}
+
+/// Per-component deltas between two reports, grouped by `by` (directories cut to `depth`
+/// components). Rows come from [`rollup_at_depth`], the rollup `report --by` shows.
+pub fn component_deltas(old: &Report, new: &Report, by: By, depth: usize) -> ComponentDeltas {
+    // (region, key) -> (old bytes, new bytes)
+    type Sides = (Option<u64>, Option<u64>);
+    let mut rows: BTreeMap<(Option<String>, String), Sides> = BTreeMap::new();
+    for r in rollup_at_depth(old, by, depth).rows {
+        rows.entry((r.region, r.key)).or_default().0 = Some(r.bytes);
+    }
+    for r in rollup_at_depth(new, by, depth).rows {
+        rows.entry((r.region, r.key)).or_default().1 = Some(r.bytes);
+    }
+    let mut rows: Vec<ComponentDelta> = rows
+        .into_iter()
+        .map(|((region, key), (o, n))| ComponentDelta {
+            region,
+            key,
+            old: o,
+            new: n,
+            delta: signed(n.unwrap_or(0), o.unwrap_or(0)),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.delta
+            .unsigned_abs()
+            .cmp(&a.delta.unsigned_abs())
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    let unattributed_sides = [("old", old), ("new", new)]
+        .into_iter()
+        .filter(|(_, r)| !r.symbols.iter().any(|s| has_attribution(s, by)))
+        .map(|(side, _)| side.to_string())
+        .collect();
+    ComponentDeltas {
+        by,
+        unattributed_sides,
+        rows,
+    }
+}
+
+/// Whether a symbol carries the attribution a view groups by (views that need none,
+/// such as sections, always do).
+fn has_attribution(s: &crate::report::SymbolUsage, by: By) -> bool {
+    match by {
+        By::Crate => s.krate.is_some(),
+        By::File | By::Dir => s.file.is_some(),
+        By::Cu => s.cu.is_some(),
+        By::Archive | By::Object => s.object.is_some(),
+        By::Region | By::Section | By::Symbol => true,
+    }
 }
 
 /// A root's change of worst-case stack.
@@ -387,6 +476,7 @@ pub fn delta(old: &Snapshot, new: &Snapshot) -> Delta {
         sections: section_deltas(&old.sections, &new.sections),
         symbols: symbol_deltas(old, new),
         stack_roots: stack_root_deltas(&old.stack_roots, &new.stack_roots),
+        components: None,
     }
 }
 

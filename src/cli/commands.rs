@@ -264,9 +264,33 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write) -> Result<i32, Error> {
         .as_ref()
         .and_then(|b| b.human.stack.as_ref())
         .and_then(|s| s.analysis.as_ref());
-    let old = files::load_side(&args.old, &opts, &script, args.threshold, stack)?;
-    let new = files::load_side(&args.new, &opts, &script, args.threshold, stack)?;
+    if args.format == Format::Csv && args.by.is_none() {
+        return Err(Error::Usage(
+            "diff --format csv: the CSV holds the per-component rows; give --by".into(),
+        ));
+    }
+    let dwarf = args.by.is_some_and(|b| b.wants_dwarf());
+    let load = |p: &std::path::Path| {
+        files::load_side_report(p, &opts, &script, args.threshold, stack, dwarf)
+    };
+    let (old, old_report) = load(&args.old)?;
+    let (new, new_report) = load(&args.new)?;
     let mut d = diff::delta(&old, &new);
+    if let Some(by) = args.by {
+        let (Some(a), Some(b)) = (&old_report, &new_report) else {
+            let baseline = if old_report.is_none() {
+                &args.old
+            } else {
+                &args.new
+            };
+            return Err(Error::Usage(format!(
+                "diff --by: {} is a baseline, which keeps no per-symbol attribution (give \
+                 an ELF or a JSON report)",
+                baseline.display()
+            )));
+        };
+        d.components = Some(diff::component_deltas(a, b, by, args.depth));
+    }
     d.old = files::side_label(&args.old, &old);
     d.new = files::side_label(&args.new, &new);
     render::render_diff(&d, args.format, args.top, out).map_err(output)?;

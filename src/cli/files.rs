@@ -282,13 +282,16 @@ pub fn side_label(path: &Path, snap: &Snapshot) -> String {
 /// A snapshot of one side of a diff: an ELF, a JSON report, or a budget file's baseline.
 /// An ELF's worst-case stack per root comes from the stack analysis, with the budget's
 /// annotations when `stack` is given (then the analysis must succeed, as in `check`).
-pub fn load_side(
+/// With the full report of an ELF or JSON report side (a baseline has none), with DWARF
+/// attribution read from an ELF when `dwarf` is set.
+pub fn load_side_report(
     path: &Path,
     opts: &Options,
     script: &linker::ScriptOptions,
     threshold: u64,
     stack: Option<&membudget::stack::annotate::Annotations>,
-) -> Result<Snapshot, Error> {
+    dwarf: bool,
+) -> Result<(Snapshot, Option<Report>), Error> {
     const WANT: &str = "not an ELF file, a membudget JSON report or a budget file";
     if path.is_dir() {
         return Err(Error::Usage(format!(
@@ -298,8 +301,10 @@ pub fn load_side(
     }
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     if bytes.starts_with(b"\x7fELF") {
-        let image = elf::load_path(path)?;
-        let mut report = analyze::analyze(&image, opts)?;
+        let (image, sources) = load_with_sources(path, &super::SourceArgs::default(), dwarf)?;
+        let mut opts = opts.clone();
+        opts.sources = sources;
+        let mut report = analyze::analyze(&image, &opts)?;
         report.stack_need = match stack {
             Some(ann) => {
                 Some(membudget::stack::analyze_bytes_with(&bytes, &image.file_name, ann)?.need())
@@ -309,7 +314,7 @@ pub fn load_side(
                 .ok()
                 .map(|s| s.need()),
         };
-        return Ok(Snapshot::from_report(&report, threshold));
+        return Ok((Snapshot::from_report(&report, threshold), Some(report)));
     }
     let not_ours = || Error::Usage(format!("{}: {WANT}", path.display()));
     let value = json_value(path, &bytes).ok_or_else(not_ours)??;
@@ -325,16 +330,16 @@ pub fn load_side(
                 path.display()
             ))
         })?;
-        return Ok(Snapshot::from_report(&report, threshold));
+        return Ok((Snapshot::from_report(&report, threshold), Some(report)));
     }
     if schema.starts_with("membudget.baseline/") {
         let doc: BaselineFile = serde_json::from_value(value)
             .map_err(|e| Error::Usage(format!("{}: not a usable baseline: {e}", path.display())))?;
-        return Ok(doc.baseline);
+        return Ok((doc.baseline, None));
     }
     if schema.starts_with("membudget.budget/") {
         let budget = load_budget(path, script)?;
-        return budget.baseline.ok_or_else(|| {
+        return budget.baseline.map(|b| (b, None)).ok_or_else(|| {
             Error::Budget(format!(
                 "{}: has no baseline (run membudget bless)",
                 path.display()

@@ -114,8 +114,8 @@ fn formats(names: &'static [&'static str]) -> impl TypedValueParser<Value = Form
     named(&Format::ALL, names.iter().copied())
 }
 
-/// Formats of the diff view.
-const VERDICT_FORMATS: &[&str] = &["table", "markdown", "json"];
+/// Formats of `diff` (CSV holds the `--by` rows).
+const DIFF_FORMATS: &[&str] = &["table", "markdown", "json", "csv"];
 /// Formats of the check view.
 const CHECK_FORMATS: &[&str] = &["table", "markdown", "json", "html"];
 /// Formats of the report view.
@@ -318,11 +318,19 @@ pub(crate) struct DiffArgs {
     /// Ignore symbols smaller than this many bytes.
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     pub threshold: u64,
-    #[arg(long, default_value = "table", value_parser = formats(VERDICT_FORMATS))]
+    /// Output format (csv: the `--by` rows, exact bytes).
+    #[arg(long, default_value = "table", value_parser = formats(DIFF_FORMATS))]
     pub format: Format,
     /// Symbol changes shown per kind; 0 for all.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Also show the bytes per component (crate, file, dir... of ELF or JSON report
+    /// sides; file, dir, cu and crate read the DWARF of ELF sides) before and after.
+    #[arg(long, value_parser = named(&By::ALL, By::ALL.map(|(n, _)| n)))]
+    pub by: Option<By>,
+    /// Directory components kept by `--by dir` (0: the whole directory).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub depth: usize,
 }
 
 #[derive(Args)]

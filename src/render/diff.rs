@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use crate::diff::{Delta, Placement, SymbolChange};
+use crate::analyze::rollup::By;
+use crate::diff::{ComponentDelta, ComponentDeltas, Delta, Placement, SymbolChange};
 
 use super::table::{bytes, count, opt_bytes, prose, signed, title, Fit, Grid, ABSENT};
 use super::{write_json, Format};
@@ -33,6 +34,9 @@ pub fn render_diff(d: &Delta, format: Format, top: usize, out: &mut dyn Write) -
             },
             out,
         );
+    }
+    if format == Format::Csv {
+        return component_csv(d, out);
     }
     if format == Format::Markdown {
         let most = d.symbols.count();
@@ -80,7 +84,101 @@ fn draw(d: &Delta, md: bool, top: usize, out: &mut dyn Write) -> io::Result<()> 
         ]);
     }
     t.write(out)?;
+    if let Some(c) = &d.components {
+        component_changes(c, top, md, out)?;
+    }
     render_changes(d, top, md, "", out)
+}
+
+/// Bytes per component before and after (`diff --by`), largest change first, `top` rows
+/// (0: all); unchanged components are left out of the view (JSON has them all).
+fn component_changes(
+    c: &ComponentDeltas,
+    top: usize,
+    md: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let view = By::ALL
+        .iter()
+        .find(|(_, b)| *b == c.by)
+        .map_or("component", |(n, _)| n);
+    title(out, 4, &format!("By {view}"), md)?;
+    for side in &c.unattributed_sides {
+        prose(
+            out,
+            &format!(
+                "Note: no symbol of the {side} side has {view} attribution (no DWARF or \
+                 linker map there?): its bytes are in the remainder rows, so the changes \
+                 below compare unlike things."
+            ),
+            md,
+        )?;
+    }
+    let changed: Vec<&ComponentDelta> = c.rows.iter().filter(|r| r.delta != 0).collect();
+    if changed.is_empty() {
+        writeln!(out, "No {view} changed size.")?;
+        return Ok(());
+    }
+    let shown = if top == 0 {
+        changed.len()
+    } else {
+        changed.len().min(top)
+    };
+    let mut t = Grid::new(md, &[view, "region", "before", "after", "change"])
+        .right(&[2, 3, 4])
+        .code(&[0])
+        .fit(&[
+            Fit::Compact(2),
+            Fit::Compact(3),
+            Fit::Compact(4),
+            Fit::Shrink(1),
+            Fit::Shrink(0),
+        ]);
+    for r in &changed[..shown] {
+        t.add_row(vec![
+            r.key.clone(),
+            r.region.clone().unwrap_or_else(|| ABSENT.to_string()),
+            opt_bytes(r.old),
+            opt_bytes(r.new),
+            signed(r.delta),
+        ]);
+    }
+    t.write(out)?;
+    if shown < changed.len() {
+        writeln!(out)?;
+        prose(
+            out,
+            &format!(
+                "{} not shown (--top 0 shows all).",
+                count(changed.len() - shown, "smaller change")
+            ),
+            md,
+        )?;
+    }
+    Ok(())
+}
+
+/// The per-component rows as CSV (`diff --by ... --format csv`), exact bytes, every row.
+fn component_csv(d: &Delta, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let err = |e: csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => io::Error::new(io.kind(), io.to_string()),
+        _ => io::Error::other(e),
+    };
+    w.write_record(["region", "key", "before", "after", "change"])
+        .map_err(err)?;
+    let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for r in d.components.iter().flat_map(|c| &c.rows) {
+        w.write_record([
+            r.region.clone().unwrap_or_default(),
+            r.key.clone(),
+            opt(r.old),
+            opt(r.new),
+            r.delta.to_string(),
+        ])
+        .map_err(err)?;
+    }
+    w.flush()
 }
 
 /// Section deltas and the symbol changes, largest first, `top` per kind (0: all).
