@@ -380,10 +380,18 @@ pub(crate) fn region_usage(
         all.extend(&reserved_iv);
         let occupied_total = union_len(&mut all);
         let used = occupied_total - reserved_bytes;
+        // An overflowing region needs its length plus the overflow: it has no room left,
+        // and its percentage says how far over it is.
+        let overflow = placement.overflow[i];
+        let need = if overflow > 0 {
+            reg.length.saturating_add(overflow)
+        } else {
+            used + reserved_bytes
+        };
         let percent = if reg.length == 0 {
             0.0
         } else {
-            ((used + reserved_bytes) as f64 * 10000.0 / reg.length as f64).round() / 100.0
+            (need as f64 * 10000.0 / reg.length as f64).round() / 100.0
         };
         let mut secs = std::mem::take(&mut placement.region_sections[i]);
         secs.sort();
@@ -398,9 +406,13 @@ pub(crate) fn region_usage(
             heap: union_len(&mut heap_iv.clone()),
             external: union_len(&mut ext_iv.clone()),
             reserved: reserved_bytes,
-            free: reg.length.saturating_sub(occupied_total),
+            free: if overflow > 0 {
+                0
+            } else {
+                reg.length.saturating_sub(occupied_total)
+            },
             percent_used: percent,
-            overflow: placement.overflow[i],
+            overflow,
             sections: secs.into_iter().map(|(_, n)| n).collect(),
         });
     }

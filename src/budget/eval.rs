@@ -77,6 +77,8 @@ pub struct RegionRow {
     pub fail_at: Option<u64>,
     /// Change of `used + reserved` since the baseline.
     pub delta: Option<i64>,
+    /// Bytes past the region's end, counted as GNU ld counts them (load images too).
+    pub overflow: u64,
 }
 
 /// The stack against its minimum.
@@ -239,15 +241,18 @@ fn reservations(report: &Report, f: &mut Findings) {
     }
 }
 
-/// Sections that run past the end of their region fail.
+/// A region that overflows fails, by GNU ld's figure: run addresses and load images
+/// (`.data`'s initialiser copy) alike, from the region's end to the end of the last thing
+/// ld put in it. A section's own overflow would miss load images and count only itself.
 fn overflows(report: &Report, f: &mut Findings) {
-    for s in report.sections.iter().filter(|s| s.overflow > 0) {
+    for r in report.regions.iter().filter(|r| r.overflow > 0) {
         f.push(
             Level::Fail,
             Finding::Overflow {
-                region: s.region.clone().unwrap_or_default(),
-                section: s.name.clone(),
-                bytes: s.overflow,
+                region: r.name.clone(),
+                // Sorted by address: the last one is the one past the end.
+                section: r.sections.last().cloned().unwrap_or_default(),
+                bytes: r.overflow,
             },
         );
     }
@@ -344,6 +349,7 @@ fn region_limits(
                 .and_then(|c| c.region(&r.name))
                 .filter(|d| d.old.is_some())
                 .map(|d| d.delta),
+            overflow: r.overflow,
         });
     }
     rows

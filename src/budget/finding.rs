@@ -29,7 +29,7 @@ pub enum Finding {
         /// Bytes of overlap.
         bytes: u64,
     },
-    /// A section runs past the end of its region.
+    /// A region overflows (GNU ld's figure); `section` is the last thing in it.
     Overflow {
         /// Region name.
         region: String,

@@ -243,8 +243,12 @@ fn regions(r: &CheckResult, md: bool, out: &mut dyn Write) -> io::Result<()> {
         Fit::Shrink(0),
     ]);
     for g in &r.regions {
+        let mut name = g.name.clone();
+        if g.overflow > 0 {
+            name.push_str(&format!(" OVERFLOW +{} B", g.overflow));
+        }
         t.add_row(vec![
-            g.name.clone(),
+            name,
             bytes(g.used),
             bytes(g.reserved),
             bytes(g.free),
@@ -666,7 +670,7 @@ pub fn sentence(f: &Finding) -> String {
             "section {section} overlaps reservation {reservation} [{origin:#x}, {end:#x}) by {bytes} bytes"
         ),
         Finding::Overflow { region, section, bytes } => {
-            format!("section {section} runs {bytes} bytes past the end of region {region}")
+            format!("region {region} overflows by {bytes} bytes ({section} runs past its end)")
         }
         Finding::Unmapped { section } => format!("section {section} is outside every region"),
         Finding::RegionLimit { region, level, limit, at, occupied, percent_used } => format!(

@@ -188,7 +188,8 @@ fn overflow_is_counted_as_gnu_ld_counts_it() -> Result<(), Skip> {
     let ld = write(&dir, "memory.ld", OVERFLOW_LD.as_bytes());
     // 900: .rodata crosses FLASH's end and `.data`'s image lies wholly past it.
     // 1024: the filler fills FLASH exactly; code and constants start at its end.
-    for fill in [900, 1024] {
+    // 700: every section fits; only `.data`'s load image runs past FLASH's end.
+    for fill in [700, 900, 1024] {
         let (elf, ld_says) = link_overflowing(&dir, &gcc, fill);
         let v = report_json(&[s(&elf), "--memory", s(&ld)]);
         let flash = v["regions"]
@@ -209,9 +210,28 @@ fn overflow_is_counted_as_gnu_ld_counts_it() -> Result<(), Skip> {
         );
         let (code, c) = check_json(&elf, &budget);
         assert_eq!(code, 1, "fill {fill}: {c:#}");
+        let over: Vec<_> = c["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "overflow")
+            .collect();
+        assert_eq!(over.len(), 1, "fill {fill}: one finding per region: {c:#}");
+        assert_eq!(over[0]["over_by"], ld_says, "fill {fill}: {c:#}");
+        let row = c["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "FLASH")
+            .unwrap();
+        assert_eq!(
+            row["free"], 0,
+            "fill {fill}: an overflowing region has no room: {row:#}"
+        );
+        let text = stdout(&run(&["check", s(&elf), "--budget", s(&budget)]));
         assert!(
-            kinds(&c, "failures").contains(&"overflow".to_string()),
-            "{c:#}"
+            text.contains(&format!("OVERFLOW +{ld_says} B")),
+            "fill {fill}: the FLASH row names ld's figure:\n{text}"
         );
     }
     Ok(())
