@@ -1176,10 +1176,10 @@ fn report_page_details_in_chromium() -> Result<(), Skip> {
             "at least "
         };
         assert!(
-            need.starts_with(&format!("Stack needs {at_least}{total} ")),
+            need.starts_with(&format!("Stack needs {at_least}{total} B")),
             "{need}"
         );
-        assert!(need.contains(&format!(" of {size} (")), "{need}");
+        assert!(need.contains(&format!(" of {size} B")), "{need}");
     } else {
         assert!(need.contains("Stack room"), "{need}");
     }

@@ -27,7 +27,7 @@
     while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
     return v.toFixed(1) + ' ' + units[u];
   }
-  function sized(n) { return n < 1024 ? n + ' B' : n + ' (' + human(n) + ')'; }
+  function sized(n) { return n < 1024 ? n + ' B' : n + ' B (' + human(n) + ')'; }
   function hex(n) {
     var s = Number(n).toString(16);
     while (s.length < 8) s = '0' + s;
@@ -202,8 +202,11 @@
     var over = false;
     if (need) {
       var bound = (need.complete ? '' : 'at least ') + sized(need.total);
-      over = st && need.total > st.size;
-      text.push(h('b', null, 'Stack needs ' + bound + (st ? ' of ' + sized(st.size) + ' (' + pct(need.total, st.size) + ')' : '')),
+      over = st && st.size > 0 && need.total > st.size;
+      // A stack with no sized room (it grows into whatever is free) has nothing to divide by.
+      var room = st && st.size > 0 ? ' of ' + sized(st.size) + ' (' + pct(need.total, st.size) + ')'
+        : st ? ' (the stack has no sized room: it grows into the free space)' : '';
+      text.push(h('b', null, 'Stack needs ' + bound + room),
         over ? h('span', { class: 'tag shrank', style: 'background:var(--fail);margin-left:6px' }, 'does not fit') : null,
         h('span', { class: 'small' }, ' worst case from the machine code (' + need.arch + '; roots: ' +
           need.roots.map(function (r) { return r.name + ' ' + (r.complete ? '' : '\u2265') + r.worst_case + ' B'; }).join(', ') +
@@ -521,7 +524,7 @@
     s.append(table(id + '-table', ['what', 'limit', 'actual', 'over by', 'detail'], list.map(function (f) {
       return h('tr', { class: level, 'data-kind': f.kind }, h('td', null, h('b', null, f.what)),
         h('td', null, f.limit), h('td', null, f.actual),
-        h('td', { class: 'num' }, f.over_by != null ? human(f.over_by) : ''), h('td', { class: 'small' }, f.message));
+        h('td', { class: 'num' }, f.over_by != null ? sized(f.over_by) : ''), h('td', { class: 'small' }, f.message));
     }), [3]));
   }
 
